@@ -1,0 +1,1 @@
+"""Shared platform code for every aigym service: no service logic lives here."""

@@ -1,0 +1,147 @@
+"""Database plumbing: one async engine per process and the tenant-scoped unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+from aigym_platform.audit import AuditEntry, append_audit
+from aigym_platform.identity import Identity, TenantId, request_id_var
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base for service tables; each service keeps its own MetaData via subclassing."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def asyncpg_url(url: str) -> str:
+    """Normalise a postgresql:// URL to the asyncpg dialect SQLAlchemy needs."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("database URL must start with postgresql://")
+
+
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> AsyncEngine:
+    """The process's single async engine (created in bootstrap, disposed on shutdown)."""
+    return create_async_engine(
+        asyncpg_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        **kwargs,
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Session factory with `expire_on_commit=False` so results stay usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class UnitOfWork:
+    """One transaction inside one tenant: RLS scope set first, audit rows written inside, rollback default.
+
+    Usage::
+
+        async with uow_factory(tenant, identity) as uow:
+            ...
+            await uow.commit()
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        tenant_id: TenantId,
+        identity: Identity | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.tenant_id = tenant_id
+        self.identity = identity
+        self._session: AsyncSession | None = None
+        self._committed = False
+
+    @property
+    def session(self) -> AsyncSession:
+        """The transaction's session; only valid inside `async with`."""
+        if self._session is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessionmaker()
+        await self._session.begin()
+        # Transaction-local (is_local=true): never leaks to the next user of the pooled connection.
+        await self._session.execute(
+            text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(self.tenant_id)}
+        )
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if not self._committed:
+                await session.rollback()
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        """Commit everything written in this unit of work (state, audit, outbox) atomically."""
+        await self.session.commit()
+        self._committed = True
+
+    async def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        *,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Append a hash-chained audit record for this tenant in the current transaction."""
+        identity = self.identity
+        await append_audit(
+            self.session,
+            AuditEntry(
+                tenant_id=self.tenant_id,
+                actor=identity.user_id if identity else "system",
+                real_actor=identity.real_user_id if identity else None,
+                action=action,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                request_id=request_id_var.get(),
+                before=before,
+                after=after,
+            ),
+        )
+
+
+UnitOfWorkFactory = Callable[[TenantId, Identity | None], UnitOfWork]
+
+
+def uow_factory(sessionmaker: async_sessionmaker[AsyncSession]) -> UnitOfWorkFactory:
+    """Bind a sessionmaker into a `(tenant, identity) -> UnitOfWork` factory for the service layer."""
+
+    def make(tenant_id: TenantId, identity: Identity | None = None) -> UnitOfWork:
+        return UnitOfWork(sessionmaker, tenant_id, identity)
+
+    return make

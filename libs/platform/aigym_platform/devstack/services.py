@@ -1,0 +1,31 @@
+"""The suite's services as the dev stack and cross-service tests run them (names, modules, ports)."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How to run and migrate one service."""
+
+    name: str
+    module: str
+    grpc_services: tuple[str, ...]
+    grpc_port: int
+    metrics_port: int
+
+    @property
+    def migrations_dir(self) -> Path:
+        """services/<name>/migrations, found through the installed package."""
+        spec = importlib.util.find_spec(self.module)
+        if spec is None or spec.origin is None:
+            raise RuntimeError(f"service package {self.module} is not installed")
+        return Path(spec.origin).resolve().parent.parent / "migrations"
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("programs", "aigym_programs", ("aigym.programs.v1.ProgramsService",), 50051, 9101),
+)

@@ -1,0 +1,84 @@
+"""Operations for Alembic migrations: tenant RLS with the standard policy and the audit log table."""
+
+from __future__ import annotations
+
+from alembic import context, op
+
+from aigym_platform.audit import AUDIT_TABLE
+
+TENANT_EXPRESSION = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
+POLICY_NAME = "tenant_isolation"
+
+
+def app_role() -> str:
+    """The runtime role of the service being migrated (passed by the migration runner)."""
+    role = context.config.attributes.get("app_role")
+    if not role:
+        raise RuntimeError("migrations must be run through aigym_platform.migrations (app_role unset)")
+    return str(role)
+
+
+def enable_tenant_rls(table: str) -> None:
+    """ENABLE + FORCE row level security with the one standard tenant policy (USING and WITH CHECK)."""
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY {POLICY_NAME} ON {table} USING (tenant_id = {TENANT_EXPRESSION})"
+        f" WITH CHECK (tenant_id = {TENANT_EXPRESSION})"
+    )
+
+
+def grant_app(table: str, privileges: str = "SELECT, INSERT, UPDATE, DELETE") -> None:
+    """Grant the runtime role the given privileges on a table."""
+    op.execute(f'GRANT {privileges} ON {table} TO "{app_role()}"')
+
+
+def create_audit_log() -> None:
+    """Create the append-only audit table: RLS by tenant, insert/select only, a trigger refusing edits."""
+    op.execute(
+        f"""
+        CREATE TABLE {AUDIT_TABLE} (
+            tenant_id uuid NOT NULL,
+            seq bigint NOT NULL,
+            occurred_at timestamptz NOT NULL,
+            actor text NOT NULL,
+            real_actor text,
+            action text NOT NULL,
+            resource_type text NOT NULL,
+            resource_id text NOT NULL,
+            request_id text NOT NULL DEFAULT '',
+            before_digest text,
+            after_digest text,
+            prev_hash text NOT NULL,
+            hash text NOT NULL,
+            CONSTRAINT pk_{AUDIT_TABLE} PRIMARY KEY (tenant_id, seq)
+        )
+        """
+    )
+    op.execute(f"CREATE INDEX ix_{AUDIT_TABLE}_resource ON {AUDIT_TABLE} (tenant_id, resource_type, resource_id)")
+    enable_tenant_rls(AUDIT_TABLE)
+    op.execute(
+        """
+        CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit_log is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+        END
+        $$
+        """
+    )
+    op.execute(
+        f"CREATE TRIGGER {AUDIT_TABLE}_append_only BEFORE UPDATE OR DELETE ON {AUDIT_TABLE}"
+        " FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change()"
+    )
+    op.execute(
+        f"CREATE TRIGGER {AUDIT_TABLE}_no_truncate BEFORE TRUNCATE ON {AUDIT_TABLE}"
+        " FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()"
+    )
+    op.execute(f'REVOKE ALL ON {AUDIT_TABLE} FROM PUBLIC, "{app_role()}"')
+    op.execute(f'GRANT SELECT, INSERT ON {AUDIT_TABLE} TO "{app_role()}"')
+
+
+def drop_audit_log() -> None:
+    """Downgrade counterpart of create_audit_log."""
+    op.execute(f"DROP TABLE IF EXISTS {AUDIT_TABLE}")
+    op.execute("DROP FUNCTION IF EXISTS audit_log_refuse_change()")

@@ -1,0 +1,52 @@
+"""Opaque page tokens (AIP-158): a keyset cursor bound to the query's filters so they cannot change."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aigym_platform.errors import InvalidArgument
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+def page_size(requested: int, *, default: int = DEFAULT_PAGE_SIZE, maximum: int = MAX_PAGE_SIZE) -> int:
+    """Apply the default for 0 and cap at `maximum` (negative sizes are rejected by the proto rules)."""
+    return default if requested <= 0 else min(requested, maximum)
+
+
+def _fingerprint(filters: dict[str, Any]) -> str:
+    canonical = json.dumps(filters, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Position after the last item of a page: the sort key values of that item."""
+
+    values: tuple[Any, ...]
+
+
+def encode_token(cursor: Cursor, filters: dict[str, Any]) -> str:
+    """Serialise a cursor plus the filters' fingerprint into an opaque URL-safe token."""
+    raw = json.dumps({"v": list(cursor.values), "f": _fingerprint(filters)}, default=str)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_token(token: str, filters: dict[str, Any]) -> Cursor | None:
+    """Parse a page token; None for the first page. INVALID_ARGUMENT if malformed or filters changed."""
+    if not token:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values, fingerprint = tuple(data["v"]), data["f"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidArgument.for_field("page_token", "page_token is malformed") from exc
+    if fingerprint != _fingerprint(filters):
+        raise InvalidArgument.for_field("page_token", "page_token was issued for different filters")
+    return Cursor(values)

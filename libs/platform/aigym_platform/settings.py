@@ -1,0 +1,50 @@
+"""Typed settings read from `AIGYM_*` environment variables (one object per process, built in bootstrap)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service process shares; a service subclasses it to add its own."""
+
+    model_config = SettingsConfigDict(env_prefix="AIGYM_", extra="ignore")
+
+    service_name: str = Field(default="service", description="Short service name (programs, progress, ...)")
+    environment: Literal["dev", "test", "prod"] = Field(default="dev", description="Deployment environment")
+    grpc_host: str = Field(default="127.0.0.1", description="Address the gRPC server binds")
+    grpc_port: int = Field(default=50051, description="gRPC port (0 picks a free one)")
+    metrics_port: int = Field(default=0, description="Prometheus /metrics port (0 disables the HTTP exporter)")
+    max_message_bytes: int = Field(default=4 * 1024 * 1024, description="Largest gRPC message accepted")
+    shutdown_grace_seconds: float = Field(default=10.0, description="In-flight grace after SIGTERM")
+    default_deadline_seconds: float = Field(
+        default=15.0, description="Deadline applied when a call carries none (REST without timeout header)"
+    )
+    log_format: Literal["json", "text"] = Field(default="json", description="json in production, text locally")
+    log_level: str = Field(default="INFO", description="Root log level")
+
+    database_url: SecretStr = Field(
+        default=SecretStr(""), description="Runtime URL (app role, no BYPASSRLS) of this service's database"
+    )
+    migration_database_url: SecretStr = Field(
+        default=SecretStr(""), description="URL of the owner role that runs migrations"
+    )
+    db_pool_size: int = Field(default=10, description="SQLAlchemy pool size per process")
+    db_max_overflow: int = Field(default=10, description="Extra connections allowed above the pool size")
+
+    jwt_issuer: str = Field(default="aigym-dev", description="Expected `iss` of user tokens")
+    jwt_audience: str = Field(default="aigym", description="Expected `aud` of every token")
+    jwks_file: str = Field(default="", description="Path of a JWKS file with the identity provider's keys")
+    jwks_url: str = Field(default="", description="URL of the identity provider's JWKS (cached)")
+    jwks_cache_seconds: int = Field(default=300, description="How long fetched JWKS keys are cached")
+    claim_tenant: str = Field(default="tenant_id", description="Claim holding the tenant UUID")
+    claim_user: str = Field(default="sub", description="Claim holding the user id")
+    claim_roles: str = Field(default="roles", description="Claim holding the list of roles")
+    service_token_issuer: str = Field(default="aigym-internal", description="`iss` of service tokens")
+    service_signing_key_file: str = Field(
+        default="", description="PEM private key that mints service tokens (jobs, service-to-service)"
+    )
+    service_jwks_file: str = Field(default="", description="JWKS with the public keys of service tokens")

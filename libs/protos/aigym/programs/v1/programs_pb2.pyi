@@ -1,0 +1,112 @@
+import datetime
+
+from buf.validate import validate_pb2 as _validate_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import empty_pb2 as _empty_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ProgramState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROGRAM_STATE_UNSPECIFIED: _ClassVar[ProgramState]
+    PROGRAM_STATE_DRAFT: _ClassVar[ProgramState]
+    PROGRAM_STATE_PUBLISHED: _ClassVar[ProgramState]
+    PROGRAM_STATE_ARCHIVED: _ClassVar[ProgramState]
+
+class Visibility(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VISIBILITY_UNSPECIFIED: _ClassVar[Visibility]
+    VISIBILITY_PUBLIC: _ClassVar[Visibility]
+    VISIBILITY_RESTRICTED: _ClassVar[Visibility]
+PROGRAM_STATE_UNSPECIFIED: ProgramState
+PROGRAM_STATE_DRAFT: ProgramState
+PROGRAM_STATE_PUBLISHED: ProgramState
+PROGRAM_STATE_ARCHIVED: ProgramState
+VISIBILITY_UNSPECIFIED: Visibility
+VISIBILITY_PUBLIC: Visibility
+VISIBILITY_RESTRICTED: Visibility
+
+class Program(_message.Message):
+    __slots__ = ("program_id", "title", "description", "tags", "visibility", "self_enrollment_allowed", "state", "create_time", "update_time", "etag")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    SELF_ENROLLMENT_ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    title: str
+    description: str
+    tags: _containers.RepeatedScalarFieldContainer[str]
+    visibility: Visibility
+    self_enrollment_allowed: bool
+    state: ProgramState
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, program_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., self_enrollment_allowed: _Optional[bool] = ..., state: _Optional[_Union[ProgramState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class CreateProgramRequest(_message.Message):
+    __slots__ = ("program", "request_id")
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    program: Program
+    request_id: str
+    def __init__(self, program: _Optional[_Union[Program, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetProgramRequest(_message.Message):
+    __slots__ = ("program_id",)
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    def __init__(self, program_id: _Optional[str] = ...) -> None: ...
+
+class ListProgramsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "state", "tag", "query")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    state: ProgramState
+    tag: str
+    query: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[ProgramState, str]] = ..., tag: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
+
+class ListProgramsResponse(_message.Message):
+    __slots__ = ("programs", "next_page_token")
+    PROGRAMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    programs: _containers.RepeatedCompositeFieldContainer[Program]
+    next_page_token: str
+    def __init__(self, programs: _Optional[_Iterable[_Union[Program, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateProgramRequest(_message.Message):
+    __slots__ = ("program", "update_mask")
+    PROGRAM_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    program: Program
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, program: _Optional[_Union[Program, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class DeleteProgramRequest(_message.Message):
+    __slots__ = ("program_id", "etag")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    etag: str
+    def __init__(self, program_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""Programs service: long-term learning programs, their versions, sequencing and enrolment."""

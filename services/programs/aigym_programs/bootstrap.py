@@ -1,0 +1,50 @@
+"""Composition root of the programs service: settings -> engine -> unit of work -> servicer -> server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
+from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
+from aigym_platform.server import GrpcServer, Registration
+from aigym_platform.tokens import verifier_from_settings
+from aigym_programs.service import ProgramsService
+from aigym_programs.servicer import ProgramsServicer
+from aigym_programs.settings import ProgramsSettings
+
+SERVICE_FULL_NAME = programs_pb2.DESCRIPTOR.services_by_name["ProgramsService"].full_name
+
+
+@dataclass
+class App:
+    """Everything one programs process runs, for start-up and orderly shutdown."""
+
+    settings: ProgramsSettings
+    engine: AsyncEngine
+    server: GrpcServer
+
+    async def start(self) -> int:
+        """Start serving; returns the bound port."""
+        return await self.server.start()
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Drain the server, then close database connections."""
+        await self.server.stop(grace)
+        await self.engine.dispose()
+
+
+def build(settings: ProgramsSettings) -> App:
+    """Wire the programs service from its settings (no I/O until `App.start`)."""
+    engine = create_engine(
+        settings.database_url.get_secret_value(),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    service = ProgramsService(uow_factory(create_sessionmaker(engine)))
+    registration = Registration(
+        SERVICE_FULL_NAME, ProgramsServicer(service), programs_pb2_grpc.add_ProgramsServiceServicer_to_server
+    )
+    server = GrpcServer(settings, verifier_from_settings(settings), [registration])
+    return App(settings, engine, server)

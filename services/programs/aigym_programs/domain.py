@@ -1,0 +1,103 @@
+"""Pure rules of programs: lifecycle states, field normalisation, update masks (no I/O)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass, field, replace
+
+from aigym_platform.errors import Aborted, FailedPrecondition, FieldViolation, InvalidArgument
+
+
+class ProgramState(enum.StrEnum):
+    """Lifecycle: draft -> published -> archived (-> restored to published)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Visibility(enum.StrEnum):
+    """Catalogue visibility inside the tenant."""
+
+    PUBLIC = "public"
+    RESTRICTED = "restricted"
+
+
+UPDATABLE_FIELDS = frozenset({"title", "description", "tags", "visibility", "self_enrollment_allowed"})
+MAX_TAGS = 20
+
+
+@dataclass(frozen=True)
+class ProgramDraft:
+    """The editable content of a program, as a client sends it."""
+
+    title: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    visibility: Visibility = Visibility.RESTRICTED
+    self_enrollment_allowed: bool = False
+
+
+@dataclass(frozen=True)
+class Program:
+    """A program as stored: content plus lifecycle and bookkeeping."""
+
+    program_id: uuid.UUID
+    content: ProgramDraft
+    state: ProgramState
+    version: int
+    create_time: dt.datetime
+    update_time: dt.datetime
+    create_request_id: str | None = field(default=None)
+
+    @property
+    def etag(self) -> str:
+        """Opaque concurrency token (AIP-154)."""
+        return f'W/"{self.version}"'
+
+    def check_etag(self, etag: str) -> None:
+        """Raise ABORTED when a supplied etag is stale (lost-update protection)."""
+        if etag and etag != self.etag:
+            raise Aborted("the program changed since it was read; re-read it and retry", reason="ETAG_MISMATCH")
+
+    def check_deletable(self) -> None:
+        """Only drafts may be deleted: published/archived programs keep their enrolment history."""
+        if self.state is not ProgramState.DRAFT:
+            raise FailedPrecondition(
+                f"only draft programs can be deleted; this one is {self.state.value} (archive it instead)",
+                reason="PROGRAM_NOT_DRAFT",
+            )
+
+
+def normalise(draft: ProgramDraft, *, field_prefix: str = "program") -> ProgramDraft:
+    """Trim text, lower-case and de-duplicate tags; reject a blank title with a field violation."""
+    title = " ".join(draft.title.split())
+    if not title:
+        raise InvalidArgument(
+            "title must not be blank",
+            violations=[FieldViolation(f"{field_prefix}.title", "must not be blank", "PROGRAM_TITLE_BLANK")],
+        )
+    tags = tuple(dict.fromkeys(tag.strip().lower() for tag in draft.tags if tag.strip()))
+    return replace(draft, title=title, description=draft.description.strip(), tags=tags)
+
+
+def validate_update_mask(paths: list[str]) -> frozenset[str]:
+    """The fields an update touches; INVALID_ARGUMENT for unknown or immutable paths."""
+    if not paths:
+        raise InvalidArgument.for_field("update_mask", "update_mask must name at least one field")
+    unknown = sorted(set(paths) - UPDATABLE_FIELDS)
+    if unknown:
+        raise InvalidArgument(
+            f"fields cannot be updated: {', '.join(unknown)}",
+            violations=[
+                FieldViolation("update_mask", f"{path} is not updatable", "FIELD_NOT_UPDATABLE") for path in unknown
+            ],
+        )
+    return frozenset(paths)
+
+
+def apply_update(current: ProgramDraft, changes: ProgramDraft, mask: frozenset[str]) -> ProgramDraft:
+    """Copy the masked fields from `changes` onto `current`."""
+    return replace(current, **{name: getattr(changes, name) for name in mask})

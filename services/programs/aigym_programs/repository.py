@@ -1,0 +1,157 @@
+"""All SQL of the programs service; every query runs in a tenant-scoped unit of work (RLS checks again)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Select, delete, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aigym_platform.identity import TenantId
+from aigym_programs.domain import Program, ProgramDraft, ProgramState, Visibility
+from aigym_programs.tables import ProgramRow
+
+
+@dataclass(frozen=True)
+class ProgramFilter:
+    """Listing filters; `visible_to_learner` restricts to the learner-facing catalogue."""
+
+    state: ProgramState | None = None
+    tag: str | None = None
+    query: str | None = None
+    visible_to_learner: bool = False
+
+
+class ProgramRepository(Protocol):
+    """What the service layer needs from program storage (a fake implements the same protocol)."""
+
+    async def add(self, program: Program) -> None:
+        """Insert a new program."""
+
+    async def get(self, program_id: uuid.UUID, *, for_update: bool = False) -> Program | None:
+        """The program with this id in the current tenant, or None."""
+
+    async def get_by_request_id(self, request_id: str) -> Program | None:
+        """The program created with this idempotency key, or None."""
+
+    async def save(self, program: Program) -> None:
+        """Persist content, state and version of an existing program."""
+
+    async def remove(self, program_id: uuid.UUID) -> None:
+        """Delete a program row."""
+
+    async def list(
+        self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
+    ) -> list[Program]:
+        """Programs newest first, strictly after the keyset cursor, at most `limit`."""
+
+
+def _to_domain(row: ProgramRow) -> Program:
+    return Program(
+        program_id=row.program_id,
+        content=ProgramDraft(
+            title=row.title,
+            description=row.description,
+            tags=tuple(row.tags or ()),
+            visibility=Visibility(row.visibility),
+            self_enrollment_allowed=row.self_enrollment_allowed,
+        ),
+        state=ProgramState(row.state),
+        version=row.version,
+        create_time=row.create_time,
+        update_time=row.update_time,
+        create_request_id=row.create_request_id,
+    )
+
+
+class SqlProgramRepository:
+    """PostgreSQL implementation of ProgramRepository."""
+
+    def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
+        self._session = session
+        self._tenant = tenant_id
+
+    async def add(self, program: Program) -> None:
+        """Insert a new program."""
+        c = program.content
+        self._session.add(
+            ProgramRow(
+                tenant_id=self._tenant,
+                program_id=program.program_id,
+                title=c.title,
+                description=c.description,
+                tags=list(c.tags),
+                visibility=c.visibility.value,
+                self_enrollment_allowed=c.self_enrollment_allowed,
+                state=program.state.value,
+                version=program.version,
+                create_request_id=program.create_request_id,
+                create_time=program.create_time,
+                update_time=program.update_time,
+            )
+        )
+        await self._session.flush()
+
+    async def get(self, program_id: uuid.UUID, *, for_update: bool = False) -> Program | None:
+        """The program with this id in the current tenant, or None."""
+        stmt = select(ProgramRow).where(ProgramRow.tenant_id == self._tenant, ProgramRow.program_id == program_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _to_domain(row) if row else None
+
+    async def get_by_request_id(self, request_id: str) -> Program | None:
+        """The program created with this idempotency key, or None."""
+        stmt = select(ProgramRow).where(
+            ProgramRow.tenant_id == self._tenant, ProgramRow.create_request_id == request_id
+        )
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _to_domain(row) if row else None
+
+    async def save(self, program: Program) -> None:
+        """Persist content, state and version of an existing program."""
+        c = program.content
+        await self._session.execute(
+            update(ProgramRow)
+            .where(ProgramRow.tenant_id == self._tenant, ProgramRow.program_id == program.program_id)
+            .values(
+                title=c.title,
+                description=c.description,
+                tags=list(c.tags),
+                visibility=c.visibility.value,
+                self_enrollment_allowed=c.self_enrollment_allowed,
+                state=program.state.value,
+                version=program.version,
+                update_time=program.update_time,
+            )
+        )
+
+    async def remove(self, program_id: uuid.UUID) -> None:
+        """Delete a program row."""
+        await self._session.execute(
+            delete(ProgramRow).where(ProgramRow.tenant_id == self._tenant, ProgramRow.program_id == program_id)
+        )
+
+    async def list(
+        self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
+    ) -> list[Program]:
+        """Programs newest first, strictly after the keyset cursor, at most `limit`."""
+        stmt: Select[tuple[ProgramRow]] = select(ProgramRow).where(ProgramRow.tenant_id == self._tenant)
+        if filters.visible_to_learner:
+            stmt = stmt.where(
+                ProgramRow.state == ProgramState.PUBLISHED.value, ProgramRow.visibility == Visibility.PUBLIC.value
+            )
+        if filters.state is not None:
+            stmt = stmt.where(ProgramRow.state == filters.state.value)
+        if filters.tag:
+            stmt = stmt.where(ProgramRow.tags.contains([filters.tag.lower()]))
+        if filters.query:
+            pattern = "%" + filters.query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(or_(ProgramRow.title.ilike(pattern), ProgramRow.description.ilike(pattern)))
+        if after is not None:
+            stmt = stmt.where(tuple_(ProgramRow.create_time, ProgramRow.program_id) < tuple_(*after))
+        stmt = stmt.order_by(ProgramRow.create_time.desc(), ProgramRow.program_id.desc()).limit(limit)
+        return [_to_domain(row) for row in (await self._session.execute(stmt)).scalars()]

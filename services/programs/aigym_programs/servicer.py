@@ -1,0 +1,71 @@
+"""Thin gRPC adapter of the programs service: proto -> mapper -> one service call -> proto."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2
+
+from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
+from aigym_platform.identity import current_identity
+from aigym_programs import mappers
+from aigym_programs.service import ProgramsService
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):
+    """gRPC face of ProgramsService."""
+
+    def __init__(self, service: ProgramsService) -> None:
+        self._service = service
+
+    async def CreateProgram(  # noqa: N802 - gRPC method name
+        self, request: programs_pb2.CreateProgramRequest, context: Context
+    ) -> programs_pb2.Program:
+        """Create a draft program."""
+        program = await self._service.create_program(
+            current_identity(), mappers.draft_from_proto(request.program), request.request_id
+        )
+        return mappers.program_to_proto(program)
+
+    async def GetProgram(  # noqa: N802
+        self, request: programs_pb2.GetProgramRequest, context: Context
+    ) -> programs_pb2.Program:
+        """Return one program."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        return mappers.program_to_proto(await self._service.get_program(current_identity(), program_id))
+
+    async def ListPrograms(  # noqa: N802
+        self, request: programs_pb2.ListProgramsRequest, context: Context
+    ) -> programs_pb2.ListProgramsResponse:
+        """Return one page of programs."""
+        page = await self._service.list_programs(
+            current_identity(), mappers.filter_from_proto(request), request.page_size, request.page_token
+        )
+        return programs_pb2.ListProgramsResponse(
+            programs=[mappers.program_to_proto(p) for p in page.programs], next_page_token=page.next_page_token
+        )
+
+    async def UpdateProgram(  # noqa: N802
+        self, request: programs_pb2.UpdateProgramRequest, context: Context
+    ) -> programs_pb2.Program:
+        """Update the masked fields of a program."""
+        program_id = mappers.parse_id(request.program.program_id, "program.program_id")
+        program = await self._service.update_program(
+            current_identity(),
+            program_id,
+            mappers.draft_from_proto(request.program),
+            list(request.update_mask.paths),
+            request.program.etag,
+        )
+        return mappers.program_to_proto(program)
+
+    async def DeleteProgram(  # noqa: N802
+        self, request: programs_pb2.DeleteProgramRequest, context: Context
+    ) -> empty_pb2.Empty:
+        """Delete a draft program."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        await self._service.delete_program(current_identity(), program_id, request.etag)
+        return empty_pb2.Empty()

@@ -1,0 +1,31 @@
+"""SQLAlchemy rows of the programs service (schema comes only from migrations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from aigym_platform.db import Base
+
+
+class ProgramRow(Base):
+    """One program of one tenant."""
+
+    __tablename__ = "programs"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    program_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    visibility: Mapped[str] = mapped_column(String(16))
+    self_enrollment_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    create_request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
