@@ -68,7 +68,13 @@ def generate(py_out: pathlib.Path, descriptor_out: pathlib.Path, image_out: path
         validate_set.write_bytes(validate_descriptor_set())
         common = [f"--descriptor_set_in={validate_set}"]
         run_protoc(
-            [*common, f"--python_out={py_out}", f"--pyi_out={py_out}", f"--grpc_python_out={py_out}", *sources]
+            [
+                *common,
+                f"--python_out={py_out}",
+                f"--pyi_out={py_out}",
+                f"--grpc_python_out={py_out}",
+                *sources,
+            ]
         )
         run_protoc([*common, f"--python_out={py_out}", f"--pyi_out={py_out}", "buf/validate/validate.proto"])
         run_protoc(
@@ -76,8 +82,13 @@ def generate(py_out: pathlib.Path, descriptor_out: pathlib.Path, image_out: path
         )
         if image_out is not None:
             run_protoc(
-                [*common, "--include_imports", "--include_source_info", f"--descriptor_set_out={image_out}",
-                 *sources]
+                [
+                    *common,
+                    "--include_imports",
+                    "--include_source_info",
+                    f"--descriptor_set_out={image_out}",
+                    *sources,
+                ]
             )
     for root in GENERATED_ROOTS:
         for directory in [py_out / root, *(p for p in (py_out / root).rglob("*") if p.is_dir())]:
@@ -119,7 +130,9 @@ def check() -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="fail if committed generated code is stale")
     parser.add_argument("--image", type=pathlib.Path, help="also write a buf image (with source info) here")
     args = parser.parse_args()

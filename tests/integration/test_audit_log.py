@@ -8,7 +8,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-
 from aigym_platform.audit import verify_chain
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.identity import Identity, Role, TenantId
@@ -27,7 +26,9 @@ async def _create_programs(db: ServiceDatabase, tenant: uuid.UUID, count: int) -
     try:
         service = ProgramsService(uow_factory(create_sessionmaker(engine)))
         admin = Identity("auditor-test", TenantId(tenant), frozenset({Role.CLIENT_ADMIN}))
-        await asyncio.gather(*(service.create_program(admin, ProgramDraft(title=f"P{i}")) for i in range(count)))
+        await asyncio.gather(
+            *(service.create_program(admin, ProgramDraft(title=f"P{i}")) for i in range(count))
+        )
     finally:
         await engine.dispose()
 
@@ -42,18 +43,26 @@ async def _verify(db: ServiceDatabase, tenant: uuid.UUID) -> tuple[int, int | No
         await engine.dispose()
 
 
-async def test_concurrent_mutations_form_one_intact_chain(service_databases: dict[str, ServiceDatabase]) -> None:
+async def test_concurrent_mutations_form_one_intact_chain(
+    service_databases: dict[str, ServiceDatabase],
+) -> None:
     db, tenant = service_databases["programs"], uuid.uuid4()
     await _create_programs(db, tenant, 12)
     assert await _verify(db, tenant) == (12, None)
 
 
-async def test_app_role_cannot_edit_or_delete_audit_rows(service_databases: dict[str, ServiceDatabase]) -> None:
+async def test_app_role_cannot_edit_or_delete_audit_rows(
+    service_databases: dict[str, ServiceDatabase],
+) -> None:
     db, tenant = service_databases["programs"], uuid.uuid4()
     await _create_programs(db, tenant, 1)
     conn = await asyncpg.connect(db.app_url)
     try:
-        for statement in ("UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        for statement in (
+            "UPDATE audit_log SET actor = 'mallory'",
+            "DELETE FROM audit_log",
+            "TRUNCATE audit_log",
+        ):
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 async with conn.transaction():
                     await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
@@ -81,7 +90,9 @@ async def test_verifier_detects_a_tampered_chain(
         # Only someone able to bypass the trigger (a superuser) can edit a row; the chain still tells.
         async with superuser.transaction():
             await superuser.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
-            await superuser.execute("UPDATE audit_log SET actor = 'mallory' WHERE tenant_id = $1 AND seq = 2", tenant)
+            await superuser.execute(
+                "UPDATE audit_log SET actor = 'mallory' WHERE tenant_id = $1 AND seq = 2", tenant
+            )
             await superuser.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
     finally:
         await superuser.close()

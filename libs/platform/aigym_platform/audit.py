@@ -89,10 +89,10 @@ async def append_audit(session: AsyncSession, entry: AuditEntry) -> None:
     row["hash"] = chain_hash(prev, row)
     await session.execute(
         text(
-            f"INSERT INTO {AUDIT_TABLE} (tenant_id, seq, occurred_at, actor, real_actor, action, resource_type,"  # noqa: S608
-            " resource_id, request_id, before_digest, after_digest, prev_hash, hash) VALUES (:tenant_id, :seq,"
-            " :occurred_at, :actor, :real_actor, :action, :resource_type, :resource_id, :request_id,"
-            " :before_digest, :after_digest, :prev_hash, :hash)"
+            f"INSERT INTO {AUDIT_TABLE} (tenant_id, seq, occurred_at, actor, real_actor, action,"  # noqa: S608
+            " resource_type, resource_id, request_id, before_digest, after_digest, prev_hash, hash)"
+            " VALUES (:tenant_id, :seq, :occurred_at, :actor, :real_actor, :action, :resource_type,"
+            " :resource_id, :request_id, :before_digest, :after_digest, :prev_hash, :hash)"
         ),
         row,
     )

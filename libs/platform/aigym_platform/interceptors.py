@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import protovalidate
@@ -40,7 +40,9 @@ def violations_of(error: protovalidate.ValidationError) -> list[FieldViolation]:
     """Turn protovalidate violations into field violations with dotted paths (`program.tags[1]`)."""
     return [
         FieldViolation(
-            field=".".join(_path_element(e) for e in violation.proto.field.elements),
+            field=".".join(_path_element(e) for e in violation.proto.field.elements)
+            if violation.proto.field
+            else "",
             description=violation.proto.message,
             reason=violation.proto.rule_id,
         )
@@ -75,17 +77,17 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any]:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         """Return the wrapped handler (health and reflection pass through untouched)."""
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
         if handler is None or method.startswith(EXEMPT_PREFIXES) or handler.unary_unary is None:
             return handler
-        wrapped = self._wrap(handler.unary_unary, method)
+        wrapped = self._wrap(cast(Behavior, handler.unary_unary), method)
         return grpc.unary_unary_rpc_method_handler(
-            wrapped,  # type: ignore[arg-type]
+            wrapped,
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
@@ -95,7 +97,9 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
         public = method in self._public
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            md = {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
+            md = {
+                key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)
+            }
             request_id = md.get("x-request-id") or uuid.uuid4().hex
             request_id_var.set(request_id)
             rpc_method_var.set(method)
@@ -122,7 +126,7 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
                 code = grpc.StatusCode.CANCELLED
                 raise
             except grpc.aio.AbortError:
-                code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+                code = context.code() or grpc.StatusCode.UNKNOWN
                 raise
             except Exception:
                 log.exception("unhandled error in %s", method)

@@ -53,7 +53,9 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record with a compact context suffix."""
-        parts = [f"{k}={getattr(record, k)}" for k in ("rpc", "tenant_id", "request_id") if getattr(record, k, "")]
+        parts = [
+            f"{k}={getattr(record, k)}" for k in ("rpc", "tenant_id", "request_id") if getattr(record, k, "")
+        ]
         record.ctx = (" [" + " ".join(parts) + "]") if parts else ""
         return super().format(record)
 

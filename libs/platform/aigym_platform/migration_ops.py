@@ -55,13 +55,16 @@ def create_audit_log() -> None:
         )
         """
     )
-    op.execute(f"CREATE INDEX ix_{AUDIT_TABLE}_resource ON {AUDIT_TABLE} (tenant_id, resource_type, resource_id)")
+    op.execute(
+        f"CREATE INDEX ix_{AUDIT_TABLE}_resource ON {AUDIT_TABLE} (tenant_id, resource_type, resource_id)"
+    )
     enable_tenant_rls(AUDIT_TABLE)
     op.execute(
         """
         CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            RAISE EXCEPTION 'audit_log is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+            RAISE EXCEPTION 'audit_log is append-only (% refused)', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
         END
         $$
         """

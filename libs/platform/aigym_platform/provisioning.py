@@ -23,7 +23,9 @@ class ServiceDatabase:
     app_url: str
 
 
-def service_database(admin_url: str, service: str, *, prefix: str = "aigym", password: str = "") -> ServiceDatabase:
+def service_database(
+    admin_url: str, service: str, *, prefix: str = "aigym", password: str = ""
+) -> ServiceDatabase:
     """Derive the database, role names and connection URLs of `service` from the server admin URL."""
     parts = urlsplit(admin_url)
     database = f"{prefix}_{service}"
@@ -52,7 +54,9 @@ async def _ensure_role(conn: asyncpg.Connection, role: str, password: str) -> No
     await conn.execute(f'{verb} ROLE "{role}" WITH {options}')
 
 
-async def provision(admin_url: str, service: str, *, prefix: str = "aigym", password: str = "") -> ServiceDatabase:
+async def provision(
+    admin_url: str, service: str, *, prefix: str = "aigym", password: str = ""
+) -> ServiceDatabase:
     """Create (idempotently) the service's roles, database and schema grants; return its URLs."""
     db = service_database(admin_url, service, prefix=prefix, password=password)
     conn = await asyncpg.connect(_plain_url(admin_url))

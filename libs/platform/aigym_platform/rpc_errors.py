@@ -42,7 +42,9 @@ def to_status(error: DomainError, *, request_id: str = "") -> status_pb2.Status:
     metadata = dict(error.metadata)
     if request_id:
         metadata["request_id"] = request_id
-    status.details.append(_pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=metadata)))
+    status.details.append(
+        _pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=metadata))
+    )
     if error.violations:
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
@@ -59,7 +61,9 @@ def to_status(error: DomainError, *, request_id: str = "") -> status_pb2.Status:
 def internal_status(*, request_id: str = "") -> status_pb2.Status:
     """A sanitized INTERNAL status: no exception text ever reaches the client."""
     status = status_pb2.Status(code=code_pb2.INTERNAL, message=INTERNAL_MESSAGE)
-    info = error_details_pb2.ErrorInfo(reason="INTERNAL", domain=ERROR_DOMAIN, metadata={"request_id": request_id})
+    info = error_details_pb2.ErrorInfo(
+        reason="INTERNAL", domain=ERROR_DOMAIN, metadata={"request_id": request_id}
+    )
     status.details.append(_pack(info))
     return status
 

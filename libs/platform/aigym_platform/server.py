@@ -73,7 +73,9 @@ class GrpcServer:
             registration.add_to_server(registration.servicer, self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         names = [r.full_name for r in self._registrations]
-        reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server)
+        reflection.enable_server_reflection(
+            [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
+        )
         address = f"{self._settings.grpc_host}:{self._settings.grpc_port}"
         self.port = self.server.add_insecure_port(address)
         if self.port == 0:

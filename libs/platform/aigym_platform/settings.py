@@ -17,13 +17,17 @@ class ServiceSettings(BaseSettings):
     environment: Literal["dev", "test", "prod"] = Field(default="dev", description="Deployment environment")
     grpc_host: str = Field(default="127.0.0.1", description="Address the gRPC server binds")
     grpc_port: int = Field(default=50051, description="gRPC port (0 picks a free one)")
-    metrics_port: int = Field(default=0, description="Prometheus /metrics port (0 disables the HTTP exporter)")
+    metrics_port: int = Field(
+        default=0, description="Prometheus /metrics port (0 disables the HTTP exporter)"
+    )
     max_message_bytes: int = Field(default=4 * 1024 * 1024, description="Largest gRPC message accepted")
     shutdown_grace_seconds: float = Field(default=10.0, description="In-flight grace after SIGTERM")
     default_deadline_seconds: float = Field(
         default=15.0, description="Deadline applied when a call carries none (REST without timeout header)"
     )
-    log_format: Literal["json", "text"] = Field(default="json", description="json in production, text locally")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json in production, text locally"
+    )
     log_level: str = Field(default="INFO", description="Root log level")
 
     database_url: SecretStr = Field(

@@ -125,8 +125,9 @@ class TokenVerifier:
                 raise PermissionDenied("only a platform admin may act in another tenant")
             return Identity(user, parse_tenant_id(act_as_tenant), roles, real_user_id=user, token=token)
         tenant = parse_tenant_id(claims.get(issuer.claim_tenant))
-        return Identity(user, tenant, roles, real_user_id=real_user if isinstance(real_user, str) else None,
-                        token=token)
+        return Identity(
+            user, tenant, roles, real_user_id=real_user if isinstance(real_user, str) else None, token=token
+        )
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,13 @@ def write_jwks(path: Path, keys: Sequence[SigningKey]) -> None:
 
 
 def mint_service_token(
-    key: SigningKey, *, issuer: str, audience: str, service: str, tenant_id: TenantId, act_for: str | None = None
+    key: SigningKey,
+    *,
+    issuer: str,
+    audience: str,
+    service: str,
+    tenant_id: TenantId,
+    act_for: str | None = None,
 ) -> str:
     """A short-lived token for a job or service-to-service call acting inside one tenant."""
     extra = {"act_for": act_for} if act_for else None
@@ -227,5 +234,7 @@ def verifier_from_settings(settings: ServiceSettings) -> TokenVerifier:
         )
     ]
     if settings.service_jwks_file:
-        issuers.append(Issuer(settings.service_token_issuer, JwksFile(settings.service_jwks_file), settings.jwt_audience))
+        issuers.append(
+            Issuer(settings.service_token_issuer, JwksFile(settings.service_jwks_file), settings.jwt_audience)
+        )
     return TokenVerifier(issuers)

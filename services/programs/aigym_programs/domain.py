@@ -60,7 +60,9 @@ class Program:
     def check_etag(self, etag: str) -> None:
         """Raise ABORTED when a supplied etag is stale (lost-update protection)."""
         if etag and etag != self.etag:
-            raise Aborted("the program changed since it was read; re-read it and retry", reason="ETAG_MISMATCH")
+            raise Aborted(
+                "the program changed since it was read; re-read it and retry", reason="ETAG_MISMATCH"
+            )
 
     def check_deletable(self) -> None:
         """Only drafts may be deleted: published/archived programs keep their enrolment history."""
@@ -92,7 +94,8 @@ def validate_update_mask(paths: list[str]) -> frozenset[str]:
         raise InvalidArgument(
             f"fields cannot be updated: {', '.join(unknown)}",
             violations=[
-                FieldViolation("update_mask", f"{path} is not updatable", "FIELD_NOT_UPDATABLE") for path in unknown
+                FieldViolation("update_mask", f"{path} is not updatable", "FIELD_NOT_UPDATABLE")
+                for path in unknown
             ],
         )
     return frozenset(paths)

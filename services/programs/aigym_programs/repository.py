@@ -7,10 +7,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Select, delete, or_, select, tuple_, update
+from aigym_platform.identity import TenantId
+from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aigym_platform.identity import TenantId
 from aigym_programs.domain import Program, ProgramDraft, ProgramState, Visibility
 from aigym_programs.tables import ProgramRow
 
@@ -97,7 +97,9 @@ class SqlProgramRepository:
 
     async def get(self, program_id: uuid.UUID, *, for_update: bool = False) -> Program | None:
         """The program with this id in the current tenant, or None."""
-        stmt = select(ProgramRow).where(ProgramRow.tenant_id == self._tenant, ProgramRow.program_id == program_id)
+        stmt = select(ProgramRow).where(
+            ProgramRow.tenant_id == self._tenant, ProgramRow.program_id == program_id
+        )
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self._session.execute(stmt)).scalar_one_or_none()
@@ -132,17 +134,20 @@ class SqlProgramRepository:
     async def remove(self, program_id: uuid.UUID) -> None:
         """Delete a program row."""
         await self._session.execute(
-            delete(ProgramRow).where(ProgramRow.tenant_id == self._tenant, ProgramRow.program_id == program_id)
+            delete(ProgramRow).where(
+                ProgramRow.tenant_id == self._tenant, ProgramRow.program_id == program_id
+            )
         )
 
     async def list(
         self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
     ) -> list[Program]:
         """Programs newest first, strictly after the keyset cursor, at most `limit`."""
-        stmt: Select[tuple[ProgramRow]] = select(ProgramRow).where(ProgramRow.tenant_id == self._tenant)
+        stmt = select(ProgramRow).where(ProgramRow.tenant_id == self._tenant)
         if filters.visible_to_learner:
             stmt = stmt.where(
-                ProgramRow.state == ProgramState.PUBLISHED.value, ProgramRow.visibility == Visibility.PUBLIC.value
+                ProgramRow.state == ProgramState.PUBLISHED.value,
+                ProgramRow.visibility == Visibility.PUBLIC.value,
             )
         if filters.state is not None:
             stmt = stmt.where(ProgramRow.state == filters.state.value)

@@ -8,13 +8,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
 from aigym_platform.errors import NotFound
 from aigym_platform.identity import Identity, Role, TenantId
-from aigym_platform.pagination import decode_token, encode_token, page_size
-from aigym_platform.pagination import Cursor
+from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from aigym_programs.domain import (
     Program,
     ProgramDraft,
@@ -90,8 +89,12 @@ class ProgramsService:
         """The tenant's programs newest first; learners see the published public catalogue only."""
         identity.require(Role.LEARNER)
         filters = dataclasses.replace(filters, visible_to_learner=not identity.has_role(Role.MANAGER))
-        fingerprint = {"state": filters.state, "tag": filters.tag, "query": filters.query,
-                       "learner": filters.visible_to_learner}
+        fingerprint = {
+            "state": filters.state,
+            "tag": filters.tag,
+            "query": filters.query,
+            "learner": filters.visible_to_learner,
+        }
         cursor = decode_token(page_token, fingerprint)
         after = None
         if cursor is not None:
@@ -124,7 +127,11 @@ class ProgramsService:
             )
             await repo.save(updated)
             await uow.audit(
-                "program.update", "program", str(program_id), before=_audit_view(current), after=_audit_view(updated)
+                "program.update",
+                "program",
+                str(program_id),
+                before=_audit_view(current),
+                after=_audit_view(updated),
             )
             await uow.commit()
             return updated

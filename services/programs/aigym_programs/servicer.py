@@ -5,23 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from google.protobuf import empty_pb2
-
 from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 from aigym_platform.identity import current_identity
+from google.protobuf import empty_pb2
+
 from aigym_programs import mappers
 from aigym_programs.service import ProgramsService
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
 
-class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):
+# The generated base class is untyped (generated code is outside mypy); it answers UNIMPLEMENTED for
+# methods a servicer does not override.
+class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: ignore[misc]
     """gRPC face of ProgramsService."""
 
     def __init__(self, service: ProgramsService) -> None:
         self._service = service
 
-    async def CreateProgram(  # noqa: N802 - gRPC method name
+    async def CreateProgram(
         self, request: programs_pb2.CreateProgramRequest, context: Context
     ) -> programs_pb2.Program:
         """Create a draft program."""
@@ -30,14 +32,14 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):
         )
         return mappers.program_to_proto(program)
 
-    async def GetProgram(  # noqa: N802
+    async def GetProgram(
         self, request: programs_pb2.GetProgramRequest, context: Context
     ) -> programs_pb2.Program:
         """Return one program."""
         program_id = mappers.parse_id(request.program_id, "program_id")
         return mappers.program_to_proto(await self._service.get_program(current_identity(), program_id))
 
-    async def ListPrograms(  # noqa: N802
+    async def ListPrograms(
         self, request: programs_pb2.ListProgramsRequest, context: Context
     ) -> programs_pb2.ListProgramsResponse:
         """Return one page of programs."""
@@ -45,10 +47,11 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):
             current_identity(), mappers.filter_from_proto(request), request.page_size, request.page_token
         )
         return programs_pb2.ListProgramsResponse(
-            programs=[mappers.program_to_proto(p) for p in page.programs], next_page_token=page.next_page_token
+            programs=[mappers.program_to_proto(p) for p in page.programs],
+            next_page_token=page.next_page_token,
         )
 
-    async def UpdateProgram(  # noqa: N802
+    async def UpdateProgram(
         self, request: programs_pb2.UpdateProgramRequest, context: Context
     ) -> programs_pb2.Program:
         """Update the masked fields of a program."""
@@ -62,7 +65,7 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):
         )
         return mappers.program_to_proto(program)
 
-    async def DeleteProgram(  # noqa: N802
+    async def DeleteProgram(
         self, request: programs_pb2.DeleteProgramRequest, context: Context
     ) -> empty_pb2.Empty:
         """Delete a draft program."""

@@ -45,14 +45,16 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"\nAI Gym is up.\n  REST gateway:  {stack.gateway_url}   (health: {stack.gateway_url}/healthz)\n"
             f"  token:         make token TENANT={DEMO_TENANT} USER=me ROLE=client_admin\n"
-            f"  try:           curl -H \"Authorization: Bearer $(make -s token)\" {stack.gateway_url}/v1/programs\n"
+            f'  try:  curl -H "Authorization: Bearer $(make -s token)" {stack.gateway_url}/v1/programs\n'
             f"  data:          {stack.data_dir}\n  Ctrl-C stops everything.\n",
             flush=True,
         )
         while not stop.is_set():
             exited = stack.processes.wait_any(timeout=0.5)
             if exited is not None:
-                log.error("%s exited unexpectedly with %s; stopping the suite", exited.name, exited.returncode)
+                log.error(
+                    "%s exited unexpectedly with %s; stopping the suite", exited.name, exited.returncode
+                )
                 return 1
         return 0
     except Exception:

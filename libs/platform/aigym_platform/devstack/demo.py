@@ -5,19 +5,35 @@ from __future__ import annotations
 import uuid
 
 import grpc
-
 from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
+
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER, DevKeys
 
 DEMO_TENANT = uuid.UUID("00000000-0000-4000-8000-00000000a1a1")
 DEMO_ADMIN = "demo-admin"
 
 DEMO_PROGRAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("AI Foundations for Everyone", "What modern AI can and cannot do, with hands-on exercises.", ("ai", "foundations")),
-    ("Prompt Engineering in Practice", "Writing, testing and reviewing prompts for daily work.", ("ai", "prompting")),
+    (
+        "AI Foundations for Everyone",
+        "What modern AI can and cannot do, with hands-on exercises.",
+        ("ai", "foundations"),
+    ),
+    (
+        "Prompt Engineering in Practice",
+        "Writing, testing and reviewing prompts for daily work.",
+        ("ai", "prompting"),
+    ),
     ("Data Literacy", "Reading charts, questioning numbers, spotting misleading statistics.", ("data",)),
-    ("Responsible AI and Compliance", "Privacy, bias, and the EU AI Act for teams that ship AI.", ("ai", "compliance")),
-    ("Leading AI Transformation", "A six-month program for managers steering AI adoption.", ("leadership", "ai")),
+    (
+        "Responsible AI and Compliance",
+        "Privacy, bias, and the EU AI Act for teams that ship AI.",
+        ("ai", "compliance"),
+    ),
+    (
+        "Leading AI Transformation",
+        "A six-month program for managers steering AI adoption.",
+        ("leadership", "ai"),
+    ),
 )
 
 

@@ -1,4 +1,4 @@
-"""The whole suite on one machine: PostgreSQL, Redis, every service, Envoy; used by `make run` and e2e tests."""
+"""The whole suite on one machine (PostgreSQL, Redis, services, Envoy) for `make run` and e2e tests."""
 
 from __future__ import annotations
 
@@ -123,7 +123,9 @@ class DevStack:
             log.info("database %s migrated", db.database)
         return databases
 
-    def service_env(self, spec: ServiceSpec, db: ServiceDatabase, grpc_port: int, metrics_port: int) -> dict[str, str]:
+    def service_env(
+        self, spec: ServiceSpec, db: ServiceDatabase, grpc_port: int, metrics_port: int
+    ) -> dict[str, str]:
         """The AIGYM_* environment a service process gets from the stack."""
         assert self.keys is not None
         return {
@@ -144,7 +146,9 @@ class DevStack:
         }
 
     def _start_service(self, spec: ServiceSpec, db: ServiceDatabase) -> RunningService:
-        grpc_port, metrics_port = self.options.service_ports.get(spec.name, (spec.grpc_port, spec.metrics_port))
+        grpc_port, metrics_port = self.options.service_ports.get(
+            spec.name, (spec.grpc_port, spec.metrics_port)
+        )
         process = ManagedProcess(
             spec.name,
             [sys.executable, "-m", spec.module],
@@ -203,7 +207,9 @@ def wait_serving(running: RunningService, timeout: float) -> None:
         stub = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if not running.process.is_running():
-                raise RuntimeError(f"{running.spec.name} exited with {running.process.returncode} during start-up")
+                raise RuntimeError(
+                    f"{running.spec.name} exited with {running.process.returncode} during start-up"
+                )
             try:
                 reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
                 if reply.status == health_pb2.HealthCheckResponse.SERVING:

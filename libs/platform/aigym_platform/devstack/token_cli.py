@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tenant", default="", help="tenant UUID (default: the demo tenant)")
     parser.add_argument("--user", default="", help="user id, the token's `sub` (default: dev-user)")
-    parser.add_argument("--role", default="client_admin", help="comma-separated roles (default: client_admin)")
+    parser.add_argument(
+        "--role", default="client_admin", help="comma-separated roles (default: client_admin)"
+    )
     parser.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default: 8 h)")
     parser.add_argument("--data-dir", default=os.environ.get("AIGYM_DATA_DIR", DEFAULT_DATA_DIR))
     args = parser.parse_args(argv)

@@ -25,7 +25,9 @@ def postgres_server(workdir: Path) -> Iterator[tuple[str, str]]:
     from aigym_platform.devstack.ports import free_port
     from aigym_platform.devstack.postgres import EmbeddedPostgres
 
-    server = EmbeddedPostgres(workdir / "pgdata", free_port(), durable=False, log_file=workdir / "postgres.log")
+    server = EmbeddedPostgres(
+        workdir / "pgdata", free_port(), durable=False, log_file=workdir / "postgres.log"
+    )
     server.start()
     try:
         yield server.admin_url, "aigym"

@@ -6,10 +6,9 @@ Create Date: 2026-11-26
 """
 
 import sqlalchemy as sa
+from aigym_platform.migration_ops import create_audit_log, drop_audit_log, enable_tenant_rls, grant_app
 from alembic import op
 from sqlalchemy.dialects import postgresql
-
-from aigym_platform.migration_ops import create_audit_log, drop_audit_log, enable_tenant_rls, grant_app
 
 revision = "0001"
 down_revision = None
@@ -37,7 +36,11 @@ def upgrade() -> None:
         sa.CheckConstraint("state IN ('draft', 'published', 'archived')", name="ck_programs_state"),
         sa.CheckConstraint("visibility IN ('public', 'restricted')", name="ck_programs_visibility"),
     )
-    op.create_index("ix_programs_listing", "programs", ["tenant_id", sa.text("create_time DESC"), sa.text("program_id DESC")])
+    op.create_index(
+        "ix_programs_listing",
+        "programs",
+        ["tenant_id", sa.text("create_time DESC"), sa.text("program_id DESC")],
+    )
     op.create_index("ix_programs_tags", "programs", ["tags"], postgresql_using="gin")
     enable_tenant_rls("programs")
     grant_app("programs")

@@ -6,14 +6,13 @@ import uuid
 
 import grpc
 import pytest
-from google.protobuf import field_mask_pb2
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
-
 from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
 from aigym_platform.testing.tokens import TokenFactory, bearer
 from aigym_platform.tokens import generate_signing_key
+from google.protobuf import field_mask_pb2
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 Stub = programs_pb2_grpc.ProgramsServiceStub
 
@@ -38,13 +37,19 @@ def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
     return result
 
 
-async def create(stub: Stub, tokens: TokenFactory, tenant: uuid.UUID, title: str = "Leadership 101", **kw: object) -> pb.Program:
+async def create(
+    stub: Stub, tokens: TokenFactory, tenant: uuid.UUID, title: str = "Leadership 101", **kw: object
+) -> pb.Program:
     program = pb.Program(title=title, visibility=pb.VISIBILITY_PUBLIC, **kw)  # type: ignore[arg-type]
     return await stub.CreateProgram(pb.CreateProgramRequest(program=program), metadata=admin(tokens, tenant))
 
 
-async def test_admin_creates_and_reads_a_draft_program(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> None:
-    created = await create(programs_stub, token_factory, tenant, "  Data   Literacy ", tags=["Data", "data", "ai"])
+async def test_admin_creates_and_reads_a_draft_program(
+    programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
+    created = await create(
+        programs_stub, token_factory, tenant, "  Data   Literacy ", tags=["Data", "data", "ai"]
+    )
     assert created.state == pb.PROGRAM_STATE_DRAFT
     assert created.title == "Data Literacy"
     assert list(created.tags) == ["data", "ai"]
@@ -54,12 +59,18 @@ async def test_admin_creates_and_reads_a_draft_program(programs_stub: Stub, toke
     assert fetched == created
 
 
-async def test_rejects_calls_without_a_valid_token(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> None:
+async def test_rejects_calls_without_a_valid_token(
+    programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as missing:
         await programs_stub.ListPrograms(pb.ListProgramsRequest())
     assert missing.value.code() == grpc.StatusCode.UNAUTHENTICATED
     stranger = generate_signing_key("test-user").mint(
-        issuer=token_factory.issuer, audience="aigym", subject="x", tenant_id=str(tenant), roles=["client_admin"]
+        issuer=token_factory.issuer,
+        audience="aigym",
+        subject="x",
+        tenant_id=str(tenant),
+        roles=["client_admin"],
     )
     with pytest.raises(grpc.aio.AioRpcError) as forged:
         await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=bearer(stranger))
@@ -71,10 +82,13 @@ async def test_rejects_calls_without_a_valid_token(programs_stub: Stub, token_fa
     assert "expired" in (late.value.details() or "")
 
 
-async def test_learner_cannot_create_programs(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> None:
+async def test_learner_cannot_create_programs(
+    programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await programs_stub.CreateProgram(
-            pb.CreateProgramRequest(program=pb.Program(title="Sneaky")), metadata=learner(token_factory, tenant)
+            pb.CreateProgramRequest(program=pb.Program(title="Sneaky")),
+            metadata=learner(token_factory, tenant),
         )
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
     listed = await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=admin(token_factory, tenant))
@@ -95,25 +109,33 @@ async def test_malformed_input_returns_field_violations_and_writes_nothing(
         await create(programs_stub, token_factory, tenant, "   ")
     assert field_violations(blank.value) == {"program.title": "must not be blank"}
     with pytest.raises(grpc.aio.AioRpcError) as bad_id:
-        await programs_stub.GetProgram(pb.GetProgramRequest(program_id="nope"), metadata=admin(token_factory, tenant))
+        await programs_stub.GetProgram(
+            pb.GetProgramRequest(program_id="nope"), metadata=admin(token_factory, tenant)
+        )
     assert bad_id.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "program_id" in field_violations(bad_id.value)
     listed = await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=admin(token_factory, tenant))
     assert list(listed.programs) == []
 
 
-async def test_other_tenants_programs_are_not_found(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> None:
+async def test_other_tenants_programs_are_not_found(
+    programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
     created = await create(programs_stub, token_factory, tenant)
     other = uuid.uuid4()
     with pytest.raises(grpc.aio.AioRpcError) as hidden:
-        await programs_stub.GetProgram(pb.GetProgramRequest(program_id=created.program_id), metadata=admin(token_factory, other))
+        await programs_stub.GetProgram(
+            pb.GetProgramRequest(program_id=created.program_id), metadata=admin(token_factory, other)
+        )
     assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
     assert created.title not in (hidden.value.details() or "")
     listed = await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=admin(token_factory, other))
     assert list(listed.programs) == []
 
 
-async def test_client_sent_tenant_header_changes_nothing(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> None:
+async def test_client_sent_tenant_header_changes_nothing(
+    programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
     victim = uuid.uuid4()
     await create(programs_stub, token_factory, victim, "Victim's program")
     metadata = (*admin(token_factory, tenant), ("x-tenant-id", str(victim)))
@@ -121,7 +143,9 @@ async def test_client_sent_tenant_header_changes_nothing(programs_stub: Stub, to
     assert list(listed.programs) == []
 
 
-async def test_only_platform_admin_may_act_in_a_named_tenant(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> None:
+async def test_only_platform_admin_may_act_in_a_named_tenant(
+    programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
     await create(programs_stub, token_factory, tenant, "Visible to the platform admin")
     impostor = (*admin(token_factory, uuid.uuid4()), ("x-aigym-tenant", str(tenant)))
     with pytest.raises(grpc.aio.AioRpcError) as denied:
@@ -134,7 +158,9 @@ async def test_only_platform_admin_may_act_in_a_named_tenant(programs_stub: Stub
     assert [p.title for p in listed.programs] == ["Visible to the platform admin"]
 
 
-async def test_create_is_idempotent_per_request_id(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> None:
+async def test_create_is_idempotent_per_request_id(
+    programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
     request = pb.CreateProgramRequest(program=pb.Program(title="Once"), request_id="upload-42")
     first = await programs_stub.CreateProgram(request, metadata=admin(token_factory, tenant))
     again = await programs_stub.CreateProgram(request, metadata=admin(token_factory, tenant))
@@ -160,13 +186,21 @@ async def test_list_pages_filters_and_hides_drafts_from_learners(
         if not token:
             break
     assert seen == list(reversed(titles))
-    odd = await programs_stub.ListPrograms(pb.ListProgramsRequest(tag="odd"), metadata=admin(token_factory, tenant))
+    odd = await programs_stub.ListPrograms(
+        pb.ListProgramsRequest(tag="odd"), metadata=admin(token_factory, tenant)
+    )
     assert {p.title for p in odd.programs} == {titles[1], titles[3], titles[5]}
-    searched = await programs_stub.ListPrograms(pb.ListProgramsRequest(query="gram 04"), metadata=admin(token_factory, tenant))
+    searched = await programs_stub.ListPrograms(
+        pb.ListProgramsRequest(query="gram 04"), metadata=admin(token_factory, tenant)
+    )
     assert [p.title for p in searched.programs] == ["Program 04"]
-    as_learner = await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=learner(token_factory, tenant))
+    as_learner = await programs_stub.ListPrograms(
+        pb.ListProgramsRequest(), metadata=learner(token_factory, tenant)
+    )
     assert list(as_learner.programs) == []
-    first = await programs_stub.ListPrograms(pb.ListProgramsRequest(page_size=2), metadata=admin(token_factory, tenant))
+    first = await programs_stub.ListPrograms(
+        pb.ListProgramsRequest(page_size=2), metadata=admin(token_factory, tenant)
+    )
     with pytest.raises(grpc.aio.AioRpcError) as changed:
         await programs_stub.ListPrograms(
             pb.ListProgramsRequest(page_size=2, page_token=first.next_page_token, tag="odd"),
@@ -175,7 +209,9 @@ async def test_list_pages_filters_and_hides_drafts_from_learners(
     assert changed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_update_applies_mask_and_detects_stale_etag(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> None:
+async def test_update_applies_mask_and_detects_stale_etag(
+    programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
     created = await create(programs_stub, token_factory, tenant, "Before")
     change = pb.Program(program_id=created.program_id, title="After", description="new", etag=created.etag)
     updated = await programs_stub.UpdateProgram(
@@ -186,7 +222,9 @@ async def test_update_applies_mask_and_detects_stale_etag(programs_stub: Stub, t
     assert updated.etag != created.etag
     with pytest.raises(grpc.aio.AioRpcError) as stale:
         await programs_stub.UpdateProgram(
-            pb.UpdateProgramRequest(program=change, update_mask=field_mask_pb2.FieldMask(paths=["description"])),
+            pb.UpdateProgramRequest(
+                program=change, update_mask=field_mask_pb2.FieldMask(paths=["description"])
+            ),
             metadata=admin(token_factory, tenant),
         )
     assert stale.value.code() == grpc.StatusCode.ABORTED
@@ -202,9 +240,15 @@ async def test_update_applies_mask_and_detects_stale_etag(programs_stub: Stub, t
     assert "update_mask" in field_violations(immutable.value)
 
 
-async def test_delete_removes_drafts(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> None:
+async def test_delete_removes_drafts(
+    programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
     created = await create(programs_stub, token_factory, tenant)
-    await programs_stub.DeleteProgram(pb.DeleteProgramRequest(program_id=created.program_id), metadata=admin(token_factory, tenant))
+    await programs_stub.DeleteProgram(
+        pb.DeleteProgramRequest(program_id=created.program_id), metadata=admin(token_factory, tenant)
+    )
     with pytest.raises(grpc.aio.AioRpcError) as gone:
-        await programs_stub.GetProgram(pb.GetProgramRequest(program_id=created.program_id), metadata=admin(token_factory, tenant))
+        await programs_stub.GetProgram(
+            pb.GetProgramRequest(program_id=created.program_id), metadata=admin(token_factory, tenant)
+        )
     assert gone.value.code() == grpc.StatusCode.NOT_FOUND
