@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 import pytest_asyncio
+
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.devstack.services import SERVICES
 from aigym_platform.identity import Identity, Role, TenantId

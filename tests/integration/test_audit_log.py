@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+
 from aigym_platform.audit import verify_chain
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.identity import Identity, Role, TenantId

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+
 from aigym_platform.devstack.services import SERVICES
 from aigym_platform.provisioning import ServiceDatabase
 

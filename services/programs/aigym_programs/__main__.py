@@ -7,7 +7,6 @@ import asyncio
 
 from aigym_platform.logs import configure_logging
 from aigym_platform.metrics import start_exporter
-
 from aigym_programs.bootstrap import build
 from aigym_programs.settings import ProgramsSettings
 

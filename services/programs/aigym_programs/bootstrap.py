@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from aigym_programs.service import ProgramsService
 from aigym_programs.servicer import ProgramsServicer
 from aigym_programs.settings import ProgramsSettings

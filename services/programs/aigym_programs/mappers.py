@@ -6,7 +6,6 @@ import uuid
 
 from aigym.programs.v1 import programs_pb2
 from aigym_platform.errors import InvalidArgument
-
 from aigym_programs.domain import Program, ProgramDraft, ProgramState, Visibility
 from aigym_programs.repository import ProgramFilter
 

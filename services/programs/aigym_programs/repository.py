@@ -7,10 +7,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from aigym_platform.identity import TenantId
 from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aigym_platform.identity import TenantId
 from aigym_programs.domain import Program, ProgramDraft, ProgramState, Visibility
 from aigym_programs.tables import ProgramRow
 

@@ -8,12 +8,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
 from aigym_platform.errors import NotFound
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from aigym_programs.domain import (
     Program,
     ProgramDraft,

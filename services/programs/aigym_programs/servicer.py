@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
-from aigym_platform.identity import current_identity
 from google.protobuf import empty_pb2
 
+from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
+from aigym_platform.identity import current_identity
 from aigym_programs import mappers
 from aigym_programs.service import ProgramsService
 

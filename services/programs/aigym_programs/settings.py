@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aigym_platform.settings import ServiceSettings
 from pydantic import Field
+
+from aigym_platform.settings import ServiceSettings
 
 
 class ProgramsSettings(ServiceSettings):

@@ -9,13 +9,14 @@ from pathlib import Path
 import grpc
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
+
 from aigym.programs.v1 import programs_pb2_grpc
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
 from aigym_platform.testing.tokens import TokenFactory
 from aigym_programs.bootstrap import App, build
 from aigym_programs.settings import ProgramsSettings
-from pydantic import SecretStr
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

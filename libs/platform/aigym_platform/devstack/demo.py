@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import grpc
-from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 
+from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER, DevKeys
 
 DEMO_TENANT = uuid.UUID("00000000-0000-4000-8000-00000000a1a1")

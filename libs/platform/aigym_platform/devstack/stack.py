@@ -172,7 +172,6 @@ class DevStack:
 
     def _start_gateway(self) -> None:
         from aigym_gateway.config import GatewayConfig, JwtConfig, UpstreamService, render_yaml
-
         from aigym_platform.devstack.envoy import envoy_process
         from aigym_platform.devstack.ports import wait_for_port
 

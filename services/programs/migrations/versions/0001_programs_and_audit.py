@@ -6,9 +6,10 @@ Create Date: 2026-11-26
 """
 
 import sqlalchemy as sa
-from aigym_platform.migration_ops import create_audit_log, drop_audit_log, enable_tenant_rls, grant_app
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from aigym_platform.migration_ops import create_audit_log, drop_audit_log, enable_tenant_rls, grant_app
 
 revision = "0001"
 down_revision = None

@@ -6,13 +6,14 @@ import uuid
 
 import grpc
 import pytest
+from google.protobuf import field_mask_pb2
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
 from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
 from aigym_platform.testing.tokens import TokenFactory, bearer
 from aigym_platform.tokens import generate_signing_key
-from google.protobuf import field_mask_pb2
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 Stub = programs_pb2_grpc.ProgramsServiceStub
 
@@ -98,7 +99,7 @@ async def test_learner_cannot_create_programs(
 async def test_malformed_input_returns_field_violations_and_writes_nothing(
     programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
 ) -> None:
-    request = pb.CreateProgramRequest(program=pb.Program(title="", tags=["Bad Tag!"]))
+    request = pb.CreateProgramRequest(program=pb.Program(title="x" * 201, tags=["Bad Tag!"]))
     with pytest.raises(grpc.aio.AioRpcError) as invalid:
         await programs_stub.CreateProgram(request, metadata=admin(token_factory, tenant))
     assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -30,7 +30,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n aigym/programs/v1/programs.proto\x12\x11\x61igym.programs.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x03\n\x07Program\x12\x18\n\nprogram_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1d\n\x05title\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01\x12\x1d\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x90N\x12=\n\x04tags\x18\x04 \x03(\tB/\xbaH,\x92\x01)\x10\x14\x18\x01\"#r!2\x1f^[A-Za-z0-9][A-Za-z0-9-]{0,39}$\x12;\n\nvisibility\x18\x05 \x01(\x0e\x32\x1d.aigym.programs.v1.VisibilityB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x1f\n\x17self_enrollment_allowed\x18\x06 \x01(\x08\x12\x34\n\x05state\x18\x07 \x01(\x0e\x32\x1f.aigym.programs.v1.ProgramStateB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x0c\n\x04\x65tag\x18\n \x01(\t\"\x7f\n\x14\x43reateProgramRequest\x12\x33\n\x07program\x18\x01 \x01(\x0b\x32\x1a.aigym.programs.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01\x12\x32\n\nrequest_id\x18\x02 \x01(\tB\x1e\xbaH\x1br\x19\x18@2\x15^$|^[A-Za-z0-9_.:-]+$\"1\n\x11GetProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\"\xbb\x01\n\x13ListProgramsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xc8\x01(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12\x38\n\x05state\x18\x03 \x01(\x0e\x32\x1f.aigym.programs.v1.ProgramStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x14\n\x03tag\x18\x04 \x01(\tB\x07\xbaH\x04r\x02\x18(\x12\x17\n\x05query\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\"]\n\x14ListProgramsResponse\x12,\n\x08programs\x18\x01 \x03(\x0b\x32\x1a.aigym.programs.v1.Program\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x84\x01\n\x14UpdateProgramRequest\x12\x33\n\x07program\x18\x01 \x01(\x0b\x32\x1a.aigym.programs.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01\"K\n\x14\x44\x65leteProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@*\x7f\n\x0cProgramState\x12\x1d\n\x19PROGRAM_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13PROGRAM_STATE_DRAFT\x10\x01\x12\x1b\n\x17PROGRAM_STATE_PUBLISHED\x10\x02\x12\x1a\n\x16PROGRAM_STATE_ARCHIVED\x10\x03*Z\n\nVisibility\x12\x1a\n\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x15\n\x11VISIBILITY_PUBLIC\x10\x01\x12\x19\n\x15VISIBILITY_RESTRICTED\x10\x02\x32\xf0\x04\n\x0fProgramsService\x12s\n\rCreateProgram\x12\'.aigym.programs.v1.CreateProgramRequest\x1a\x1a.aigym.programs.v1.Program\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/programs:\x07program\x12q\n\nGetProgram\x12$.aigym.programs.v1.GetProgramRequest\x1a\x1a.aigym.programs.v1.Program\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/programs/{program_id}\x12u\n\x0cListPrograms\x12&.aigym.programs.v1.ListProgramsRequest\x1a\'.aigym.programs.v1.ListProgramsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/programs\x12\x88\x01\n\rUpdateProgram\x12\'.aigym.programs.v1.UpdateProgramRequest\x1a\x1a.aigym.programs.v1.Program\"2\x82\xd3\xe4\x93\x02,2!/v1/programs/{program.program_id}:\x07program\x12s\n\rDeleteProgram\x12\'.aigym.programs.v1.DeleteProgramRequest\x1a\x16.google.protobuf.Empty\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/programs/{program_id}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n aigym/programs/v1/programs.proto\x12\x11\x61igym.programs.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x03\n\x07Program\x12\x18\n\nprogram_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1b\n\x05title\x18\x02 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\x18\xc8\x01\x12\x1d\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x90N\x12=\n\x04tags\x18\x04 \x03(\tB/\xbaH,\x92\x01)\x10\x14\x18\x01\"#r!2\x1f^[A-Za-z0-9][A-Za-z0-9-]{0,39}$\x12;\n\nvisibility\x18\x05 \x01(\x0e\x32\x1d.aigym.programs.v1.VisibilityB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x1f\n\x17self_enrollment_allowed\x18\x06 \x01(\x08\x12\x34\n\x05state\x18\x07 \x01(\x0e\x32\x1f.aigym.programs.v1.ProgramStateB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x0c\n\x04\x65tag\x18\n \x01(\t\"\x7f\n\x14\x43reateProgramRequest\x12\x33\n\x07program\x18\x01 \x01(\x0b\x32\x1a.aigym.programs.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01\x12\x32\n\nrequest_id\x18\x02 \x01(\tB\x1e\xbaH\x1br\x19\x18@2\x15^$|^[A-Za-z0-9_.:-]+$\"1\n\x11GetProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\"\xbb\x01\n\x13ListProgramsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xc8\x01(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12\x38\n\x05state\x18\x03 \x01(\x0e\x32\x1f.aigym.programs.v1.ProgramStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x14\n\x03tag\x18\x04 \x01(\tB\x07\xbaH\x04r\x02\x18(\x12\x17\n\x05query\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\"]\n\x14ListProgramsResponse\x12,\n\x08programs\x18\x01 \x03(\x0b\x32\x1a.aigym.programs.v1.Program\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x84\x01\n\x14UpdateProgramRequest\x12\x33\n\x07program\x18\x01 \x01(\x0b\x32\x1a.aigym.programs.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01\"K\n\x14\x44\x65leteProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@*\x7f\n\x0cProgramState\x12\x1d\n\x19PROGRAM_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13PROGRAM_STATE_DRAFT\x10\x01\x12\x1b\n\x17PROGRAM_STATE_PUBLISHED\x10\x02\x12\x1a\n\x16PROGRAM_STATE_ARCHIVED\x10\x03*Z\n\nVisibility\x12\x1a\n\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x15\n\x11VISIBILITY_PUBLIC\x10\x01\x12\x19\n\x15VISIBILITY_RESTRICTED\x10\x02\x32\xf0\x04\n\x0fProgramsService\x12s\n\rCreateProgram\x12\'.aigym.programs.v1.CreateProgramRequest\x1a\x1a.aigym.programs.v1.Program\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/programs:\x07program\x12q\n\nGetProgram\x12$.aigym.programs.v1.GetProgramRequest\x1a\x1a.aigym.programs.v1.Program\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/programs/{program_id}\x12u\n\x0cListPrograms\x12&.aigym.programs.v1.ListProgramsRequest\x1a\'.aigym.programs.v1.ListProgramsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/programs\x12\x88\x01\n\rUpdateProgram\x12\'.aigym.programs.v1.UpdateProgramRequest\x1a\x1a.aigym.programs.v1.Program\"2\x82\xd3\xe4\x93\x02,2!/v1/programs/{program.program_id}:\x07program\x12s\n\rDeleteProgram\x12\'.aigym.programs.v1.DeleteProgramRequest\x1a\x16.google.protobuf.Empty\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/programs/{program_id}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,7 +40,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROGRAM'].fields_by_name['program_id']._loaded_options = None
   _globals['_PROGRAM'].fields_by_name['program_id']._serialized_options = b'\342A\001\003'
   _globals['_PROGRAM'].fields_by_name['title']._loaded_options = None
-  _globals['_PROGRAM'].fields_by_name['title']._serialized_options = b'\342A\001\002\272H\007r\005\020\001\030\310\001'
+  _globals['_PROGRAM'].fields_by_name['title']._serialized_options = b'\342A\001\002\272H\005r\003\030\310\001'
   _globals['_PROGRAM'].fields_by_name['description']._loaded_options = None
   _globals['_PROGRAM'].fields_by_name['description']._serialized_options = b'\272H\005r\003\030\220N'
   _globals['_PROGRAM'].fields_by_name['tags']._loaded_options = None
@@ -87,24 +87,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROGRAMSSERVICE'].methods_by_name['UpdateProgram']._serialized_options = b'\202\323\344\223\002,2!/v1/programs/{program.program_id}:\007program'
   _globals['_PROGRAMSSERVICE'].methods_by_name['DeleteProgram']._loaded_options = None
   _globals['_PROGRAMSSERVICE'].methods_by_name['DeleteProgram']._serialized_options = b'\202\323\344\223\002\033*\031/v1/programs/{program_id}'
-  _globals['_PROGRAMSTATE']._serialized_start=1355
-  _globals['_PROGRAMSTATE']._serialized_end=1482
-  _globals['_VISIBILITY']._serialized_start=1484
-  _globals['_VISIBILITY']._serialized_end=1574
+  _globals['_PROGRAMSTATE']._serialized_start=1353
+  _globals['_PROGRAMSTATE']._serialized_end=1480
+  _globals['_VISIBILITY']._serialized_start=1482
+  _globals['_VISIBILITY']._serialized_end=1572
   _globals['_PROGRAM']._serialized_start=244
-  _globals['_PROGRAM']._serialized_end=676
-  _globals['_CREATEPROGRAMREQUEST']._serialized_start=678
-  _globals['_CREATEPROGRAMREQUEST']._serialized_end=805
-  _globals['_GETPROGRAMREQUEST']._serialized_start=807
-  _globals['_GETPROGRAMREQUEST']._serialized_end=856
-  _globals['_LISTPROGRAMSREQUEST']._serialized_start=859
-  _globals['_LISTPROGRAMSREQUEST']._serialized_end=1046
-  _globals['_LISTPROGRAMSRESPONSE']._serialized_start=1048
-  _globals['_LISTPROGRAMSRESPONSE']._serialized_end=1141
-  _globals['_UPDATEPROGRAMREQUEST']._serialized_start=1144
-  _globals['_UPDATEPROGRAMREQUEST']._serialized_end=1276
-  _globals['_DELETEPROGRAMREQUEST']._serialized_start=1278
-  _globals['_DELETEPROGRAMREQUEST']._serialized_end=1353
-  _globals['_PROGRAMSSERVICE']._serialized_start=1577
-  _globals['_PROGRAMSSERVICE']._serialized_end=2201
+  _globals['_PROGRAM']._serialized_end=674
+  _globals['_CREATEPROGRAMREQUEST']._serialized_start=676
+  _globals['_CREATEPROGRAMREQUEST']._serialized_end=803
+  _globals['_GETPROGRAMREQUEST']._serialized_start=805
+  _globals['_GETPROGRAMREQUEST']._serialized_end=854
+  _globals['_LISTPROGRAMSREQUEST']._serialized_start=857
+  _globals['_LISTPROGRAMSREQUEST']._serialized_end=1044
+  _globals['_LISTPROGRAMSRESPONSE']._serialized_start=1046
+  _globals['_LISTPROGRAMSRESPONSE']._serialized_end=1139
+  _globals['_UPDATEPROGRAMREQUEST']._serialized_start=1142
+  _globals['_UPDATEPROGRAMREQUEST']._serialized_end=1274
+  _globals['_DELETEPROGRAMREQUEST']._serialized_start=1276
+  _globals['_DELETEPROGRAMREQUEST']._serialized_end=1351
+  _globals['_PROGRAMSSERVICE']._serialized_start=1575
+  _globals['_PROGRAMSSERVICE']._serialized_end=2199
 # @@protoc_insertion_point(module_scope)
