@@ -86,9 +86,13 @@ class GrpcServer:
         log.info("serving %s on %s:%s", ", ".join(names), self._settings.grpc_host, self.port)
         return self.port
 
-    async def stop(self, grace: float | None = None) -> None:
-        """Report NOT_SERVING, refuse new calls, let in-flight calls finish within `grace` seconds."""
+    async def stop(self, grace: float | None = None, *, drain: float = 0.0) -> None:
+        """Report NOT_SERVING, keep serving `drain` seconds, then refuse new calls and let in-flight calls
+        finish within `grace` seconds."""
         await self.health.enter_graceful_shutdown()
+        if drain > 0:
+            log.info("draining for %.1fs before refusing new calls", drain)
+            await asyncio.sleep(drain)
         grace = self._settings.shutdown_grace_seconds if grace is None else grace
         await self.server.stop(grace)
         log.info("server stopped")
@@ -101,4 +105,4 @@ class GrpcServer:
             loop.add_signal_handler(sig, self._stopping.set)
         await self._stopping.wait()
         log.info("shutdown signal received; draining")
-        await self.stop()
+        await self.stop(drain=self._settings.shutdown_drain_seconds)

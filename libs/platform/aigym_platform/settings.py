@@ -22,6 +22,11 @@ class ServiceSettings(BaseSettings):
     )
     max_message_bytes: int = Field(default=4 * 1024 * 1024, description="Largest gRPC message accepted")
     shutdown_grace_seconds: float = Field(default=10.0, description="In-flight grace after SIGTERM")
+    shutdown_drain_seconds: float = Field(
+        default=0.0,
+        description="After SIGTERM, keep serving while reporting NOT_SERVING for this long so load balancers "
+        "stop routing here first (Kubernetes uses a preStop sleep instead)",
+    )
     default_deadline_seconds: float = Field(
         default=15.0, description="Deadline applied when a call carries none (REST without timeout header)"
     )
