@@ -106,6 +106,13 @@ class Aborted(DomainError):
     default_reason = "ABORTED"
 
 
+class Unavailable(DomainError):
+    """The service cannot take the call right now (shutting down, dependency down); retrying is safe."""
+
+    code = ErrorCode.UNAVAILABLE
+    default_reason = "UNAVAILABLE"
+
+
 class ResourceExhausted(DomainError):
     """A quota or size limit was reached."""
 

@@ -14,7 +14,7 @@ import protovalidate
 from google.protobuf.message import Message
 
 from aigym_platform import metrics
-from aigym_platform.errors import DomainError, FieldViolation, InvalidArgument, Unauthenticated
+from aigym_platform.errors import DomainError, FieldViolation, InvalidArgument, Unauthenticated, Unavailable
 from aigym_platform.identity import current_identity_var, deadline_var, request_id_var, rpc_method_var
 from aigym_platform.rpc_errors import internal_status, status_code_of, to_status
 from aigym_platform.tokens import TokenVerifier
@@ -61,6 +61,37 @@ def _validate(request: Any) -> None:
         raise InvalidArgument(f"invalid request: {summary}", violations=violations) from exc
 
 
+class Admission:
+    """Whether the server still admits calls, and how many are in flight (for a clean shutdown)."""
+
+    def __init__(self) -> None:
+        self.closing = False
+        self.in_flight = 0
+        self._last_arrival = 0.0
+
+    def enter(self) -> None:
+        """Count a call in."""
+        self.in_flight += 1
+        self._last_arrival = time.monotonic()
+
+    def leave(self) -> None:
+        """Count a call out."""
+        self.in_flight -= 1
+
+    async def wait_quiet(self, quiet: float, timeout: float) -> bool:
+        """Wait until nothing is in flight and no call arrived for `quiet` seconds; False on timeout.
+
+        Calls that reached the server but were not yet dispatched would be CANCELLED by the final stop;
+        waiting for quiet lets them be dispatched and answered UNAVAILABLE instead.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.in_flight == 0 and time.monotonic() - self._last_arrival >= quiet:
+                return True
+            await asyncio.sleep(0.01)
+        return False
+
+
 class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
     """Wraps every unary handler: verify token -> Identity, set deadline, validate, map errors, measure."""
 
@@ -70,7 +101,9 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
         *,
         default_deadline_seconds: float,
         public_methods: Collection[str] = (),
+        admission: Admission | None = None,
     ) -> None:
+        self.admission = admission or Admission()
         self._verifier = verifier
         self._default_deadline = default_deadline_seconds
         self._public = frozenset(public_methods)
@@ -107,7 +140,12 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             metrics.RPC_IN_FLIGHT.labels(service).inc()
+            self.admission.enter()
             try:
+                if self.admission.closing:
+                    raise Unavailable(
+                        "server is shutting down; retry on another instance", reason="SHUTTING_DOWN"
+                    )
                 timeout = self._timeout(context, md)
                 deadline_var.set(time.monotonic() + timeout)
                 self._authenticate(md, public)
@@ -134,6 +172,7 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
                 code = grpc.StatusCode.INTERNAL
                 await context.abort(code, status.message, trailing_metadata=_details(status))
             finally:
+                self.admission.leave()
                 metrics.RPC_IN_FLIGHT.labels(service).dec()
                 metrics.RPC_HANDLED.labels(service, short, code.name).inc()
                 metrics.RPC_LATENCY.labels(service, short).observe(time.perf_counter() - started)

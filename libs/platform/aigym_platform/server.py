@@ -29,6 +29,10 @@ KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
 )
 
 
+# After refusing new calls, how long no call may arrive before the server is closed for good.
+QUIET_SECONDS = 0.1
+
+
 @dataclass(frozen=True)
 class Registration:
     """One gRPC service to serve: its full name, servicer and generated `add_*_to_server` function."""
@@ -58,7 +62,7 @@ class GrpcServer:
             ("grpc.max_send_message_length", settings.max_message_bytes),
             *KEEPALIVE_OPTIONS,
         ]
-        interceptor = PlatformServerInterceptor(
+        self._interceptor = interceptor = PlatformServerInterceptor(
             verifier,
             default_deadline_seconds=settings.default_deadline_seconds,
             public_methods=public_methods,
@@ -87,14 +91,21 @@ class GrpcServer:
         return self.port
 
     async def stop(self, grace: float | None = None, *, drain: float = 0.0) -> None:
-        """Report NOT_SERVING, keep serving `drain` seconds, then refuse new calls and let in-flight calls
-        finish within `grace` seconds."""
+        """Graceful stop in three steps: report NOT_SERVING and keep serving `drain` seconds (load balancers
+        move away); then answer new calls UNAVAILABLE (retryable) while in-flight calls finish; then close
+        the server, cancelling whatever is still running after `grace` seconds in total."""
         await self.health.enter_graceful_shutdown()
         if drain > 0:
             log.info("draining for %.1fs before refusing new calls", drain)
             await asyncio.sleep(drain)
         grace = self._settings.shutdown_grace_seconds if grace is None else grace
-        await self.server.stop(grace)
+        started = asyncio.get_running_loop().time()
+        admission = self._interceptor.admission
+        admission.closing = True
+        if not await admission.wait_quiet(QUIET_SECONDS, grace):
+            log.warning("%s calls still running after %.1fs grace", admission.in_flight, grace)
+        remaining = max(grace - (asyncio.get_running_loop().time() - started), 0.0)
+        await self.server.stop(remaining)
         log.info("server stopped")
 
     async def serve_until_signalled(self) -> None:
