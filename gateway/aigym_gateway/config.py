@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from aigym_gateway import clusters, listener
 from aigym_gateway.envoy_json import Json, typed
@@ -44,6 +44,9 @@ class UpstreamService:
     address: str  # "127.0.0.1" locally, "programs.aigym.svc.cluster.local" on k8s
     port: int
     read_method_prefixes: tuple[str, ...] = ("Get", "List", "BatchGet", "Search")  # retried on UNAVAILABLE
+    # More ports of the same address, each its own endpoint: a second local process of the service (a
+    # rolling restart on one machine, where two servers cannot share a port).
+    extra_ports: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not _CLUSTER_NAME.match(self.name) or self.name in clusters.RESERVED_NAMES:
@@ -61,6 +64,15 @@ class UpstreamService:
         if not self.address:
             raise ValueError(f"upstream {self.name!r} has no address")
         _check_port(self.port, f"port of upstream {self.name!r}")
+        for port in self.extra_ports:
+            _check_port(port, f"extra port of upstream {self.name!r}")
+        if len(set(self.ports)) != len(self.ports):
+            raise ValueError(f"upstream {self.name!r} lists a port twice: {self.ports}")
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        """Every port of this upstream's address: `port` first, then `extra_ports`."""
+        return (self.port, *self.extra_ports)
 
 
 @dataclass(frozen=True)

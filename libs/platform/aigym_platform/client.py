@@ -71,7 +71,7 @@ def remaining_timeout(explicit: float | None) -> float | None:
 
 
 class ServiceTokens:
-    """Short-lived service tokens per tenant for jobs and service-to-service calls, cached until near expiry."""
+    """Short-lived service tokens per tenant for jobs and service calls, cached until near expiry."""
 
     REFRESH_BEFORE_SECONDS = 60
     TTL_SECONDS = 300

@@ -78,13 +78,13 @@ class Admission:
         """Count a call out."""
         self.in_flight -= 1
 
-    async def wait_quiet(self, quiet: float, timeout: float) -> bool:
-        """Wait until nothing is in flight and no call arrived for `quiet` seconds; False on timeout.
+    async def wait_quiet(self, quiet: float, limit: float) -> bool:
+        """Wait until nothing is in flight and no call arrived for `quiet` seconds; False after `limit`.
 
         Calls that reached the server but were not yet dispatched would be CANCELLED by the final stop;
         waiting for quiet lets them be dispatched and answered UNAVAILABLE instead.
         """
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             if self.in_flight == 0 and time.monotonic() - self._last_arrival >= quiet:
                 return True
