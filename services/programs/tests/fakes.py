@@ -1,0 +1,101 @@
+"""In-memory fakes for unit tests; the contract tests run the same checks against them and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from aigym_platform.identity import Identity, TenantId
+from aigym_programs.domain import Program, ProgramState, Visibility
+from aigym_programs.repository import ProgramFilter
+
+
+@dataclass
+class FakeStore:
+    """Committed state of every tenant plus the audit trail."""
+
+    programs: dict[TenantId, dict[uuid.UUID, Program]] = field(default_factory=dict)
+    audit: list[tuple[TenantId, str, str, str]] = field(default_factory=list)
+
+
+class FakeSession:
+    """Stands in for the AsyncSession: holds the transaction's private copy of one tenant's rows."""
+
+    def __init__(self, rows: dict[uuid.UUID, Program]) -> None:
+        self.rows = rows
+
+
+class FakeUnitOfWork:
+    """Transaction semantics of UnitOfWork: changes become visible on commit, are dropped otherwise."""
+
+    def __init__(self, store: FakeStore, tenant_id: TenantId, identity: Identity | None) -> None:
+        self._store, self.tenant_id, self.identity = store, tenant_id, identity
+        self._audit: list[tuple[TenantId, str, str, str]] = []
+        self.session: Any = None
+
+    async def __aenter__(self) -> Self:
+        self.session = FakeSession(copy.copy(self._store.programs.get(self.tenant_id, {})))
+        return self
+
+    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.session = None
+
+    async def commit(self) -> None:
+        self._store.programs[self.tenant_id] = self.session.rows
+        self._store.audit.extend(self._audit)
+
+    async def audit(self, action: str, resource_type: str, resource_id: str, **_: object) -> None:
+        self._audit.append((self.tenant_id, action, resource_type, resource_id))
+
+
+class FakeProgramRepository:
+    """ProgramRepository over a FakeSession's rows."""
+
+    def __init__(self, session: FakeSession, tenant_id: TenantId) -> None:
+        self._rows = session.rows
+
+    async def add(self, program: Program) -> None:
+        if any(
+            p.create_request_id and p.create_request_id == program.create_request_id
+            for p in self._rows.values()
+        ):
+            raise ValueError("duplicate create_request_id")
+        self._rows[program.program_id] = program
+
+    async def get(self, program_id: uuid.UUID, *, for_update: bool = False) -> Program | None:
+        return self._rows.get(program_id)
+
+    async def get_by_request_id(self, request_id: str) -> Program | None:
+        return next((p for p in self._rows.values() if p.create_request_id == request_id), None)
+
+    async def save(self, program: Program) -> None:
+        if program.program_id in self._rows:
+            self._rows[program.program_id] = program
+
+    async def remove(self, program_id: uuid.UUID) -> None:
+        self._rows.pop(program_id, None)
+
+    async def list(
+        self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
+    ) -> list[Program]:
+        def keep(p: Program) -> bool:
+            if filters.visible_to_learner and not (
+                p.state is ProgramState.PUBLISHED and p.content.visibility is Visibility.PUBLIC
+            ):
+                return False
+            if filters.state is not None and p.state is not filters.state:
+                return False
+            if filters.tag and filters.tag.lower() not in p.content.tags:
+                return False
+            if filters.query:
+                needle = filters.query.lower()
+                if needle not in p.content.title.lower() and needle not in p.content.description.lower():
+                    return False
+            return after is None or (p.create_time, p.program_id) < after
+
+        ordered = sorted(self._rows.values(), key=lambda p: (p.create_time, p.program_id), reverse=True)
+        return [p for p in ordered if keep(p)][:limit]
