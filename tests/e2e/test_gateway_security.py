@@ -125,3 +125,15 @@ def test_rest_round_trip_create_update_list_delete(gateway: httpx.Client, tokens
     assert [p["programId"] for p in listed["programs"]] == [program_id]
     assert gateway.delete(f"/v1/programs/{program_id}", headers=headers).status_code == 200
     assert_status_json(gateway.get(f"/v1/programs/{program_id}", headers=headers), 404, 5)
+
+
+def test_ping_echoes_the_verified_caller_not_client_headers(gateway: httpx.Client, tokens: Tokens) -> None:
+    tenant = uuid.uuid4()
+    headers = {**tokens.headers(tenant, "manager", user="pinger"), "x-tenant-id": str(uuid.uuid4())}
+    body = gateway.get("/v1/programs:ping", headers=headers).json()
+    assert (body["service"], body["userId"], body["tenantId"], body["roles"]) == (
+        "programs",
+        "pinger",
+        str(tenant),
+        ["manager"],
+    )

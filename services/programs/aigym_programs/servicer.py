@@ -72,3 +72,17 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         program_id = mappers.parse_id(request.program_id, "program_id")
         await self._service.delete_program(current_identity(), program_id, request.etag)
         return empty_pb2.Empty()
+
+    async def Ping(  # noqa: N802
+        self, request: programs_pb2.PingRequest, context: Context
+    ) -> programs_pb2.PingResponse:
+        """Echo the verified caller without touching storage."""
+        identity = current_identity()
+        response = programs_pb2.PingResponse(
+            service="programs",
+            user_id=identity.user_id,
+            tenant_id=str(identity.tenant_id),
+            roles=sorted(role.value for role in identity.roles),
+        )
+        response.server_time.GetCurrentTime()
+        return response

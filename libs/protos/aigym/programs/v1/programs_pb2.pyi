@@ -110,3 +110,21 @@ class DeleteProgramRequest(_message.Message):
     program_id: str
     etag: str
     def __init__(self, program_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class PingRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class PingResponse(_message.Message):
+    __slots__ = ("service", "user_id", "tenant_id", "roles", "server_time")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    SERVER_TIME_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    user_id: str
+    tenant_id: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    server_time: _timestamp_pb2.Timestamp
+    def __init__(self, service: _Optional[str] = ..., user_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

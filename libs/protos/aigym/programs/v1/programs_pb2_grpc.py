@@ -64,6 +64,11 @@ class ProgramsServiceStub:
                 request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.DeleteProgramRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.Ping = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/Ping',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.PingRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.PingResponse.FromString,
+                _registered_method=True)
 
 
 class ProgramsServiceServicer:
@@ -108,6 +113,14 @@ class ProgramsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Ping(self, request, context):
+        """Answers without touching storage: who the service thinks the caller is. Used for diagnostics and as
+        the no-op ceiling in benchmarks. Any authenticated caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProgramsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -135,6 +148,11 @@ def add_ProgramsServiceServicer_to_server(servicer, server):
                     servicer.DeleteProgram,
                     request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.DeleteProgramRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'Ping': grpc.unary_unary_rpc_method_handler(
+                    servicer.Ping,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.PingRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.PingResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -276,6 +294,33 @@ class ProgramsService:
             '/aigym.programs.v1.ProgramsService/DeleteProgram',
             aigym_dot_programs_dot_v1_dot_programs__pb2.DeleteProgramRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Ping(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/Ping',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.PingRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.PingResponse.FromString,
             options,
             channel_credentials,
             insecure,
