@@ -50,7 +50,12 @@ def upstream_cluster(cfg: GatewayConfig, upstream: UpstreamService) -> Json:
         "load_assignment": {
             "cluster_name": upstream.name,
             "endpoints": [
-                {"lb_endpoints": [{"endpoint": {"address": socket_address(upstream.address, upstream.port)}}]}
+                {
+                    "lb_endpoints": [
+                        {"endpoint": {"address": socket_address(upstream.address, port)}}
+                        for port in upstream.ports
+                    ]
+                }
             ],
         },
         "health_checks": [

@@ -332,6 +332,20 @@ def test_clusters_use_strict_dns_only_with_dns_discovery(
     assert [a["socket_address"]["address"] for a in addresses] == [u.address for u in cfg.upstreams]
 
 
+def test_extra_ports_become_endpoints_of_the_same_cluster(config: GatewayConfig) -> None:
+    programs = replace(config.upstreams[0], extra_ports=(50061,))
+    cfg = replace(config, upstreams=(programs, *config.upstreams[1:]))
+    [cluster, _] = upstream_clusters(render(cfg), cfg)
+
+    [locality] = cluster["load_assignment"]["endpoints"]
+    ports = [e["endpoint"]["address"]["socket_address"]["port_value"] for e in locality["lb_endpoints"]]
+    assert ports == [programs.port, 50061]
+    with pytest.raises(ValueError, match="lists a port twice"):
+        replace(programs, extra_ports=(programs.port,))
+    with pytest.raises(ValueError, match="extra port"):
+        replace(programs, extra_ports=(70000,))
+
+
 def test_every_upstream_cluster_is_http2_round_robin_and_grpc_health_checked(config: GatewayConfig) -> None:
     clusters = upstream_clusters(render(config), config)
 
