@@ -119,8 +119,8 @@ class GatewayConfig:
     admin_port: int = 9901
     dns_discovery: bool = False  # True -> STRICT_DNS clusters (k8s headless Services), False -> STATIC
     cors_allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
-    rate_limit_tokens_per_second: int = 200
-    rate_limit_burst: int = 400
+    rate_limit_tokens_per_second: int = 5000  # a gateway-wide safety valve, not a per-client quota
+    rate_limit_burst: int = 10000
     request_timeout_seconds: float = 15.0
     max_request_bytes: int = 1_048_576
     public_path_prefixes: tuple[str, ...] = ()  # REST paths that need no token (e.g. "/v1/feeds/")

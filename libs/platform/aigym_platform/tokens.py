@@ -6,6 +6,7 @@ import json
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,10 +77,20 @@ class Issuer:
 
 
 class TokenVerifier:
-    """Verifies bearer tokens (signature, expiry, audience, issuer) and turns them into an Identity."""
+    """Verifies bearer tokens (signature, expiry, audience, issuer) and turns them into an Identity.
+
+    Successful verifications are cached for at most CACHE_SECONDS and never past the token's expiry, so a
+    client reusing its token pays for the signature check about once a minute, and a key removed from the
+    JWKS stops being accepted within that bound.
+    """
+
+    CACHE_SECONDS = 60.0
+    CACHE_ENTRIES = 10_000
 
     def __init__(self, issuers: Sequence[Issuer]) -> None:
         self._issuers = {issuer.name: issuer for issuer in issuers}
+        self._cache: OrderedDict[tuple[str, str | None], tuple[Identity, float]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def verify(self, token: str, *, act_as_tenant: str | None = None) -> Identity:
         """Return the Identity for a token; Unauthenticated for anything not verifiably valid.
@@ -87,6 +98,20 @@ class TokenVerifier:
         `act_as_tenant` is the tenant a platform admin names explicitly (metadata key); other callers
         cannot use it.
         """
+        key, now = (token, act_as_tenant), time.time()
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None and cached[1] > now:
+                self._cache.move_to_end(key)
+                return cached[0]
+        identity, expires = self._verify(token, act_as_tenant)
+        with self._cache_lock:
+            self._cache[key] = (identity, min(expires, now + self.CACHE_SECONDS))
+            if len(self._cache) > self.CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return identity
+
+    def _verify(self, token: str, act_as_tenant: str | None) -> tuple[Identity, float]:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -110,7 +135,7 @@ class TokenVerifier:
             raise Unauthenticated("token expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated("invalid bearer token") from exc
-        return self._identity(issuer, claims, token, act_as_tenant)
+        return self._identity(issuer, claims, token, act_as_tenant), float(claims["exp"])
 
     @staticmethod
     def _identity(issuer: Issuer, claims: dict[str, Any], token: str, act_as_tenant: str | None) -> Identity:

@@ -1,0 +1,170 @@
+"""Benchmark plumbing: a fresh dev stack, a closed-loop HTTP load generator, percentile reports."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aigym_platform.devstack.ports import free_port
+from aigym_platform.devstack.services import SERVICES
+from aigym_platform.devstack.stack import DevStack, StackOptions
+
+
+@dataclass
+class PhaseResult:
+    """Throughput and latency of one closed-loop phase."""
+
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rps(self) -> float:
+        """Completed requests per second."""
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        """Latency percentile in milliseconds (q in 0..100)."""
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def progress(label: str, done: int, total: int) -> None:
+    """One self-overwriting progress line on stderr."""
+    width = 30
+    filled = int(width * done / total) if total else width
+    end = "\n" if done >= total else ""
+    sys.stderr.write(f"\r{label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+    sys.stderr.flush()
+
+
+@contextmanager
+def running_stack() -> Iterator[DevStack]:
+    """A throwaway stack on free ports (embedded PostgreSQL/Redis, services, Envoy)."""
+    with tempfile.TemporaryDirectory(prefix="aigym-bench-") as tmp:
+        options = StackOptions(
+            data_dir=Path(tmp),
+            gateway_port=free_port(),
+            gateway_admin_port=free_port(),
+            postgres_port=free_port(),
+            redis_port=free_port(),
+            service_ports={spec.name: (free_port(), 0) for spec in SERVICES},
+            durable=False,
+            prefix_output=False,
+            log_format="json",
+        )
+        stack = DevStack(options)
+        try:
+            sys.stderr.write("starting the stack...\n")
+            stack.start()
+            yield stack
+        finally:
+            stack.stop(grace=3)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP/1.1 request, pre-encoded so the load generator spends its time waiting, not formatting."""
+
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def encode(self, host: str) -> bytes:
+        """The request's bytes on the wire (keep-alive)."""
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"host: {host}", f"content-length: {len(self.body)}"]
+        lines += [f"{name}: {value}" for name, value in self.headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
+
+
+RequestFactory = Callable[[int], Request]
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 response (content-length or chunked); return its status code."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+    }
+    if headers.get(b"transfer-encoding") == b"chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    else:
+        await reader.readexactly(int(headers.get(b"content-length", b"0")))
+    return status
+
+
+async def closed_loop(
+    name: str,
+    host: str,
+    port: int,
+    make_request: RequestFactory,
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+) -> PhaseResult:
+    """Run `concurrency` keep-alive connections back to back for warmup + seconds; measure after the warmup.
+
+    A minimal HTTP/1.1 client on asyncio streams: generic clients cost milliseconds of CPU per request on
+    this 2-core machine and would measure themselves instead of the server.
+    """
+    latencies: list[float] = []
+    counts = {"ok": 0, "errors": 0}
+    start = time.perf_counter()
+    measure_from, stop_at = start + warmup, start + warmup + seconds
+    authority = f"{host}:{port}"
+
+    async def worker(worker_id: int) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            i = 0
+            while (now := time.perf_counter()) < stop_at:
+                writer.write(make_request(worker_id * 1_000_000 + i).encode(authority))
+                i += 1
+                status = await _read_response(reader)
+                done = time.perf_counter()
+                if now >= measure_from:
+                    if status == 200:
+                        counts["ok"] += 1
+                        latencies.append((done - now) * 1000)
+                    else:
+                        counts["errors"] += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    return PhaseResult(name, counts["ok"], counts["errors"], seconds, latencies)
+
+
+def report(results: list[PhaseResult], ceiling: PhaseResult) -> str:
+    """A Markdown table of the phases with throughput as a ratio of the ceiling measured in the same run."""
+    lines = [
+        "| phase | req/s | ratio to ceiling | p50 ms | p95 ms | p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        ratio = result.rps / ceiling.rps if ceiling.rps else float("nan")
+        median = statistics.median(result.latencies_ms or [0])
+        lines.append(
+            f"| {result.name} | {result.rps:,.0f} | {ratio:.0%} | {median:.1f}"
+            f" | {result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.errors} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""Programs API through Envoy: no-op ceiling (Ping) vs reads and writes, at fixed concurrency.
+
+Seeds one big tenant (plus noise tenants) through the gRPC API, then runs closed-loop phases against the
+REST gateway and prints a table whose throughput column is a ratio to the no-op ceiling measured in the
+same run. Figures are recorded in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import uuid
+
+import grpc
+
+from aigym.programs.v1 import programs_pb2 as pb
+from aigym.programs.v1 import programs_pb2_grpc
+from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER
+from aigym_platform.devstack.stack import DevStack
+from bench.harness import PhaseResult, Request, RequestFactory, closed_loop, progress, report, running_stack
+
+
+def admin_token(stack: DevStack, tenant: uuid.UUID) -> str:
+    """A client_admin token of `tenant` signed with the stack's dev key."""
+    assert stack.keys is not None
+    return stack.keys.user_key.mint(
+        issuer=DEV_ISSUER,
+        audience=DEV_AUDIENCE,
+        subject="bench-admin",
+        tenant_id=str(tenant),
+        roles=["client_admin"],
+        ttl_seconds=3600,
+    )
+
+
+async def seed(stack: DevStack, tenant: uuid.UUID, count: int) -> list[str]:
+    """Create `count` programs in `tenant` through the gRPC API (20 concurrent calls)."""
+    metadata = (("authorization", f"Bearer {admin_token(stack, tenant)}"),)
+    ids: list[str] = []
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.services['programs'].grpc_port}") as channel:
+        stub = programs_pb2_grpc.ProgramsServiceStub(channel)
+        semaphore = asyncio.Semaphore(20)
+
+        async def one(i: int) -> None:
+            async with semaphore:
+                program = pb.Program(
+                    title=f"Program {i:05d}",
+                    description="seeded for benchmarks",
+                    tags=[f"t{i % 10}"],
+                    visibility=pb.VISIBILITY_PUBLIC,
+                )
+                created = await stub.CreateProgram(
+                    pb.CreateProgramRequest(program=program), metadata=metadata
+                )
+                ids.append(created.program_id)
+                if len(ids) % 50 == 0 or len(ids) == count:
+                    progress(f"seeding tenant {str(tenant)[:8]}", len(ids), count)
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return ids
+
+
+def phases(ids: list[str], auth: dict[str, str]) -> list[tuple[str, RequestFactory]]:
+    """The measured request mixes, the no-op ceiling first."""
+    json_auth = {**auth, "content-type": "application/json"}
+
+    def create(i: int) -> Request:
+        return Request("POST", "/v1/programs", json_auth, json.dumps({"title": f"Bench {i}"}).encode())
+
+    return [
+        ("no-op ceiling (Ping)", lambda _: Request("GET", "/v1/programs:ping", auth)),
+        ("GetProgram", lambda i: Request("GET", f"/v1/programs/{ids[i % len(ids)]}", auth)),
+        ("ListPrograms first page (50)", lambda _: Request("GET", "/v1/programs?pageSize=50", auth)),
+        ("CreateProgram (write + audit)", create),
+    ]
+
+
+async def run(stack: DevStack, args: argparse.Namespace) -> None:
+    """Seed, measure every phase, print the table."""
+    tenant = uuid.uuid4()
+    ids = await seed(stack, tenant, args.programs)
+    for _ in range(args.noise_tenants):
+        await seed(stack, uuid.uuid4(), args.programs // 5)
+    auth = {"authorization": f"Bearer {admin_token(stack, tenant)}"}
+    results: list[PhaseResult] = []
+    for name, factory in phases(ids, auth):
+        progress(name, 0, 1)
+        result = await closed_loop(
+            name,
+            "127.0.0.1",
+            stack.options.gateway_port,
+            factory,
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+            warmup=args.warmup,
+        )
+        results.append(result)
+        progress(name, 1, 1)
+    print(
+        f"\nprograms API through Envoy, concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
+        f"{args.programs} programs in the measured tenant\n"
+    )
+    print(report(results, results[0]))
+
+
+def main() -> None:
+    """Parse flags, start a throwaway stack, run."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--programs", type=int, default=1000, help="programs in the measured tenant")
+    parser.add_argument("--noise-tenants", type=int, default=2, help="other tenants (each with programs/5)")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent keep-alive connections")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
+    args = parser.parse_args()
+    with running_stack() as stack:
+        asyncio.run(run(stack, args))
+
+
+if __name__ == "__main__":
+    main()
