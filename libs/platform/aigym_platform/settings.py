@@ -44,6 +44,45 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=10, description="SQLAlchemy pool size per process")
     db_max_overflow: int = Field(default=10, description="Extra connections allowed above the pool size")
 
+    redis_url: SecretStr = Field(
+        default=SecretStr(""), description="Redis URL: Celery broker, RedBeat schedule/lock, event receipts"
+    )
+    celery_pool: Literal["threads", "prefork", "solo"] = Field(
+        default="threads", description="Celery worker pool (threads: one process, one event loop, one engine)"
+    )
+    celery_concurrency: int = Field(default=8, description="Tasks one worker process runs at once")
+    celery_visibility_timeout_seconds: int = Field(
+        default=3600,
+        description="Redis broker visibility timeout: an unacknowledged message is redelivered after this "
+        "long; must exceed the longest task runtime plus the longest retry countdown",
+    )
+    beat_max_loop_interval_seconds: float = Field(
+        default=5.0, description="Longest beat sleep between ticks (each tick renews the beat lock)"
+    )
+    beat_lock_timeout_seconds: int = Field(
+        default=30, description="RedBeat lock TTL: a dead beat's successor takes over after at most this long"
+    )
+    beat_key_prefix: str = Field(default="aigym:beat", description="Redis key prefix of RedBeat's schedule")
+    relay_batch_size: int = Field(default=500, description="Outbox rows the relay publishes per batch")
+    relay_poll_seconds: float = Field(
+        default=1.0, description="Outbox polling interval when no NOTIFY arrives (fallback)"
+    )
+    event_redeliver_after_seconds: float = Field(
+        default=30.0,
+        description="A delivery no consumer has confirmed after this long is published again (end-to-end "
+        "acknowledgement; covers messages a killed worker or broker lost)",
+    )
+    outbox_retention_hours: float = Field(
+        default=168.0, description="How long sent outbox rows are kept (redelivery needs them)"
+    )
+    event_max_retries: int = Field(
+        default=8, description="Retries of a failing event handler before dead-letter"
+    )
+    event_retry_backoff_seconds: float = Field(
+        default=1.0, description="First retry delay; doubles each retry, with full jitter"
+    )
+    event_retry_backoff_max_seconds: float = Field(default=300.0, description="Longest retry delay")
+
     jwt_issuer: str = Field(default="aigym-dev", description="Expected `iss` of user tokens")
     jwt_audience: str = Field(default="aigym", description="Expected `aud` of every token")
     jwks_file: str = Field(default="", description="Path of a JWKS file with the identity provider's keys")

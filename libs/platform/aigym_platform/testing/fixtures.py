@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from aigym_platform.testing.database import postgres_server
+from aigym_platform.testing.redis import redis_server
 from aigym_platform.testing.tokens import TokenFactory
 
 
@@ -16,6 +17,13 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     """(admin URL, database prefix) of a real PostgreSQL server for the whole test session."""
     with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real Redis server for the whole test session (embedded unless AIGYM_TEST_REDIS_URL is set)."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
