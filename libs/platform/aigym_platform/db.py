@@ -6,11 +6,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+from google.protobuf.message import Message
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 from aigym_platform.audit import AuditEntry, append_audit
+from aigym_platform.events.outbox import write_outbox
 from aigym_platform.identity import Identity, TenantId, request_id_var
 
 NAMING_CONVENTION = {
@@ -132,6 +134,16 @@ class UnitOfWork:
                 before=before,
                 after=after,
             ),
+        )
+
+    async def publish(
+        self, event_type: str, subject: str, payload: Message, *, schema_version: int = 1
+    ) -> str:
+        """Write an event to the outbox in this transaction (relayed after commit); return its id."""
+        identity = self.identity
+        actor = identity.user_id if identity else "system"
+        return await write_outbox(
+            self.session, self.tenant_id, actor, event_type, subject, payload, schema_version=schema_version
         )
 
 

@@ -1,0 +1,1 @@
+"""Events between services: envelope, registry, transactional outbox, relay, idempotent consumers."""

@@ -1,0 +1,127 @@
+"""The relay's synchronous half: publish outbox rows to their consumers' Celery tasks, receipts first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+
+from aigym_platform.events.envelope import encode
+from aigym_platform.events.metrics import PUBLISH_LATENCY, PUBLISHED, REDELIVERED
+from aigym_platform.events.receipts import Receipt, ReceiptLedger
+from aigym_platform.events.registry import Consumer, EventRegistry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One outbox row as the relay's definer functions return it."""
+
+    id: int
+    tenant_id: uuid.UUID
+    event_type: str
+    subject: str
+    envelope: bytes
+    created_at: dt.datetime
+
+    @classmethod
+    def from_record(cls, record: Any) -> OutboxRow:
+        """Build from an asyncpg record of event_outbox_claim/fetch/sent_since."""
+        return cls(
+            record["id"],
+            record["tenant_id"],
+            record["event_type"],
+            record["subject"],
+            bytes(record["envelope"]),
+            record["created_at"],
+        )
+
+
+class Publisher:
+    """Sends each row to every consumer the registry lists for its type, in row order."""
+
+    def __init__(
+        self,
+        app: Celery,
+        ledger: ReceiptLedger,
+        registry: EventRegistry,
+        service: str,
+        redeliver_after: float,
+    ) -> None:
+        self.app, self.ledger, self.registry = app, ledger, registry
+        self.service, self.redeliver_after = service, redeliver_after
+
+    def consumers_of(self, row: OutboxRow) -> tuple[Consumer, ...]:
+        """The consumers of the row's event type (none, with a warning, for an unknown type)."""
+        if row.event_type not in self.registry:
+            log.warning(
+                "outbox row %s has unregistered event type %s: nothing to send", row.id, row.event_type
+            )
+            return ()
+        return self.registry.get(row.event_type).consumers
+
+    def publish(self, rows: Sequence[OutboxRow], *, fresh: bool = True) -> list[int]:
+        """Publish rows in order; stop at the first broker error; return the ids of fully published rows."""
+        deliveries = [(row, c, self._receipt(row, c)) for row in rows for c in self.consumers_of(row)]
+        done: list[int] = []
+        try:
+            self.ledger.expect((receipt for _, _, receipt in deliveries), self.redeliver_after)
+            with self.app.producer_or_acquire() as producer:
+                index = 0
+                for row in rows:
+                    while index < len(deliveries) and deliveries[index][0] is row:
+                        _, consumer, receipt = deliveries[index]
+                        self._send(producer, row, consumer, receipt)
+                        index += 1
+                    done.append(row.id)
+                    if not fresh:
+                        continue
+                    PUBLISHED.labels(self.service, row.event_type).inc()
+                    age = (dt.datetime.now(dt.UTC) - row.created_at).total_seconds()
+                    PUBLISH_LATENCY.labels(self.service).observe(max(0.0, age))
+        except Exception:
+            log.warning("broker refused a publish; %s of %s rows sent", len(done), len(rows), exc_info=True)
+        return done
+
+    def redeliver(self, pairs: Sequence[tuple[OutboxRow, Receipt]], reason: str) -> int:
+        """Publish single deliveries again (receipt deadline passed); return how many went out."""
+        sent = 0
+        try:
+            self.ledger.expect((receipt for _, receipt in pairs), self.redeliver_after)
+            with self.app.producer_or_acquire() as producer:
+                for row, receipt in pairs:
+                    consumer = next((c for c in self.consumers_of(row) if c.task_name == receipt.task), None)
+                    if consumer is None:
+                        self.ledger.confirm(receipt)  # the consumer left the registry: nothing to redo
+                        continue
+                    self._send(producer, row, consumer, receipt)
+                    sent += 1
+        except Exception:
+            log.warning("broker refused a redelivery; %s of %s sent", sent, len(pairs), exc_info=True)
+        REDELIVERED.labels(self.service, reason).inc(sent)
+        return sent
+
+    def republish(self, rows: Sequence[OutboxRow], reason: str) -> int:
+        """Publish already-sent rows to every consumer again (the broker may have lost them)."""
+        done = set(self.publish(rows, fresh=False))
+        count = sum(len(self.consumers_of(row)) for row in rows if row.id in done)
+        REDELIVERED.labels(self.service, reason).inc(count)
+        return len(done)
+
+    def _receipt(self, row: OutboxRow, consumer: Consumer) -> Receipt:
+        return Receipt(self.service, row.tenant_id, row.id, consumer.task_name)
+
+    def _send(self, producer: Any, row: OutboxRow, consumer: Consumer, receipt: Receipt) -> None:
+        self.app.send_task(
+            consumer.task_name,
+            args=[encode(row.envelope), str(receipt)],
+            queue=consumer.queue,
+            producer=producer,
+            retry=True,
+        )

@@ -1,0 +1,117 @@
+"""The event catalogue: every event type, who produces it, its payload type and who consumes it.
+
+The relay of a producing service routes each outbox row by this catalogue, and consumers bind their
+handlers to the entries naming them, so a producer never imports a consumer's code. A new event type is
+added here (and to docs/events.md, which a test keeps in step) together with its payload message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from aigym.events.v1 import events_pb2
+from aigym_platform.jobs.queues import event_task_name, events_queue
+
+EVENT_TYPE_PATTERN = re.compile(r"^aigym\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$")
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """One handler of one consuming service; its Celery task and queue follow from the two names."""
+
+    service: str
+    handler: str
+
+    @property
+    def task_name(self) -> str:
+        """The Celery task the relay sends the event to."""
+        return event_task_name(self.service, self.handler)
+
+    @property
+    def queue(self) -> str:
+        """The consuming service's events queue."""
+        return events_queue(self.service)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event type: `aigym.<domain>.<name>.v<N>`, its producer, payload message and consumers."""
+
+    event_type: str
+    producer: str
+    payload: type[Message]
+    consumers: tuple[Consumer, ...]
+    description: str
+
+    def __post_init__(self) -> None:
+        if not EVENT_TYPE_PATTERN.match(self.event_type):
+            raise ValueError(f"event type {self.event_type!r} does not match aigym.<domain>.<name>.v<N>")
+        handlers = [(c.service, c.handler) for c in self.consumers]
+        if len(set(handlers)) != len(handlers):
+            raise ValueError(f"event type {self.event_type} names a consumer twice")
+
+
+class EventRegistry:
+    """A lookup over event specs by type, producer and consumer."""
+
+    def __init__(self, specs: Iterable[EventSpec] = ()) -> None:
+        self._by_type: dict[str, EventSpec] = {}
+        for spec in specs:
+            self.register(spec)
+
+    def register(self, spec: EventSpec) -> EventSpec:
+        """Add one event type; ValueError if the type is already registered."""
+        if spec.event_type in self._by_type:
+            raise ValueError(f"event type {spec.event_type} is already registered")
+        self._by_type[spec.event_type] = spec
+        return spec
+
+    def get(self, event_type: str) -> EventSpec:
+        """The spec of `event_type`; KeyError if unknown."""
+        try:
+            return self._by_type[event_type]
+        except KeyError:
+            raise KeyError(f"unknown event type {event_type!r} (not in the event registry)") from None
+
+    def __iter__(self) -> Iterator[EventSpec]:
+        return iter(sorted(self._by_type.values(), key=lambda spec: spec.event_type))
+
+    def __contains__(self, event_type: object) -> bool:
+        return event_type in self._by_type
+
+    def produced_by(self, service: str) -> list[EventSpec]:
+        """Event types `service` publishes."""
+        return [spec for spec in self if spec.producer == service]
+
+    def consumed_by(self, service: str) -> list[tuple[EventSpec, Consumer]]:
+        """(event type, handler) pairs `service` consumes."""
+        return [(spec, c) for spec in self for c in spec.consumers if c.service == service]
+
+    def producers(self) -> set[str]:
+        """Every service that publishes at least one event type."""
+        return {spec.producer for spec in self}
+
+    def consumers(self) -> set[str]:
+        """Every service that consumes at least one event type."""
+        return {c.service for spec in self for c in spec.consumers}
+
+
+PROBE_RECORDED = "aigym.platform.probe_recorded.v1"
+
+REGISTRY = EventRegistry(
+    [
+        EventSpec(
+            event_type=PROBE_RECORDED,
+            producer="eventprobe",
+            payload=events_pb2.ProbeRecorded,
+            consumers=(Consumer("eventsink", "count_probe"),),
+            description="A synthetic probe that proves the event path end to end (platform tests, "
+            "benchmarks, deployment smoke checks); the sink adds `amount` to a counter.",
+        ),
+    ]
+)
+"""The suite's catalogue. Services add their event types here as they start producing them."""
