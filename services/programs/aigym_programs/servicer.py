@@ -73,9 +73,7 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         await self._service.delete_program(current_identity(), program_id, request.etag)
         return empty_pb2.Empty()
 
-    async def Ping(
-        self, request: programs_pb2.PingRequest, context: Context
-    ) -> programs_pb2.PingResponse:
+    async def Ping(self, request: programs_pb2.PingRequest, context: Context) -> programs_pb2.PingResponse:
         """Echo the verified caller without touching storage."""
         identity = current_identity()
         response = programs_pb2.PingResponse(
