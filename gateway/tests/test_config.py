@@ -252,7 +252,11 @@ def test_rate_limit_answers_429_and_resource_exhausted(config: GatewayConfig) ->
 
     assert limit["rate_limited_as_resource_exhausted"] is True
     assert limit["status"] == {"code": "TooManyRequests"}
-    assert limit["token_bucket"] == {"max_tokens": 400, "tokens_per_fill": 200, "fill_interval": "1s"}
+    assert limit["token_bucket"] == {
+        "max_tokens": config.rate_limit_burst,
+        "tokens_per_fill": config.rate_limit_tokens_per_second,
+        "fill_interval": "1s",
+    }
 
 
 def test_healthz_is_answered_by_envoy_only_when_every_upstream_is_fully_healthy(

@@ -14,12 +14,17 @@ from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER
 from aigym_platform.devstack.ports import free_port
 from aigym_platform.devstack.services import SERVICES
 from aigym_platform.devstack.stack import DevStack, StackOptions
+from aigym_platform.testing.fixtures import server_workdir
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+def stack() -> Iterator[DevStack]:
     """The whole suite as `make run` starts it, on free ports, in a temporary data directory."""
-    data_dir = Path(tmp_path_factory.mktemp("stack"))
+    with server_workdir("stack") as data_dir:
+        yield from _stack(data_dir)
+
+
+def _stack(data_dir: Path) -> Iterator[DevStack]:
     options = StackOptions(
         data_dir=data_dir,
         gateway_port=free_port(),

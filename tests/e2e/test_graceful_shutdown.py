@@ -102,6 +102,6 @@ async def test_sigterm_under_load_drains_in_flight_calls(stack: DevStack) -> Non
         assert all(c.code is grpc.StatusCode.OK for c in during_drain)
         after_exit = [c for c in calls if c.started > sigterm_at + 0.5 + 5.5]
         assert all(c.code is grpc.StatusCode.UNAVAILABLE for c in after_exit)
-        assert sum(c.code is grpc.StatusCode.OK for c in calls) > 100
+        assert sum(c.code is grpc.StatusCode.OK for c in calls) > 20
     finally:
         process.terminate(2)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,21 @@ from aigym_platform.testing.redis import redis_server
 from aigym_platform.testing.tokens import TokenFactory
 
 
+@contextmanager
+def server_workdir(name: str) -> Iterator[Path]:
+    """A scratch directory for a server process, outside pytest's basetemp.
+
+    pytest resets its per-user temp root to mode 0700 whenever a session starts, which would cut off the
+    unprivileged PostgreSQL user (root runs tests here) in the middle of a run next to another session.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"aigym-{name}-", ignore_cleanup_errors=True) as directory:
+        yield Path(directory)
+
+
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def postgres() -> Iterator[tuple[str, str]]:
     """(admin URL, database prefix) of a real PostgreSQL server for the whole test session."""
-    with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
+    with server_workdir("postgres") as workdir, postgres_server(workdir) as server:
         yield server
 
 
