@@ -1,0 +1,78 @@
+"""Every RPC is counted and timed by status, and its log lines carry tenant, request id and method."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+import grpc
+import pytest
+from prometheus_client import REGISTRY
+
+from aigym.programs.v1 import programs_pb2 as pb
+from aigym.programs.v1 import programs_pb2_grpc
+from aigym_platform.logs import ContextFilter, JsonFormatter
+from aigym_platform.testing.tokens import TokenFactory, bearer
+
+SERVICE = "aigym.programs.v1.ProgramsService"
+
+
+def handled(method: str, code: str) -> float:
+    labels = {"grpc_service": SERVICE, "grpc_method": method, "grpc_code": code}
+    return REGISTRY.get_sample_value("aigym_grpc_server_handled_total", labels) or 0.0
+
+
+async def test_rpcs_are_counted_by_status_and_timed(
+    programs_stub: programs_pb2_grpc.ProgramsServiceStub, token_factory: TokenFactory
+) -> None:
+    ok_before, denied_before = handled("Ping", "OK"), handled("Ping", "UNAUTHENTICATED")
+    timed_before = (
+        REGISTRY.get_sample_value(
+            "aigym_grpc_server_handling_seconds_count", {"grpc_service": SERVICE, "grpc_method": "Ping"}
+        )
+        or 0.0
+    )
+    await programs_stub.Ping(pb.PingRequest(), metadata=bearer(token_factory.token(uuid.uuid4())))
+    with pytest.raises(grpc.aio.AioRpcError):
+        await programs_stub.Ping(pb.PingRequest())
+    assert handled("Ping", "OK") == ok_before + 1
+    assert handled("Ping", "UNAUTHENTICATED") == denied_before + 1
+    timed = REGISTRY.get_sample_value(
+        "aigym_grpc_server_handling_seconds_count", {"grpc_service": SERVICE, "grpc_method": "Ping"}
+    )
+    assert timed == timed_before + 2
+
+
+async def test_log_lines_carry_call_context(
+    programs_stub: programs_pb2_grpc.ProgramsServiceStub, token_factory: TokenFactory
+) -> None:
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Collect()
+    handler.addFilter(ContextFilter())
+    logger = logging.getLogger("aigym_platform.interceptors")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    tenant = uuid.uuid4()
+    try:
+        with pytest.raises(grpc.aio.AioRpcError):
+            await programs_stub.GetProgram(
+                pb.GetProgramRequest(program_id=str(uuid.uuid4())),
+                metadata=(
+                    *bearer(token_factory.token(tenant, ["client_admin"])),
+                    ("x-request-id", "req-123"),
+                ),
+            )
+    finally:
+        logger.removeHandler(handler)
+    [record] = [r for r in records if "rpc failed" in r.getMessage()]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["tenant_id"] == str(tenant)
+    assert line["request_id"] == "req-123"
+    assert line["rpc"] == f"/{SERVICE}/GetProgram"
+    assert line["level"] == "INFO"
