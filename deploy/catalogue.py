@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aigym_platform.devstack.services import SERVICES, ServiceSpec
+from aigym_platform.jobs.queues import events_queue, jobs_queue
 
 PART_OF = "aigym"
-IMAGE_PREFIX = "aigym"  # images are aigym/<service>, aigym/<service>-worker, aigym/beat, aigym/gateway
+IMAGE_PREFIX = "aigym"  # images: aigym/<service>, aigym/<service>-worker, aigym/beat, aigym/gateway
 UID = 10001  # the images' numeric user (deploy/Dockerfile)
 
 # Ports are the same in every pod (each pod has its own IP); the dev stack's per-service ports are local only.
@@ -30,11 +31,10 @@ SHUTDOWN_DRAIN_SECONDS = 2
 SHUTDOWN_GRACE_SECONDS = 10
 TERMINATION_GRACE_SECONDS = 35  # > PRESTOP + DRAIN + GRACE, with margin for the interpreter to exit
 
-# Commands of the Celery worker/beat and the outbox relay (being built in aigym_platform.jobs/events): the
-# only place to change when their module paths settle.
-CELERY_APP = "aigym_platform.jobs.app"
-RELAY_MODULE = "aigym_platform.events.relay"
-BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+# Entry points of aigym_platform.jobs (Celery worker, RedBeat beat) and aigym_platform.events (outbox relay).
+WORKER_MODULE = "aigym_platform.jobs.worker"  # --service NAME --tasks MODULE [--queues Q,...]
+BEAT_MODULE = "aigym_platform.jobs.beat"  # --schedules MODULE (repeatable); any number run, one ticks
+RELAY_MODULE = "aigym_platform.events.relay"  # --service NAME; several may run, one works
 WORKER_TERMINATION_GRACE_SECONDS = 120  # warm shutdown lets running tasks finish (acks_late covers the rest)
 
 # Secrets, referenced by name only (never committed): see deploy/README.md "Secrets".
@@ -84,7 +84,10 @@ class Scaling:
 class DeployOptions:
     """How one service differs from the defaults when deployed."""
 
-    queues: tuple[str, ...] = ("default",)  # one worker Deployment + HPA per queue: <service>.<queue>
+    # One worker Deployment + HPA per queue (aigym.<service>.<queue>): events never wait behind jobs.
+    queues: tuple[str, ...] = ("events", "jobs")
+    has_tasks: bool = True  # aigym_<service>.tasks registers its event handlers and jobs (worker --tasks)
+    schedules: bool = False  # aigym_<service>.schedules has SCHEDULES for beat
     produces_events: bool = True  # runs an outbox relay
     calls: tuple[str, ...] = ()  # services it calls over gRPC (NetworkPolicy egress/ingress)
     resources: Resources = SERVICE_RESOURCES
@@ -112,13 +115,20 @@ class DeployedService:
 
     @property
     def image(self) -> str:
-        """Image of the gRPC server, its migrations and its relay."""
+        """Image of the gRPC server, its migrations and its relay (the Dockerfile's `service` target)."""
         return f"{IMAGE_PREFIX}/{self.name}"
 
     @property
     def worker_image(self) -> str:
         """Image of its Celery workers (the Dockerfile's `worker` target)."""
         return f"{IMAGE_PREFIX}/{self.name}-worker"
+
+    def queue_name(self, queue: str) -> str:
+        """The Celery queue behind a short queue name (aigym_platform.jobs.queues)."""
+        names = {"events": events_queue(self.name), "jobs": jobs_queue(self.name)}
+        if queue not in names:
+            raise ValueError(f"{self.name}: unknown queue {queue!r}; known: {sorted(names)}")
+        return names[queue]
 
     @property
     def database_secret(self) -> str:

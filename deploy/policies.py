@@ -61,10 +61,10 @@ def common_policies() -> list[Obj]:
 
 
 def service_policies(svc: c.DeployedService, callers: list[str]) -> list[Obj]:
-    """Ingress to the gRPC pods (gateway, callers, Prometheus) and egress of all the service's pods."""
+    """Ingress to the gRPC pods (gateway, callers), metrics scrapes of every pod, egress of every pod."""
     from_peers = [pods("gateway", "gateway"), *(pods(caller, "grpc") for caller in callers)]
-    ingress = [
-        {"from": from_peers, "ports": tcp(c.GRPC_PORT)},
+    ingress = [{"from": from_peers, "ports": tcp(c.GRPC_PORT)}]
+    scrapes = [
         {
             "from": [
                 {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}
@@ -86,6 +86,7 @@ def service_policies(svc: c.DeployedService, callers: list[str]) -> list[Obj]:
         policy(
             f"{svc.name}-grpc-ingress", {"matchLabels": {NAME: svc.name, COMPONENT: "grpc"}}, ingress=ingress
         ),
+        policy(f"{svc.name}-metrics-ingress", {"matchLabels": {NAME: svc.name}}, ingress=scrapes),
         policy(f"{svc.name}-egress", {"matchLabels": {NAME: svc.name}}, egress=egress),
     ]
 

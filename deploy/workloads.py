@@ -45,6 +45,7 @@ CONTAINER_SECURITY: Obj = {
     "capabilities": {"drop": ["ALL"]},
     "seccompProfile": {"type": "RuntimeDefault"},
 }
+SCRAPE = {"prometheus.io/scrape": "true", "prometheus.io/port": str(c.METRICS_PORT)}
 TMP_MOUNT: Obj = {"name": "tmp", "mountPath": "/tmp"}  # noqa: S108 - the only writable path (emptyDir)
 TMP_VOLUME: Obj = {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}
 TOKENS_MOUNT: Obj = {"name": "service-tokens", "mountPath": c.SERVICE_TOKENS_DIR, "readOnly": True}
@@ -313,9 +314,8 @@ def grpc_service_objects(svc: c.DeployedService) -> list[Obj]:
             ],
         },
     }
-    scrape = {"prometheus.io/scrape": "true", "prometheus.io/port": str(c.METRICS_PORT)}
     return [
-        deployment(name, object_labels, match, spec, replicas=None, pod_annotations=scrape),
+        deployment(name, object_labels, match, spec, replicas=None, pod_annotations=SCRAPE),
         headless,
         hpa(name, object_labels, svc.options.scaling),
         pdb(name, object_labels, match),
@@ -331,12 +331,17 @@ def worker_objects(svc: c.DeployedService, queue: str) -> list[Obj]:
         "worker",
         svc.worker_image,
         [
-            *("python", "-m", "celery", "--app", c.CELERY_APP, "worker", "--queues", f"{svc.name}.{queue}"),
-            *("--hostname", f"{name}@%h", "--concurrency", "2", "--without-mingle", "--loglevel", "INFO"),
+            *("python", "-m", c.WORKER_MODULE, "--service", svc.name, "--tasks", f"{svc.spec.module}.tasks"),
+            *("--queues", svc.queue_name(queue)),
         ],
         c.WORKER_RESOURCES,
-        env_vars=[*platform_env(svc.name), secret_env("AIGYM_DATABASE_URL", svc.database_secret)],
+        env_vars=[
+            *platform_env(svc.name),
+            secret_env("AIGYM_DATABASE_URL", svc.database_secret),
+            env("AIGYM_METRICS_PORT", str(c.METRICS_PORT)),
+        ],
         mounts=[TOKENS_MOUNT, USER_JWKS_MOUNT],
+        ports=[{"name": "metrics", "containerPort": c.METRICS_PORT, "protocol": "TCP"}],
     )
     spec = pod_spec(
         svc.name,
@@ -346,14 +351,14 @@ def worker_objects(svc: c.DeployedService, queue: str) -> list[Obj]:
         volumes=[TOKENS_VOLUME, USER_JWKS_VOLUME],
     )
     return [
-        deployment(name, object_labels, match, spec, replicas=None),
+        deployment(name, object_labels, match, spec, replicas=None, pod_annotations=SCRAPE),
         hpa(name, object_labels, svc.options.worker_scaling),
         pdb(name, object_labels, match),
     ]
 
 
 def relay_objects(svc: c.DeployedService) -> list[Obj]:
-    """The outbox relay of a producing service (publishes outbox rows to Celery; at-least-once)."""
+    """The outbox relay of a producing service: two replicas, one publishes, the other waits its turn."""
     name = f"{svc.name}-relay"
     object_labels, match = labels(svc.name, "relay"), selector(svc.name, "relay")
     relay = container(
@@ -361,11 +366,19 @@ def relay_objects(svc: c.DeployedService) -> list[Obj]:
         svc.image,
         ["python", "-m", c.RELAY_MODULE, "--service", svc.name],
         c.SMALL_RESOURCES,
-        env_vars=[*platform_env(svc.name), secret_env("AIGYM_DATABASE_URL", svc.database_secret)],
+        env_vars=[
+            *platform_env(svc.name),
+            secret_env("AIGYM_DATABASE_URL", svc.database_secret),
+            env("AIGYM_METRICS_PORT", str(c.METRICS_PORT)),
+        ],
         mounts=[TOKENS_MOUNT],
+        ports=[{"name": "metrics", "containerPort": c.METRICS_PORT, "protocol": "TCP"}],
     )
-    spec = pod_spec(svc.name, [relay], termination_grace=30, match=None, volumes=[TOKENS_VOLUME])
-    return [deployment(name, object_labels, match, spec, replicas=1, max_surge=1)]
+    spec = pod_spec(svc.name, [relay], termination_grace=30, match=match, volumes=[TOKENS_VOLUME])
+    return [
+        deployment(name, object_labels, match, spec, replicas=2, max_surge=1, pod_annotations=SCRAPE),
+        pdb(name, object_labels, match),
+    ]
 
 
 def migration_job(svc: c.DeployedService) -> Obj:
@@ -408,17 +421,20 @@ def migration_job(svc: c.DeployedService) -> Obj:
     }
 
 
-def beat_objects() -> list[Obj]:
-    """Celery beat: two replicas, one active at a time under the RedBeat lock in Redis."""
+def beat_objects(services: tuple[c.DeployedService, ...]) -> list[Obj]:
+    """Celery beat: two replicas, one ticking at a time under the RedBeat lock in Redis."""
     name = "beat"
     object_labels, match = labels(name, "beat"), selector(name, "beat")
+    schedules = [
+        arg
+        for svc in services
+        if svc.options.schedules
+        for arg in ("--schedules", f"{svc.spec.module}.schedules")
+    ]
     beat = container(
         "beat",
         f"{c.IMAGE_PREFIX}/beat",
-        [
-            *("python", "-m", "celery", "--app", c.CELERY_APP, "beat", "--scheduler", c.BEAT_SCHEDULER),
-            *("--loglevel", "INFO"),
-        ],
+        ["python", "-m", c.BEAT_MODULE, *schedules],
         c.SMALL_RESOURCES,
         env_vars=[env("AIGYM_SERVICE_NAME", "beat"), secret_env("AIGYM_REDIS_URL", c.REDIS_SECRET)],
         mounts=[],

@@ -187,15 +187,16 @@ def test_every_service_has_hpa_pdb_headless_service_and_network_policies(
         assert [p["port"] for p in service["spec"]["ports"]] == [c.GRPC_PORT]
         ingress = named(objects, "NetworkPolicy", f"{svc.name}-grpc-ingress")
         assert selects(ingress["spec"]["podSelector"], pod_labels)
-        assert selects(
-            named(objects, "NetworkPolicy", f"{svc.name}-egress")["spec"]["podSelector"], pod_labels
-        )
+        for suffix in ("metrics-ingress", "egress"):
+            policy = named(objects, "NetworkPolicy", f"{svc.name}-{suffix}")
+            assert selects(policy["spec"]["podSelector"], pod_labels)
         account = named(objects, "ServiceAccount", svc.name)
         assert account["automountServiceAccountToken"] is False
         for queue in svc.options.queues:
             worker = named(objects, "Deployment", f"{svc.name}-worker-{queue}")
             [container] = pod_spec(worker)["containers"]
-            assert f"{svc.name}.{queue}" in container["command"]
+            assert container["command"][:3] == ["python", "-m", c.WORKER_MODULE]
+            assert container["command"][-2:] == ["--queues", svc.queue_name(queue)]
             assert named(objects, "HorizontalPodAutoscaler", f"{svc.name}-worker-{queue}")
         if svc.options.produces_events:
             [relay] = pod_spec(named(objects, "Deployment", f"{svc.name}-relay"))["containers"]
@@ -221,7 +222,8 @@ def test_network_policies_deny_by_default_and_open_only_the_needed_paths(
     to_services = {peer["podSelector"]["matchLabels"][NAME] for peer in gateway_out[0]["to"]}
     assert to_services == set(SERVICES)
     for svc in c.deployed_services():
-        [from_gateway, from_monitoring] = policies[f"{svc.name}-grpc-ingress"]["ingress"]
+        [from_gateway] = policies[f"{svc.name}-grpc-ingress"]["ingress"]
+        [from_monitoring] = policies[f"{svc.name}-metrics-ingress"]["ingress"]
         assert {"podSelector": {"matchLabels": {NAME: "gateway", COMPONENT: "gateway"}}} in from_gateway[
             "from"
         ]
@@ -360,6 +362,9 @@ def test_prod_pins_every_image_to_a_registry_tag_and_runs_two_beats(rendered: di
                 assert image.startswith("registry.example.com/aigym/"), image
                 assert image.rpartition(":")[2] not in ("", "latest"), image
     assert named(rendered["prod"], "Deployment", "beat")["spec"]["replicas"] == 2
+    for svc in c.deployed_services():
+        if svc.options.produces_events:
+            assert named(rendered["prod"], "Deployment", f"{svc.name}-relay")["spec"]["replicas"] == 2
     for hpa in of_kind(rendered["prod"], "HorizontalPodAutoscaler"):
         assert hpa["spec"]["minReplicas"] >= 2
 
