@@ -189,6 +189,12 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         help="share of each upstream's endpoints that must be healthy for GET /healthz to be 200 "
         "[HEALTHZ_MIN_HEALTHY_PERCENT]",
     )
+    add(
+        "--stats-port",
+        type=int,
+        default=default("STATS_PORT"),
+        help="serve only GET /stats/prometheus on this port of the listen address (default off) [STATS_PORT]",
+    )
     add("--format", choices=("yaml", "json"), default="yaml", help="output format (Envoy reads both)")
     add("--output", "-o", type=Path, help="write here instead of stdout")
     parser.set_defaults(
@@ -230,6 +236,7 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         max_request_bytes=int(args.max_request_bytes),
         public_path_prefixes=tuple(args.public_path_prefixes or args.env_public_path_prefixes),
         healthz_min_healthy_percent=float(args.healthz_min_healthy_percent),
+        stats_port=int(args.stats_port) if args.stats_port else None,
     )
 
 

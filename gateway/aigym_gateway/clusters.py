@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 JWKS_CLUSTER = "jwks_idp"
 UNROUTED_CLUSTER = "unrouted"
-RESERVED_NAMES = (JWKS_CLUSTER, UNROUTED_CLUSTER)
+RESERVED_NAMES = (JWKS_CLUSTER, UNROUTED_CLUSTER, "envoy_admin")  # envoy_admin: stats.STATS_CLUSTER
 
 
 def all_clusters(cfg: GatewayConfig) -> list[Json]:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from aigym_gateway import clusters, listener
+from aigym_gateway import clusters, listener, stats
 from aigym_gateway.envoy_json import Json, typed
 
 _CLUSTER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
@@ -146,6 +146,7 @@ class GatewayConfig:
     read_retries: int = 2
     healthz_min_healthy_percent: float = 100.0  # per upstream cluster, for GET /healthz to answer 200
     max_downstream_connections: int = 10_000
+    stats_port: int | None = None  # a listener serving only GET /stats/prometheus (admin stays on loopback)
     node_id: str = "aigym-gateway"
 
     def __post_init__(self) -> None:
@@ -161,6 +162,10 @@ class GatewayConfig:
             raise ValueError("descriptor_path must not be empty")
         _check_port(self.listen_port, "listen_port")
         _check_port(self.admin_port, "admin_port")
+        if self.stats_port is not None:
+            _check_port(self.stats_port, "stats_port")
+            if self.stats_port in (self.listen_port, self.admin_port):
+                raise ValueError("stats_port must differ from listen_port and admin_port")
         for address in (self.listen_address, self.admin_address):
             _require_ip(address, "listen and admin addresses")
         if not self.dns_discovery:
@@ -200,8 +205,10 @@ def render(cfg: GatewayConfig) -> Json:
             "address": {"socket_address": {"address": cfg.admin_address, "port_value": cfg.admin_port}},
         },
         "static_resources": {
-            "listeners": [listener.ingress_listener(cfg)],
-            "clusters": clusters.all_clusters(cfg),
+            "listeners": [listener.ingress_listener(cfg)]
+            + ([stats.stats_listener(cfg, cfg.stats_port)] if cfg.stats_port is not None else []),
+            "clusters": clusters.all_clusters(cfg)
+            + ([stats.stats_cluster(cfg)] if cfg.stats_port is not None else []),
         },
         "overload_manager": {
             "resource_monitors": [
