@@ -28,11 +28,9 @@ def envoy_process(
     name: str = "envoy",
     prefix_output: bool = False,
 ) -> ManagedProcess:
-    """An unstarted Envoy serving `config_path`; hot restart is off unless a unique `base_id` is given.
-
-    Without hot restart Envoy allocates no shared memory keyed by base id, so any number of Envoys (tests
-    next to `make run`) can run at once; with `base_id` the caller must keep the ids distinct.
-    """
+    """An unstarted Envoy serving `config_path`; hot restart is off unless a unique `base_id` is given."""
+    # Without hot restart Envoy sets up no shared memory or domain socket keyed by base id, so any number of
+    # Envoys (tests next to `make run`) can run at once; with `base_id` the caller keeps the ids distinct.
     argv = [str(envoy_binary()), "--config-path", str(config_path), "--log-level", "warn"]
     argv += ["--disable-hot-restart"] if base_id is None else ["--base-id", str(base_id)]
     return ManagedProcess(name, argv, log_file=log_file, prefix_output=prefix_output)

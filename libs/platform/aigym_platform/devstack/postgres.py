@@ -29,6 +29,7 @@ from aigym_platform.devstack.processes import ManagedProcess
 
 SERVER_USER = "embedded_postgres"
 SUPERUSER = "postgres"
+_START_ATTEMPTS = 3
 
 _SETUP_LOCK = threading.Lock()
 
@@ -91,6 +92,20 @@ class EmbeddedPostgres:
             return
         bin_dir = postgres_bin_dir()
         user = _server_user(bin_dir)
+        for attempt in range(1, _START_ATTEMPTS + 1):
+            try:
+                self._start_once(bin_dir, user, timeout)
+                return
+            except RuntimeError as exc:
+                # As root the server user needs o+x on every parent directory, and others may take it away
+                # for a moment: pytest resets /tmp/pytest-of-<user> to 0700 whenever a session starts (and
+                # a concurrent start here puts it back). initdb and server start-up use absolute paths, while
+                # a running server works relative to its data directory, so only starting needs a retry.
+                if user is None or attempt == _START_ATTEMPTS or "Permission denied" not in str(exc):
+                    raise
+                _allow_traverse(self.data_dir)
+
+    def _start_once(self, bin_dir: Path, user: str | None, timeout: float) -> None:
         self._prepare_data_dir(bin_dir, user)
         process = ManagedProcess(
             "postgres", self._server_argv(bin_dir), log_file=self.log_file, cwd=self.data_dir, user=user

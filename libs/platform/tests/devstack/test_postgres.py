@@ -181,3 +181,28 @@ def test_durable_by_default(tmp_path: Path, spawned: set[int]) -> None:
         )
 
     assert not server.is_running()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_start_recovers_when_a_parent_directory_loses_its_search_bit(
+    data_dir: Path, spawned: set[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Simulates another pytest session resetting /tmp/pytest-of-root to 0700 while this one starts a server.
+    prepare = EmbeddedPostgres._prepare_data_dir
+    calls = []
+
+    def prepare_then_lock_parent(self: EmbeddedPostgres, bin_dir: Path, user: str | None) -> None:
+        prepare(self, bin_dir, user)
+        calls.append(user)
+        if len(calls) == 1:
+            data_dir.parent.chmod(0o700)
+
+    monkeypatch.setattr(EmbeddedPostgres, "_prepare_data_dir", prepare_then_lock_parent)
+    server = EmbeddedPostgres(data_dir, free_port(), durable=False)
+    try:
+        start(server, spawned)
+
+        assert len(calls) == 2
+        assert psql(server, "SELECT 1") == "1"
+    finally:
+        server.stop()
