@@ -20,6 +20,7 @@ GRPC_PORT = 50051
 METRICS_PORT = 9101
 GATEWAY_PORT = 8080
 GATEWAY_ADMIN_PORT = 9901  # loopback only
+GATEWAY_STATS_PORT = 9102  # GET /stats/prometheus only (aigym_gateway.stats)
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
 HTTPS_PORT = 443  # the identity provider's JWKS

@@ -38,6 +38,7 @@ CONTROLLED = (
     "JWT_AUDIENCES",
     "JWKS_FILE",
     "JWKS_URI",
+    "STATS_PORT",
 )
 
 
@@ -66,6 +67,7 @@ def render_envoy(
         "--dns-discovery",
         *("--listen-address", "0.0.0.0", "--listen-port", str(c.GATEWAY_PORT)),
         *("--admin-address", "127.0.0.1", "--admin-port", str(c.GATEWAY_ADMIN_PORT)),
+        *("--stats-port", str(c.GATEWAY_STATS_PORT)),
         *("--descriptor", c.DESCRIPTOR_PATH),
         *("--jwt-issuer", platform["AIGYM_JWT_ISSUER"]),
         *("--jwt-audience", platform.get("AIGYM_JWT_AUDIENCE", "aigym")),
@@ -99,7 +101,10 @@ def gateway_objects() -> list[Obj]:
         c.GATEWAY_RESOURCES,
         env_vars=[],
         mounts=[{"name": "envoy-config", "mountPath": ENVOY_CONFIG_DIR, "readOnly": True}, USER_JWKS_MOUNT],
-        ports=[{"name": "http", "containerPort": c.GATEWAY_PORT, "protocol": "TCP"}],
+        ports=[
+            {"name": "http", "containerPort": c.GATEWAY_PORT, "protocol": "TCP"},
+            {"name": "metrics", "containerPort": c.GATEWAY_STATS_PORT, "protocol": "TCP"},
+        ],
         with_platform_config=False,
         # TCP, not /healthz: /healthz fails while any one upstream pod is unhealthy, which would take every
         # gateway out of rotation (gateway/README.md "Probes").
@@ -127,7 +132,18 @@ def gateway_objects() -> list[Obj]:
     }
     return [
         service_account(name, object_labels),
-        deployment(name, object_labels, match, spec, replicas=None),
+        deployment(
+            name,
+            object_labels,
+            match,
+            spec,
+            replicas=None,
+            pod_annotations={
+                "prometheus.io/scrape": "true",
+                "prometheus.io/port": str(c.GATEWAY_STATS_PORT),
+                "prometheus.io/path": "/stats/prometheus",
+            },
+        ),
         service,
         hpa(name, object_labels, c.Scaling(min_replicas=2, max_replicas=10)),
         pdb(name, object_labels, match),

@@ -36,6 +36,11 @@ def pods(name: str, component: str) -> Obj:
     return {"podSelector": {"matchLabels": {NAME: name, COMPONENT: component}}}
 
 
+def monitoring() -> Obj:
+    """A peer: every pod of the namespace Prometheus runs in."""
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}
+
+
 def common_policies() -> list[Obj]:
     """Default deny in both directions for every pod of the namespace, and DNS for all of them."""
     return [
@@ -64,14 +69,7 @@ def service_policies(svc: c.DeployedService, callers: list[str]) -> list[Obj]:
     """Ingress to the gRPC pods (gateway, callers), metrics scrapes of every pod, egress of every pod."""
     from_peers = [pods("gateway", "gateway"), *(pods(caller, "grpc") for caller in callers)]
     ingress = [{"from": from_peers, "ports": tcp(c.GRPC_PORT)}]
-    scrapes = [
-        {
-            "from": [
-                {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}
-            ],
-            "ports": tcp(c.METRICS_PORT),
-        },
-    ]
+    scrapes = [{"from": [monitoring()], "ports": tcp(c.METRICS_PORT)}]
     # PostgreSQL and Redis are managed services outside the cluster in production: allowed by port (narrow
     # to their CIDRs with an overlay patch when they are known). 443 is the identity provider's JWKS.
     egress = [
@@ -95,7 +93,14 @@ def gateway_policies(services: tuple[c.DeployedService, ...]) -> list[Obj]:
     """Anyone may reach the gateway's listener; the gateway reaches the services and the JWKS."""
     selected = {"matchLabels": {NAME: "gateway", COMPONENT: "gateway"}}
     return [
-        policy("gateway-ingress", selected, ingress=[{"ports": tcp(c.GATEWAY_PORT)}]),
+        policy(
+            "gateway-ingress",
+            selected,
+            ingress=[
+                {"ports": tcp(c.GATEWAY_PORT)},
+                {"from": [monitoring()], "ports": tcp(c.GATEWAY_STATS_PORT)},
+            ],
+        ),
         policy(
             "gateway-egress",
             selected,

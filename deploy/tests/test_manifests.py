@@ -217,7 +217,13 @@ def test_network_policies_deny_by_default_and_open_only_the_needed_paths(
     [dns] = policies["allow-dns"]["egress"]
     assert {p["port"] for p in dns["ports"]} == {53}
     gateway_in = policies["gateway-ingress"]["ingress"]
-    assert [[p["port"] for p in rule["ports"]] for rule in gateway_in] == [[c.GATEWAY_PORT]]
+    assert [[p["port"] for p in rule["ports"]] for rule in gateway_in] == [
+        [c.GATEWAY_PORT],
+        [c.GATEWAY_STATS_PORT],
+    ]
+    assert "from" not in gateway_in[0], (
+        "anyone (the ingress controller, a load balancer) reaches the listener"
+    )
     gateway_out = policies["gateway-egress"]["egress"]
     to_services = {peer["podSelector"]["matchLabels"][NAME] for peer in gateway_out[0]["to"]}
     assert to_services == set(SERVICES)
