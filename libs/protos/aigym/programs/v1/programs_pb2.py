@@ -25,12 +25,13 @@ _sym_db = _symbol_database.Default()
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n aigym/programs/v1/programs.proto\x12\x11\x61igym.programs.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x03\n\x07Program\x12\x18\n\nprogram_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1b\n\x05title\x18\x02 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\x18\xc8\x01\x12\x1d\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x90N\x12=\n\x04tags\x18\x04 \x03(\tB/\xbaH,\x92\x01)\x10\x14\x18\x01\"#r!2\x1f^[A-Za-z0-9][A-Za-z0-9-]{0,39}$\x12;\n\nvisibility\x18\x05 \x01(\x0e\x32\x1d.aigym.programs.v1.VisibilityB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x1f\n\x17self_enrollment_allowed\x18\x06 \x01(\x08\x12\x34\n\x05state\x18\x07 \x01(\x0e\x32\x1f.aigym.programs.v1.ProgramStateB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x0c\n\x04\x65tag\x18\n \x01(\t\"\x7f\n\x14\x43reateProgramRequest\x12\x33\n\x07program\x18\x01 \x01(\x0b\x32\x1a.aigym.programs.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01\x12\x32\n\nrequest_id\x18\x02 \x01(\tB\x1e\xbaH\x1br\x19\x18@2\x15^$|^[A-Za-z0-9_.:-]+$\"1\n\x11GetProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\"\xbb\x01\n\x13ListProgramsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xc8\x01(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12\x38\n\x05state\x18\x03 \x01(\x0e\x32\x1f.aigym.programs.v1.ProgramStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x14\n\x03tag\x18\x04 \x01(\tB\x07\xbaH\x04r\x02\x18(\x12\x17\n\x05query\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\"]\n\x14ListProgramsResponse\x12,\n\x08programs\x18\x01 \x03(\x0b\x32\x1a.aigym.programs.v1.Program\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x84\x01\n\x14UpdateProgramRequest\x12\x33\n\x07program\x18\x01 \x01(\x0b\x32\x1a.aigym.programs.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01\"K\n\x14\x44\x65leteProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@\"\r\n\x0bPingRequest\"\x83\x01\n\x0cPingResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12\r\n\x05roles\x18\x04 \x03(\t\x12/\n\x0bserver_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x7f\n\x0cProgramState\x12\x1d\n\x19PROGRAM_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13PROGRAM_STATE_DRAFT\x10\x01\x12\x1b\n\x17PROGRAM_STATE_PUBLISHED\x10\x02\x12\x1a\n\x16PROGRAM_STATE_ARCHIVED\x10\x03*Z\n\nVisibility\x12\x1a\n\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x15\n\x11VISIBILITY_PUBLIC\x10\x01\x12\x19\n\x15VISIBILITY_RESTRICTED\x10\x02\x32\xd4\x05\n\x0fProgramsService\x12s\n\rCreateProgram\x12\'.aigym.programs.v1.CreateProgramRequest\x1a\x1a.aigym.programs.v1.Program\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/programs:\x07program\x12q\n\nGetProgram\x12$.aigym.programs.v1.GetProgramRequest\x1a\x1a.aigym.programs.v1.Program\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/programs/{program_id}\x12u\n\x0cListPrograms\x12&.aigym.programs.v1.ListProgramsRequest\x1a\'.aigym.programs.v1.ListProgramsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/programs\x12\x88\x01\n\rUpdateProgram\x12\'.aigym.programs.v1.UpdateProgramRequest\x1a\x1a.aigym.programs.v1.Program\"2\x82\xd3\xe4\x93\x02,2!/v1/programs/{program.program_id}:\x07program\x12s\n\rDeleteProgram\x12\'.aigym.programs.v1.DeleteProgramRequest\x1a\x16.google.protobuf.Empty\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/programs/{program_id}\x12\x62\n\x04Ping\x12\x1e.aigym.programs.v1.PingRequest\x1a\x1f.aigym.programs.v1.PingResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/programs:pingb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n aigym/programs/v1/programs.proto\x12\x11\x61igym.programs.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x04\n\x07Program\x12\x18\n\nprogram_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1b\n\x05title\x18\x02 \x01(\tB\x0c\xe2\x41\x01\x02\xbaH\x05r\x03\x18\xc8\x01\x12\x1d\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x90N\x12=\n\x04tags\x18\x04 \x03(\tB/\xbaH,\x92\x01)\x10\x14\x18\x01\"#r!2\x1f^[A-Za-z0-9][A-Za-z0-9-]{0,39}$\x12;\n\nvisibility\x18\x05 \x01(\x0e\x32\x1d.aigym.programs.v1.VisibilityB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x1f\n\x17self_enrollment_allowed\x18\x06 \x01(\x08\x12\x34\n\x05state\x18\x07 \x01(\x0e\x32\x1f.aigym.programs.v1.ProgramStateB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x0c\n\x04\x65tag\x18\n \x01(\t\x12\x36\n\tstructure\x18\x0b \x01(\x0b\x32#.aigym.programs.v1.ProgramStructure\x12\x1d\n\x0f\x63urrent_version\x18\x0c \x01(\x05\x42\x04\xe2\x41\x01\x03\x12%\n\x17has_unpublished_changes\x18\r \x01(\x08\x42\x04\xe2\x41\x01\x03\"\xe0\x03\n\x0bProgramNode\x12\x32\n\x07node_id\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^[a-z0-9][a-z0-9_-]{0,62}$\x12\x1a\n\tparent_id\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18?\x12\x35\n\x04kind\x18\x03 \x01(\x0e\x32\x1b.aigym.programs.v1.NodeKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x17\n\x05title\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\x12\x1b\n\tcourse_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x39\n\x04rule\x18\x06 \x01(\x0e\x32!.aigym.programs.v1.CompletionRuleB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\"\n\x0erequired_count\x18\x07 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x90N(\x00\x12%\n\x0frequired_points\x18\x08 \x01(\x05\x42\x0c\xbaH\t\x1a\x07\x18\x80\xad\xe2\x04(\x00\x12\x1b\n\x06points\x18\t \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\xa0\x8d\x06(\x00\x12\x38\n\x0bstart_delay\x18\n \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02\x32\x00\x12\x37\n\ndue_offset\x18\x0b \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02\x32\x00\"L\n\x10ProgramStructure\x12\x38\n\x05nodes\x18\x01 \x03(\x0b\x32\x1e.aigym.programs.v1.ProgramNodeB\t\xbaH\x06\x92\x01\x03\x10\xd0\x0f\"\xd9\x01\n\x0eProgramVersion\x12\x12\n\nprogram_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\r\n\x05title\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x36\n\tstructure\x18\x05 \x01(\x0b\x32#.aigym.programs.v1.ProgramStructure\x12\x30\n\x0cpublish_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cpublished_by\x18\x07 \x01(\t\"\x7f\n\x14\x43reateProgramRequest\x12\x33\n\x07program\x18\x01 \x01(\x0b\x32\x1a.aigym.programs.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01\x12\x32\n\nrequest_id\x18\x02 \x01(\tB\x1e\xbaH\x1br\x19\x18@2\x15^$|^[A-Za-z0-9_.:-]+$\"1\n\x11GetProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\"\xbb\x01\n\x13ListProgramsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xc8\x01(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\x12\x38\n\x05state\x18\x03 \x01(\x0e\x32\x1f.aigym.programs.v1.ProgramStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x14\n\x03tag\x18\x04 \x01(\tB\x07\xbaH\x04r\x02\x18(\x12\x17\n\x05query\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\"]\n\x14ListProgramsResponse\x12,\n\x08programs\x18\x01 \x03(\x0b\x32\x1a.aigym.programs.v1.Program\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x84\x01\n\x14UpdateProgramRequest\x12\x33\n\x07program\x18\x01 \x01(\x0b\x32\x1a.aigym.programs.v1.ProgramB\x06\xbaH\x03\xc8\x01\x01\x12\x37\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01\"K\n\x14\x44\x65leteProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@\"\r\n\x0bPingRequest\"\x83\x01\n\x0cPingResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12\r\n\x05roles\x18\x04 \x03(\t\x12/\n\x0bserver_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"L\n\x15PublishProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@\"L\n\x15\x41rchiveProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@\"L\n\x15RestoreProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x15\n\x04\x65tag\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@\"\x80\x01\n\x13\x43loneProgramRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x17\n\x05title\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\x12\x32\n\nrequest_id\x18\x03 \x01(\tB\x1e\xbaH\x1br\x19\x18@2\x15^$|^[A-Za-z0-9_.:-]+$\"w\n\x1aListProgramVersionsRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xc8\x01(\x00\x12\x1c\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04\"k\n\x1bListProgramVersionsResponse\x12\x33\n\x08versions\x18\x01 \x03(\x0b\x32!.aigym.programs.v1.ProgramVersion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"R\n\x18GetProgramVersionRequest\x12\x1c\n\nprogram_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01\x12\x18\n\x07version\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x01*\x7f\n\x0cProgramState\x12\x1d\n\x19PROGRAM_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13PROGRAM_STATE_DRAFT\x10\x01\x12\x1b\n\x17PROGRAM_STATE_PUBLISHED\x10\x02\x12\x1a\n\x16PROGRAM_STATE_ARCHIVED\x10\x03*Z\n\nVisibility\x12\x1a\n\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x15\n\x11VISIBILITY_PUBLIC\x10\x01\x12\x19\n\x15VISIBILITY_RESTRICTED\x10\x02*g\n\x08NodeKind\x12\x19\n\x15NODE_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10NODE_KIND_COURSE\x10\x01\x12\x11\n\rNODE_KIND_SET\x10\x02\x12\x17\n\x13NODE_KIND_MILESTONE\x10\x03*\xb6\x01\n\x0e\x43ompletionRule\x12\x1f\n\x1b\x43OMPLETION_RULE_UNSPECIFIED\x10\x00\x12 \n\x1c\x43OMPLETION_RULE_ALL_IN_ORDER\x10\x01\x12!\n\x1d\x43OMPLETION_RULE_ALL_ANY_ORDER\x10\x02\x12\x1e\n\x1a\x43OMPLETION_RULE_AT_LEAST_N\x10\x03\x12\x1e\n\x1a\x43OMPLETION_RULE_MIN_POINTS\x10\x04\x32\xa8\x0c\n\x0fProgramsService\x12s\n\rCreateProgram\x12\'.aigym.programs.v1.CreateProgramRequest\x1a\x1a.aigym.programs.v1.Program\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/programs:\x07program\x12q\n\nGetProgram\x12$.aigym.programs.v1.GetProgramRequest\x1a\x1a.aigym.programs.v1.Program\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/programs/{program_id}\x12u\n\x0cListPrograms\x12&.aigym.programs.v1.ListProgramsRequest\x1a\'.aigym.programs.v1.ListProgramsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/programs\x12\x88\x01\n\rUpdateProgram\x12\'.aigym.programs.v1.UpdateProgramRequest\x1a\x1a.aigym.programs.v1.Program\"2\x82\xd3\xe4\x93\x02,2!/v1/programs/{program.program_id}:\x07program\x12s\n\rDeleteProgram\x12\'.aigym.programs.v1.DeleteProgramRequest\x1a\x16.google.protobuf.Empty\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/programs/{program_id}\x12\x84\x01\n\x0ePublishProgram\x12(.aigym.programs.v1.PublishProgramRequest\x1a\x1a.aigym.programs.v1.Program\",\x82\xd3\xe4\x93\x02&\"!/v1/programs/{program_id}:publish:\x01*\x12\x84\x01\n\x0e\x41rchiveProgram\x12(.aigym.programs.v1.ArchiveProgramRequest\x1a\x1a.aigym.programs.v1.Program\",\x82\xd3\xe4\x93\x02&\"!/v1/programs/{program_id}:archive:\x01*\x12\x84\x01\n\x0eRestoreProgram\x12(.aigym.programs.v1.RestoreProgramRequest\x1a\x1a.aigym.programs.v1.Program\",\x82\xd3\xe4\x93\x02&\"!/v1/programs/{program_id}:restore:\x01*\x12~\n\x0c\x43loneProgram\x12&.aigym.programs.v1.CloneProgramRequest\x1a\x1a.aigym.programs.v1.Program\"*\x82\xd3\xe4\x93\x02$\"\x1f/v1/programs/{program_id}:clone:\x01*\x12\xa0\x01\n\x13ListProgramVersions\x12-.aigym.programs.v1.ListProgramVersionsRequest\x1a..aigym.programs.v1.ListProgramVersionsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/programs/{program_id}/versions\x12\x99\x01\n\x11GetProgramVersion\x12+.aigym.programs.v1.GetProgramVersionRequest\x1a!.aigym.programs.v1.ProgramVersion\"4\x82\xd3\xe4\x93\x02.\x12,/v1/programs/{program_id}/versions/{version}\x12\x62\n\x04Ping\x12\x1e.aigym.programs.v1.PingRequest\x1a\x1f.aigym.programs.v1.PingResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/programs:pingb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -53,6 +54,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROGRAM'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_PROGRAM'].fields_by_name['update_time']._loaded_options = None
   _globals['_PROGRAM'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
+  _globals['_PROGRAM'].fields_by_name['current_version']._loaded_options = None
+  _globals['_PROGRAM'].fields_by_name['current_version']._serialized_options = b'\342A\001\003'
+  _globals['_PROGRAM'].fields_by_name['has_unpublished_changes']._loaded_options = None
+  _globals['_PROGRAM'].fields_by_name['has_unpublished_changes']._serialized_options = b'\342A\001\003'
+  _globals['_PROGRAMNODE'].fields_by_name['node_id']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['node_id']._serialized_options = b'\272H\036r\0342\032^[a-z0-9][a-z0-9_-]{0,62}$'
+  _globals['_PROGRAMNODE'].fields_by_name['parent_id']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['parent_id']._serialized_options = b'\272H\004r\002\030?'
+  _globals['_PROGRAMNODE'].fields_by_name['kind']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['kind']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
+  _globals['_PROGRAMNODE'].fields_by_name['title']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['title']._serialized_options = b'\272H\005r\003\030\310\001'
+  _globals['_PROGRAMNODE'].fields_by_name['course_id']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['course_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_PROGRAMNODE'].fields_by_name['rule']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['rule']._serialized_options = b'\272H\005\202\001\002\020\001'
+  _globals['_PROGRAMNODE'].fields_by_name['required_count']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['required_count']._serialized_options = b'\272H\007\032\005\030\220N(\000'
+  _globals['_PROGRAMNODE'].fields_by_name['required_points']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['required_points']._serialized_options = b'\272H\t\032\007\030\200\255\342\004(\000'
+  _globals['_PROGRAMNODE'].fields_by_name['points']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['points']._serialized_options = b'\272H\010\032\006\030\240\215\006(\000'
+  _globals['_PROGRAMNODE'].fields_by_name['start_delay']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['start_delay']._serialized_options = b'\272H\005\252\001\0022\000'
+  _globals['_PROGRAMNODE'].fields_by_name['due_offset']._loaded_options = None
+  _globals['_PROGRAMNODE'].fields_by_name['due_offset']._serialized_options = b'\272H\005\252\001\0022\000'
+  _globals['_PROGRAMSTRUCTURE'].fields_by_name['nodes']._loaded_options = None
+  _globals['_PROGRAMSTRUCTURE'].fields_by_name['nodes']._serialized_options = b'\272H\006\222\001\003\020\320\017'
   _globals['_CREATEPROGRAMREQUEST'].fields_by_name['program']._loaded_options = None
   _globals['_CREATEPROGRAMREQUEST'].fields_by_name['program']._serialized_options = b'\272H\003\310\001\001'
   _globals['_CREATEPROGRAMREQUEST'].fields_by_name['request_id']._loaded_options = None
@@ -77,6 +106,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETEPROGRAMREQUEST'].fields_by_name['program_id']._serialized_options = b'\272H\005r\003\260\001\001'
   _globals['_DELETEPROGRAMREQUEST'].fields_by_name['etag']._loaded_options = None
   _globals['_DELETEPROGRAMREQUEST'].fields_by_name['etag']._serialized_options = b'\272H\004r\002\030@'
+  _globals['_PUBLISHPROGRAMREQUEST'].fields_by_name['program_id']._loaded_options = None
+  _globals['_PUBLISHPROGRAMREQUEST'].fields_by_name['program_id']._serialized_options = b'\272H\005r\003\260\001\001'
+  _globals['_PUBLISHPROGRAMREQUEST'].fields_by_name['etag']._loaded_options = None
+  _globals['_PUBLISHPROGRAMREQUEST'].fields_by_name['etag']._serialized_options = b'\272H\004r\002\030@'
+  _globals['_ARCHIVEPROGRAMREQUEST'].fields_by_name['program_id']._loaded_options = None
+  _globals['_ARCHIVEPROGRAMREQUEST'].fields_by_name['program_id']._serialized_options = b'\272H\005r\003\260\001\001'
+  _globals['_ARCHIVEPROGRAMREQUEST'].fields_by_name['etag']._loaded_options = None
+  _globals['_ARCHIVEPROGRAMREQUEST'].fields_by_name['etag']._serialized_options = b'\272H\004r\002\030@'
+  _globals['_RESTOREPROGRAMREQUEST'].fields_by_name['program_id']._loaded_options = None
+  _globals['_RESTOREPROGRAMREQUEST'].fields_by_name['program_id']._serialized_options = b'\272H\005r\003\260\001\001'
+  _globals['_RESTOREPROGRAMREQUEST'].fields_by_name['etag']._loaded_options = None
+  _globals['_RESTOREPROGRAMREQUEST'].fields_by_name['etag']._serialized_options = b'\272H\004r\002\030@'
+  _globals['_CLONEPROGRAMREQUEST'].fields_by_name['program_id']._loaded_options = None
+  _globals['_CLONEPROGRAMREQUEST'].fields_by_name['program_id']._serialized_options = b'\272H\005r\003\260\001\001'
+  _globals['_CLONEPROGRAMREQUEST'].fields_by_name['title']._loaded_options = None
+  _globals['_CLONEPROGRAMREQUEST'].fields_by_name['title']._serialized_options = b'\272H\005r\003\030\310\001'
+  _globals['_CLONEPROGRAMREQUEST'].fields_by_name['request_id']._loaded_options = None
+  _globals['_CLONEPROGRAMREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\033r\031\030@2\025^$|^[A-Za-z0-9_.:-]+$'
+  _globals['_LISTPROGRAMVERSIONSREQUEST'].fields_by_name['program_id']._loaded_options = None
+  _globals['_LISTPROGRAMVERSIONSREQUEST'].fields_by_name['program_id']._serialized_options = b'\272H\005r\003\260\001\001'
+  _globals['_LISTPROGRAMVERSIONSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTPROGRAMVERSIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\310\001(\000'
+  _globals['_LISTPROGRAMVERSIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTPROGRAMVERSIONSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\200\004'
+  _globals['_GETPROGRAMVERSIONREQUEST'].fields_by_name['program_id']._loaded_options = None
+  _globals['_GETPROGRAMVERSIONREQUEST'].fields_by_name['program_id']._serialized_options = b'\272H\005r\003\260\001\001'
+  _globals['_GETPROGRAMVERSIONREQUEST'].fields_by_name['version']._loaded_options = None
+  _globals['_GETPROGRAMVERSIONREQUEST'].fields_by_name['version']._serialized_options = b'\272H\004\032\002(\001'
   _globals['_PROGRAMSSERVICE'].methods_by_name['CreateProgram']._loaded_options = None
   _globals['_PROGRAMSSERVICE'].methods_by_name['CreateProgram']._serialized_options = b'\202\323\344\223\002\027\"\014/v1/programs:\007program'
   _globals['_PROGRAMSSERVICE'].methods_by_name['GetProgram']._loaded_options = None
@@ -87,30 +144,66 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROGRAMSSERVICE'].methods_by_name['UpdateProgram']._serialized_options = b'\202\323\344\223\002,2!/v1/programs/{program.program_id}:\007program'
   _globals['_PROGRAMSSERVICE'].methods_by_name['DeleteProgram']._loaded_options = None
   _globals['_PROGRAMSSERVICE'].methods_by_name['DeleteProgram']._serialized_options = b'\202\323\344\223\002\033*\031/v1/programs/{program_id}'
+  _globals['_PROGRAMSSERVICE'].methods_by_name['PublishProgram']._loaded_options = None
+  _globals['_PROGRAMSSERVICE'].methods_by_name['PublishProgram']._serialized_options = b'\202\323\344\223\002&\"!/v1/programs/{program_id}:publish:\001*'
+  _globals['_PROGRAMSSERVICE'].methods_by_name['ArchiveProgram']._loaded_options = None
+  _globals['_PROGRAMSSERVICE'].methods_by_name['ArchiveProgram']._serialized_options = b'\202\323\344\223\002&\"!/v1/programs/{program_id}:archive:\001*'
+  _globals['_PROGRAMSSERVICE'].methods_by_name['RestoreProgram']._loaded_options = None
+  _globals['_PROGRAMSSERVICE'].methods_by_name['RestoreProgram']._serialized_options = b'\202\323\344\223\002&\"!/v1/programs/{program_id}:restore:\001*'
+  _globals['_PROGRAMSSERVICE'].methods_by_name['CloneProgram']._loaded_options = None
+  _globals['_PROGRAMSSERVICE'].methods_by_name['CloneProgram']._serialized_options = b'\202\323\344\223\002$\"\037/v1/programs/{program_id}:clone:\001*'
+  _globals['_PROGRAMSSERVICE'].methods_by_name['ListProgramVersions']._loaded_options = None
+  _globals['_PROGRAMSSERVICE'].methods_by_name['ListProgramVersions']._serialized_options = b'\202\323\344\223\002$\022\"/v1/programs/{program_id}/versions'
+  _globals['_PROGRAMSSERVICE'].methods_by_name['GetProgramVersion']._loaded_options = None
+  _globals['_PROGRAMSSERVICE'].methods_by_name['GetProgramVersion']._serialized_options = b'\202\323\344\223\002.\022,/v1/programs/{program_id}/versions/{version}'
   _globals['_PROGRAMSSERVICE'].methods_by_name['Ping']._loaded_options = None
   _globals['_PROGRAMSSERVICE'].methods_by_name['Ping']._serialized_options = b'\202\323\344\223\002\023\022\021/v1/programs:ping'
-  _globals['_PROGRAMSTATE']._serialized_start=1502
-  _globals['_PROGRAMSTATE']._serialized_end=1629
-  _globals['_VISIBILITY']._serialized_start=1631
-  _globals['_VISIBILITY']._serialized_end=1721
-  _globals['_PROGRAM']._serialized_start=244
-  _globals['_PROGRAM']._serialized_end=674
-  _globals['_CREATEPROGRAMREQUEST']._serialized_start=676
-  _globals['_CREATEPROGRAMREQUEST']._serialized_end=803
-  _globals['_GETPROGRAMREQUEST']._serialized_start=805
-  _globals['_GETPROGRAMREQUEST']._serialized_end=854
-  _globals['_LISTPROGRAMSREQUEST']._serialized_start=857
-  _globals['_LISTPROGRAMSREQUEST']._serialized_end=1044
-  _globals['_LISTPROGRAMSRESPONSE']._serialized_start=1046
-  _globals['_LISTPROGRAMSRESPONSE']._serialized_end=1139
-  _globals['_UPDATEPROGRAMREQUEST']._serialized_start=1142
-  _globals['_UPDATEPROGRAMREQUEST']._serialized_end=1274
-  _globals['_DELETEPROGRAMREQUEST']._serialized_start=1276
-  _globals['_DELETEPROGRAMREQUEST']._serialized_end=1351
-  _globals['_PINGREQUEST']._serialized_start=1353
-  _globals['_PINGREQUEST']._serialized_end=1366
-  _globals['_PINGRESPONSE']._serialized_start=1369
-  _globals['_PINGRESPONSE']._serialized_end=1500
-  _globals['_PROGRAMSSERVICE']._serialized_start=1724
-  _globals['_PROGRAMSSERVICE']._serialized_end=2448
+  _globals['_PROGRAMSTATE']._serialized_start=3120
+  _globals['_PROGRAMSTATE']._serialized_end=3247
+  _globals['_VISIBILITY']._serialized_start=3249
+  _globals['_VISIBILITY']._serialized_end=3339
+  _globals['_NODEKIND']._serialized_start=3341
+  _globals['_NODEKIND']._serialized_end=3444
+  _globals['_COMPLETIONRULE']._serialized_start=3447
+  _globals['_COMPLETIONRULE']._serialized_end=3629
+  _globals['_PROGRAM']._serialized_start=276
+  _globals['_PROGRAM']._serialized_end=832
+  _globals['_PROGRAMNODE']._serialized_start=835
+  _globals['_PROGRAMNODE']._serialized_end=1315
+  _globals['_PROGRAMSTRUCTURE']._serialized_start=1317
+  _globals['_PROGRAMSTRUCTURE']._serialized_end=1393
+  _globals['_PROGRAMVERSION']._serialized_start=1396
+  _globals['_PROGRAMVERSION']._serialized_end=1613
+  _globals['_CREATEPROGRAMREQUEST']._serialized_start=1615
+  _globals['_CREATEPROGRAMREQUEST']._serialized_end=1742
+  _globals['_GETPROGRAMREQUEST']._serialized_start=1744
+  _globals['_GETPROGRAMREQUEST']._serialized_end=1793
+  _globals['_LISTPROGRAMSREQUEST']._serialized_start=1796
+  _globals['_LISTPROGRAMSREQUEST']._serialized_end=1983
+  _globals['_LISTPROGRAMSRESPONSE']._serialized_start=1985
+  _globals['_LISTPROGRAMSRESPONSE']._serialized_end=2078
+  _globals['_UPDATEPROGRAMREQUEST']._serialized_start=2081
+  _globals['_UPDATEPROGRAMREQUEST']._serialized_end=2213
+  _globals['_DELETEPROGRAMREQUEST']._serialized_start=2215
+  _globals['_DELETEPROGRAMREQUEST']._serialized_end=2290
+  _globals['_PINGREQUEST']._serialized_start=2292
+  _globals['_PINGREQUEST']._serialized_end=2305
+  _globals['_PINGRESPONSE']._serialized_start=2308
+  _globals['_PINGRESPONSE']._serialized_end=2439
+  _globals['_PUBLISHPROGRAMREQUEST']._serialized_start=2441
+  _globals['_PUBLISHPROGRAMREQUEST']._serialized_end=2517
+  _globals['_ARCHIVEPROGRAMREQUEST']._serialized_start=2519
+  _globals['_ARCHIVEPROGRAMREQUEST']._serialized_end=2595
+  _globals['_RESTOREPROGRAMREQUEST']._serialized_start=2597
+  _globals['_RESTOREPROGRAMREQUEST']._serialized_end=2673
+  _globals['_CLONEPROGRAMREQUEST']._serialized_start=2676
+  _globals['_CLONEPROGRAMREQUEST']._serialized_end=2804
+  _globals['_LISTPROGRAMVERSIONSREQUEST']._serialized_start=2806
+  _globals['_LISTPROGRAMVERSIONSREQUEST']._serialized_end=2925
+  _globals['_LISTPROGRAMVERSIONSRESPONSE']._serialized_start=2927
+  _globals['_LISTPROGRAMVERSIONSRESPONSE']._serialized_end=3034
+  _globals['_GETPROGRAMVERSIONREQUEST']._serialized_start=3036
+  _globals['_GETPROGRAMVERSIONREQUEST']._serialized_end=3118
+  _globals['_PROGRAMSSERVICE']._serialized_start=3632
+  _globals['_PROGRAMSSERVICE']._serialized_end=5208
 # @@protoc_insertion_point(module_scope)

@@ -64,6 +64,36 @@ class ProgramsServiceStub:
                 request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.DeleteProgramRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.PublishProgram = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/PublishProgram',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.PublishProgramRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Program.FromString,
+                _registered_method=True)
+        self.ArchiveProgram = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/ArchiveProgram',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ArchiveProgramRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Program.FromString,
+                _registered_method=True)
+        self.RestoreProgram = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/RestoreProgram',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.RestoreProgramRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Program.FromString,
+                _registered_method=True)
+        self.CloneProgram = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/CloneProgram',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.CloneProgramRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Program.FromString,
+                _registered_method=True)
+        self.ListProgramVersions = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/ListProgramVersions',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListProgramVersionsRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListProgramVersionsResponse.FromString,
+                _registered_method=True)
+        self.GetProgramVersion = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/GetProgramVersion',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.GetProgramVersionRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ProgramVersion.FromString,
+                _registered_method=True)
         self.Ping = channel.unary_unary(
                 '/aigym.programs.v1.ProgramsService/Ping',
                 request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.PingRequest.SerializeToString,
@@ -113,6 +143,49 @@ class ProgramsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PublishProgram(self, request, context):
+        """Publishes the program: its current structure becomes a new immutable version that new enrolments
+        are pinned to. Drafts and published programs with changes can be published. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ArchiveProgram(self, request, context):
+        """Archives a published program: no new enrolments; existing ones stay readable. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreProgram(self, request, context):
+        """Restores an archived program to published. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloneProgram(self, request, context):
+        """Copies a program (content and current structure) into a new draft. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListProgramVersions(self, request, context):
+        """Lists a program's published versions, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProgramVersion(self, request, context):
+        """Returns one published version of a program.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Ping(self, request, context):
         """Answers without touching storage: who the service thinks the caller is. Used for diagnostics and as
         the no-op ceiling in benchmarks. Any authenticated caller.
@@ -148,6 +221,36 @@ def add_ProgramsServiceServicer_to_server(servicer, server):
                     servicer.DeleteProgram,
                     request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.DeleteProgramRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'PublishProgram': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishProgram,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.PublishProgramRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Program.SerializeToString,
+            ),
+            'ArchiveProgram': grpc.unary_unary_rpc_method_handler(
+                    servicer.ArchiveProgram,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ArchiveProgramRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Program.SerializeToString,
+            ),
+            'RestoreProgram': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreProgram,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.RestoreProgramRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Program.SerializeToString,
+            ),
+            'CloneProgram': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloneProgram,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.CloneProgramRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Program.SerializeToString,
+            ),
+            'ListProgramVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProgramVersions,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListProgramVersionsRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListProgramVersionsResponse.SerializeToString,
+            ),
+            'GetProgramVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProgramVersion,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.GetProgramVersionRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ProgramVersion.SerializeToString,
             ),
             'Ping': grpc.unary_unary_rpc_method_handler(
                     servicer.Ping,
@@ -294,6 +397,168 @@ class ProgramsService:
             '/aigym.programs.v1.ProgramsService/DeleteProgram',
             aigym_dot_programs_dot_v1_dot_programs__pb2.DeleteProgramRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishProgram(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/PublishProgram',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.PublishProgramRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Program.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ArchiveProgram(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/ArchiveProgram',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ArchiveProgramRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Program.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreProgram(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/RestoreProgram',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.RestoreProgramRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Program.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloneProgram(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/CloneProgram',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.CloneProgramRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Program.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProgramVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/ListProgramVersions',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ListProgramVersionsRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ListProgramVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProgramVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/GetProgramVersion',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.GetProgramVersionRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ProgramVersion.FromString,
             options,
             channel_credentials,
             insecure,
