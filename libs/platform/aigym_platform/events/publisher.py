@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ from aigym_platform.events.receipts import Receipt, ReceiptLedger
 from aigym_platform.events.registry import Consumer, EventRegistry
 
 log = logging.getLogger(__name__)
+
+SENT_AT_HEADER = "aigym_sent_at"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,14 @@ class Publisher:
         self.app, self.ledger, self.registry = app, ledger, registry
         self.service, self.redeliver_after = service, redeliver_after
 
+    def queue_of(self, receipt: Receipt) -> str:
+        """The queue a receipt's delivery went to (its consumer's events queue)."""
+        for spec in self.registry:
+            for consumer in spec.consumers:
+                if consumer.task_name == receipt.task:
+                    return consumer.queue
+        return receipt.task.rsplit(".", 1)[0]
+
     def consumers_of(self, row: OutboxRow) -> tuple[Consumer, ...]:
         """The consumers of the row's event type (none, with a warning, for an unknown type)."""
         if row.event_type not in self.registry:
@@ -70,14 +82,15 @@ class Publisher:
         """Publish rows in order; stop at the first broker error; return the ids of fully published rows."""
         deliveries = [(row, c, self._receipt(row, c)) for row in rows for c in self.consumers_of(row)]
         done: list[int] = []
+        sent_at = time.time()
         try:
-            self.ledger.expect((receipt for _, _, receipt in deliveries), self.redeliver_after)
+            self.ledger.expect((r for _, _, r in deliveries), self.redeliver_after, sent_at=sent_at)
             with self.app.producer_or_acquire() as producer:
                 index = 0
                 for row in rows:
                     while index < len(deliveries) and deliveries[index][0] is row:
                         _, consumer, receipt = deliveries[index]
-                        self._send(producer, row, consumer, receipt)
+                        self._send(producer, row, consumer, receipt, sent_at)
                         index += 1
                     done.append(row.id)
                     if not fresh:
@@ -89,18 +102,33 @@ class Publisher:
             log.warning("broker refused a publish; %s of %s rows sent", len(done), len(rows), exc_info=True)
         return done
 
+    def queue_head_sent_at(self, queue: str) -> float | None:
+        """When the next message to be consumed from `queue` was sent (None: the queue is empty).
+
+        kombu pushes on the left and pops on the right, so every message sent before that one has left the
+        queue: its delivery is either applied, in a worker's hands, or lost.
+        """
+        raw = self.ledger.client.lindex(queue, -1)
+        if raw is None:
+            return None
+        try:
+            sent_at = json.loads(raw)["headers"].get(SENT_AT_HEADER)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            sent_at = None
+        return float(sent_at) if sent_at is not None else time.time()  # unknown: assume just sent
+
     def redeliver(self, pairs: Sequence[tuple[OutboxRow, Receipt]], reason: str) -> int:
         """Publish single deliveries again (receipt deadline passed); return how many went out."""
-        sent = 0
+        sent, sent_at = 0, time.time()
         try:
-            self.ledger.expect((receipt for _, receipt in pairs), self.redeliver_after)
+            self.ledger.expect((receipt for _, receipt in pairs), self.redeliver_after, sent_at=sent_at)
             with self.app.producer_or_acquire() as producer:
                 for row, receipt in pairs:
                     consumer = next((c for c in self.consumers_of(row) if c.task_name == receipt.task), None)
                     if consumer is None:
                         self.ledger.confirm(receipt)  # the consumer left the registry: nothing to redo
                         continue
-                    self._send(producer, row, consumer, receipt)
+                    self._send(producer, row, consumer, receipt, sent_at)
                     sent += 1
         except Exception:
             log.warning("broker refused a redelivery; %s of %s sent", sent, len(pairs), exc_info=True)
@@ -117,11 +145,16 @@ class Publisher:
     def _receipt(self, row: OutboxRow, consumer: Consumer) -> Receipt:
         return Receipt(self.service, row.tenant_id, row.id, consumer.task_name)
 
-    def _send(self, producer: Any, row: OutboxRow, consumer: Consumer, receipt: Receipt) -> None:
+    def _send(
+        self, producer: Any, row: OutboxRow, consumer: Consumer, receipt: Receipt, sent_at: float
+    ) -> None:
+        # Every message of one batch carries the batch's timestamp, the one its receipts' deadlines count
+        # from, so the sweeper can tell which deliveries are still queued behind the queue's head.
         self.app.send_task(
             consumer.task_name,
             args=[encode(row.envelope), str(receipt)],
             queue=consumer.queue,
             producer=producer,
             retry=True,
+            headers={SENT_AT_HEADER: sent_at},
         )

@@ -50,9 +50,16 @@ class ReceiptLedger:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
 
-    def expect(self, receipts: Iterable[Receipt], after_seconds: float) -> None:
-        """Record deliveries about to be published, due for redelivery after `after_seconds`."""
-        deadline = time.time() + after_seconds
+    @property
+    def client(self) -> redis.Redis:
+        """The Redis connection the receipts live in (the broker's)."""
+        return self._redis
+
+    def expect(
+        self, receipts: Iterable[Receipt], after_seconds: float, *, sent_at: float | None = None
+    ) -> None:
+        """Record deliveries about to be sent at `sent_at` (default now), due `after_seconds` later."""
+        deadline = (time.time() if sent_at is None else sent_at) + after_seconds
         by_key: dict[str, dict[str, float]] = {}
         for receipt in receipts:
             by_key.setdefault(pending_key(receipt.producer), {})[str(receipt)] = deadline
@@ -70,15 +77,15 @@ class ReceiptLedger:
         """Push an unconfirmed delivery's deadline back (a retry is scheduled); no-op if confirmed."""
         self._redis.zadd(pending_key(receipt.producer), {str(receipt): time.time() + after_seconds}, xx=True)
 
-    def due(self, producer: str, limit: int) -> list[Receipt]:
-        """Deliveries of `producer` whose deadline passed, oldest deadline first."""
-        raw: list[bytes] = self._redis.zrangebyscore(  # type: ignore[assignment,unused-ignore]
-            pending_key(producer), "-inf", time.time(), start=0, num=limit
+    def due(self, producer: str, limit: int) -> list[tuple[Receipt, float]]:
+        """(receipt, deadline) of deliveries of `producer` whose deadline passed, oldest first."""
+        raw: list[tuple[bytes, float]] = self._redis.zrangebyscore(  # type: ignore[assignment,unused-ignore]
+            pending_key(producer), "-inf", time.time(), start=0, num=limit, withscores=True
         )
         receipts = []
-        for value in raw:
+        for value, deadline in raw:
             try:
-                receipts.append(Receipt.parse(value))
+                receipts.append((Receipt.parse(value), float(deadline)))
             except ValueError:
                 self._redis.zrem(pending_key(producer), value)
         return receipts

@@ -179,23 +179,37 @@ class Relay:
             log.info("republished %s outbox rows sent since %s (%s)", total, since.isoformat(), reason)
 
     async def _sweep(self, conn: asyncpg.Connection) -> None:
-        """Redeliver deliveries whose receipt deadline passed without a consumer confirming them."""
+        """Redeliver deliveries whose receipt deadline passed without a consumer confirming them.
+
+        A delivery still waiting in its queue behind a backlog is not lost: only those sent before the
+        message now at the head of their queue (or with the queue empty) are published again.
+        """
+        redeliver_after = self.settings.event_redeliver_after_seconds
         try:
             due = await asyncio.to_thread(
                 self.publisher.ledger.due, self.service, self.settings.relay_batch_size
             )
+            heads = {
+                queue: await asyncio.to_thread(self.publisher.queue_head_sent_at, queue)
+                for queue in {self.publisher.queue_of(receipt) for receipt, _ in due}
+            }
         except redis.RedisError:
             return
-        if not due:
+        lost = [
+            receipt
+            for receipt, deadline in due
+            if (head := heads[self.publisher.queue_of(receipt)]) is None or deadline - redeliver_after < head
+        ]
+        if not lost:
             return
         records = await conn.fetch(
             "SELECT * FROM event_outbox_fetch($1::uuid[], $2::bigint[])",
-            [r.tenant_id for r in due],
-            [r.outbox_id for r in due],
+            [r.tenant_id for r in lost],
+            [r.outbox_id for r in lost],
         )
         rows = {(row.tenant_id, row.id): row for row in map(OutboxRow.from_record, records)}
         pairs = []
-        for receipt in due:
+        for receipt in lost:
             row = rows.get((receipt.tenant_id, receipt.outbox_id))
             if row is None:
                 log.error("receipt %s names a purged outbox row; dropping it", receipt)

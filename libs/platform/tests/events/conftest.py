@@ -18,6 +18,11 @@ from probesvc.harness import EventProcesses, Uows, provision_probe_pair  # noqa:
 from aigym_platform.provisioning import ServiceDatabase  # noqa: E402
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker of the fault-injection tests (they run in `make test` too)."""
+    config.addinivalue_line("markers", "faults: kills real relay/worker/Redis processes (about a minute)")
+
+
 @pytest_asyncio.fixture(scope="session")
 async def probe_dbs(postgres: tuple[str, str]) -> dict[str, ServiceDatabase]:
     """eventprobe and eventsink databases, migrated once per session."""

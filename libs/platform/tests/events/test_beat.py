@@ -1,0 +1,75 @@
+"""Two beat processes at once: each schedule fires once per period, fanned out to every tenant."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from probesvc.harness import EventProcesses, Uows, wait_until
+from sqlalchemy import text
+
+from aigym_platform.identity import TenantId
+from aigym_platform.provisioning import ServiceDatabase
+
+
+async def run_times(uows: Uows, tenant: uuid.UUID) -> list[float]:
+    async with uows.sink(TenantId(tenant), None) as unit:
+        rows = await unit.session.execute(
+            text("SELECT extract(epoch FROM run_at) FROM probe_job_runs ORDER BY 1")
+        )
+        return [float(value) for (value,) in rows]
+
+
+@pytest.mark.timeout(120)
+async def test_two_beats_fire_each_schedule_once_and_one_tenant_failing_stops_no_other(
+    probe_dbs: dict[str, ServiceDatabase], redis_url: str, uows: Uows, tmp_path: Path
+) -> None:
+    healthy, failing, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with uows.sink(TenantId(failing), None) as unit:
+        await unit.session.execute(text("INSERT INTO probe_poison VALUES (:t, 'tick')"), {"t": failing})
+        await unit.commit()
+    processes = EventProcesses(
+        probe_dbs,
+        redis_url,
+        tmp_path / "logs",
+        AIGYM_BEAT_MAX_LOOP_INTERVAL_SECONDS="1",
+        AIGYM_BEAT_LOCK_TIMEOUT_SECONDS="3",
+        PROBE_TICK_TENANTS=json.dumps([str(healthy), str(failing), str(other)]),
+    )
+    try:
+        processes.worker()
+        first = processes.beat("beat-a")
+
+        async def ticking() -> bool:
+            return len(await run_times(uows, healthy)) >= 2
+
+        try:
+            await wait_until(ticking, 60, "first scheduled runs", interval=0.2)
+        except AssertionError:
+            raise AssertionError(processes.logs_tail()) from None
+        second = processes.beat("beat-b")  # the first holds the lock: this one must wait
+        await asyncio.sleep(2)
+        before = len(await run_times(uows, healthy))
+        await asyncio.sleep(8)
+        fired = len(await run_times(uows, healthy)) - before
+        assert 6 <= fired <= 9, f"{fired} runs in 8 s of a 1 s schedule with two beats"
+
+        first.kill()  # the lock holder dies: the other takes over once the lock expires (3 s)
+        before = len(await run_times(uows, healthy))
+        await asyncio.sleep(7)
+        assert len(await run_times(uows, healthy)) - before >= 2, "no beat took over"
+        assert second.is_running()
+
+        times = await run_times(uows, healthy)
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert min(gaps) > 0.5, f"two runs {min(gaps):.3f} s apart: a schedule fired twice"
+        assert len(await run_times(uows, failing)) == 0
+        assert (
+            abs(len(await run_times(uows, other)) - len(times)) <= 1
+        )  # fan-out went past the failing tenant
+    finally:
+        processes.stop()
