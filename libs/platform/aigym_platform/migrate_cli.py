@@ -53,14 +53,14 @@ def _plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def head_revisions(spec: ServiceSpec) -> set[str]:
-    """The head revision(s) of the service's migration history, read from its scripts."""
+def script_revisions(spec: ServiceSpec) -> tuple[set[str], set[str]]:
+    """(head revisions, every revision) of the service's migration scripts in this image."""
     from alembic.script import ScriptDirectory
 
     from aigym_platform.migrations import alembic_config
 
-    config = alembic_config(spec.migrations_dir, "", "")
-    return set(ScriptDirectory.from_config(config).get_heads())
+    scripts = ScriptDirectory.from_config(alembic_config(spec.migrations_dir, "", ""))
+    return set(scripts.get_heads()), {script.revision for script in scripts.walk_revisions()}
 
 
 async def current_revisions(url: str) -> set[str]:
@@ -105,7 +105,7 @@ def _check(spec: ServiceSpec, settings: MigrateSettings, wait: float) -> int:
     if not url:
         log.error("--check needs AIGYM_DATABASE_URL (or AIGYM_MIGRATION_DATABASE_URL)")
         return EXIT_USAGE
-    heads = head_revisions(spec)
+    heads, known = script_revisions(spec)
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -116,6 +116,11 @@ def _check(spec: ServiceSpec, settings: MigrateSettings, wait: float) -> int:
             problem = f"database at {sorted(current) or 'no revision'}, scripts at {sorted(heads)}"
         if current == heads:
             log.info("%s schema is at head %s", spec.name, sorted(heads))
+            return EXIT_OK
+        if current - known:
+            # Only a newer release writes revisions this image does not know: a rollback. Expand/contract
+            # migrations keep the schema usable by this older code, so do not block its pods.
+            log.warning("%s schema is ahead of this image (%s): rollback, not waiting", spec.name, problem)
             return EXIT_OK
         if time.monotonic() >= deadline:
             log.error("%s schema not at head: %s", spec.name, problem)
@@ -156,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--revision", default="head", help="target revision when applying (default: head)")
     parser.add_argument(
-        "--check", action="store_true", help="apply nothing; exit 0 if the database is at head, else 3"
+        "--check",
+        action="store_true",
+        help="apply nothing; exit 0 if the database is at this image's head (or ahead: a rollback), else 3",
     )
     parser.add_argument(
         "--wait",

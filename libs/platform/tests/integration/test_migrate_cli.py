@@ -77,6 +77,28 @@ def test_applies_migrations_as_owner_once_and_app_role_sees_head(
     assert asyncio.run(programs_table()) == (db.owner_role, True)
 
 
+def test_check_lets_an_older_image_start_on_a_newer_schema(
+    cli: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_database: ServiceDatabase
+) -> None:
+    db = fresh_database
+    cli.setenv("AIGYM_MIGRATION_DATABASE_URL", db.owner_url)
+    cli.setenv("AIGYM_APP_ROLE", db.app_role)
+    assert migrate_cli.main(["--service", "programs"]) == 0
+
+    async def pretend_a_newer_release_migrated() -> None:
+        conn = await asyncpg.connect(db.owner_url)
+        try:
+            await conn.execute("UPDATE alembic_version SET version_num = 'from_a_newer_release'")
+        finally:
+            await conn.close()
+
+    asyncio.run(pretend_a_newer_release_migrated())
+    cli.setenv("AIGYM_DATABASE_URL", db.app_url)
+
+    assert migrate_cli.main(["--service", "programs", "--check"]) == 0
+    assert any("ahead of this image" in r.getMessage() for r in caplog.records)
+
+
 def test_check_gives_up_after_wait_when_nobody_migrates(
     cli: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_database: ServiceDatabase
 ) -> None:
