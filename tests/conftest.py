@@ -15,6 +15,7 @@ from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
 from aigym_programs.domain import ProgramDraft
 from aigym_programs.service import ProgramsService
+from aigym_programs.structure import Node, NodeKind, Rule
 
 Seeder = Callable[[ServiceDatabase, uuid.UUID], Awaitable[None]]
 
@@ -34,7 +35,12 @@ async def _seed_programs(db: ServiceDatabase, tenant: uuid.UUID) -> None:
     try:
         service = ProgramsService(uow_factory(create_sessionmaker(engine)))
         admin = Identity("seed-admin", TenantId(tenant), frozenset({Role.CLIENT_ADMIN}))
-        await service.create_program(admin, ProgramDraft(title="Seeded program"))
+        structure = [
+            Node("root", NodeKind.SET, rule=Rule.ALL_ANY_ORDER),
+            Node("course", NodeKind.COURSE, "root", course_id="seed-course"),
+        ]
+        program = await service.create_program(admin, ProgramDraft(title="Seeded program"), structure=structure)
+        await service.publish_program(admin, program.program_id)
     finally:
         await engine.dispose()
 

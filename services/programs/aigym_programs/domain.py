@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field, replace
 
 from aigym_platform.errors import Aborted, FailedPrecondition, FieldViolation, InvalidArgument
+from aigym_programs.structure import Structure
+from aigym_programs.structure import to_json as structure_json
 
 
 class ProgramState(enum.StrEnum):
@@ -25,7 +29,9 @@ class Visibility(enum.StrEnum):
     RESTRICTED = "restricted"
 
 
-UPDATABLE_FIELDS = frozenset({"title", "description", "tags", "visibility", "self_enrollment_allowed"})
+UPDATABLE_FIELDS = frozenset(
+    {"title", "description", "tags", "visibility", "self_enrollment_allowed", "structure"}
+)
 MAX_TAGS = 20
 
 
@@ -51,6 +57,34 @@ class Program:
     create_time: dt.datetime
     update_time: dt.datetime
     create_request_id: str | None = field(default=None)
+    structure: Structure = field(default_factory=Structure)
+    current_version: int = 0
+    published_digest: str | None = None
+
+    @property
+    def publishable_digest(self) -> str:
+        """Digest of what a version captures (title, description, structure)."""
+        payload = {
+            "title": self.content.title,
+            "description": self.content.description,
+            "structure": structure_json(self.structure),
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        """True when the program differs from its latest published version (always for drafts)."""
+        return self.published_digest != self.publishable_digest
+
+    def check_transition(self, action: str, allowed_from: frozenset[ProgramState]) -> None:
+        """FAILED_PRECONDITION unless the program's state allows `action`."""
+        if self.state not in allowed_from:
+            allowed = ", ".join(sorted(s.value for s in allowed_from))
+            raise FailedPrecondition(
+                f"cannot {action} a {self.state.value} program (allowed from: {allowed})",
+                reason="INVALID_STATE_TRANSITION",
+                metadata={"state": self.state.value, "action": action},
+            )
 
     @property
     def etag(self) -> str:
@@ -73,13 +107,13 @@ class Program:
             )
 
 
-def normalise(draft: ProgramDraft, *, field_prefix: str = "program") -> ProgramDraft:
+def normalise(draft: ProgramDraft, *, title_field: str = "program.title") -> ProgramDraft:
     """Trim text, lower-case and de-duplicate tags; reject a blank title with a field violation."""
     title = " ".join(draft.title.split())
     if not title:
         raise InvalidArgument(
             "title must not be blank",
-            violations=[FieldViolation(f"{field_prefix}.title", "must not be blank", "PROGRAM_TITLE_BLANK")],
+            violations=[FieldViolation(title_field, "must not be blank", "PROGRAM_TITLE_BLANK")],
         )
     tags = tuple(dict.fromkeys(tag.strip().lower() for tag in draft.tags if tag.strip()))
     return replace(draft, title=title, description=draft.description.strip(), tags=tags)
@@ -102,5 +136,22 @@ def validate_update_mask(paths: list[str]) -> frozenset[str]:
 
 
 def apply_update(current: ProgramDraft, changes: ProgramDraft, mask: frozenset[str]) -> ProgramDraft:
-    """Copy the masked fields from `changes` onto `current`."""
-    return replace(current, **{name: getattr(changes, name) for name in mask})
+    """Copy the masked content fields from `changes` onto `current` (structure is handled separately)."""
+    return replace(current, **{name: getattr(changes, name) for name in mask - {"structure"}})
+
+
+EDITABLE_STATES = frozenset({ProgramState.DRAFT, ProgramState.PUBLISHED})
+PUBLISHABLE_STATES = frozenset({ProgramState.DRAFT, ProgramState.PUBLISHED})
+
+
+@dataclass(frozen=True)
+class ProgramVersion:
+    """An immutable published snapshot."""
+
+    program_id: uuid.UUID
+    version: int
+    title: str
+    description: str
+    structure: Structure
+    publish_time: dt.datetime
+    published_by: str

@@ -11,8 +11,10 @@ from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.identity import TenantId
-from aigym_programs.domain import Program, ProgramDraft, ProgramState, Visibility
-from aigym_programs.tables import ProgramRow
+from aigym_programs.domain import Program, ProgramDraft, ProgramState, ProgramVersion, Visibility
+from aigym_programs.structure import from_json as structure_from_json
+from aigym_programs.structure import to_json as structure_to_json
+from aigym_programs.tables import ProgramRow, ProgramVersionRow
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,33 @@ class ProgramRepository(Protocol):
     async def remove(self, program_id: uuid.UUID) -> None:
         """Delete a program row."""
 
-    async def list(
+    async def list_programs(
         self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
     ) -> list[Program]:
         """Programs newest first, strictly after the keyset cursor, at most `limit`."""
+
+    async def add_version(self, version: ProgramVersion) -> None:
+        """Insert an immutable published version."""
+
+    async def get_version(self, program_id: uuid.UUID, version: int) -> ProgramVersion | None:
+        """One published version, or None."""
+
+    async def list_versions(
+        self, program_id: uuid.UUID, before: int | None, limit: int
+    ) -> list[ProgramVersion]:
+        """Versions newest first, strictly below `before`, at most `limit`."""
+
+
+def _version_to_domain(row: ProgramVersionRow) -> ProgramVersion:
+    return ProgramVersion(
+        program_id=row.program_id,
+        version=row.version,
+        title=row.title,
+        description=row.description,
+        structure=structure_from_json(row.structure),
+        publish_time=row.publish_time,
+        published_by=row.published_by,
+    )
 
 
 def _to_domain(row: ProgramRow) -> Program:
@@ -64,6 +89,9 @@ def _to_domain(row: ProgramRow) -> Program:
         create_time=row.create_time,
         update_time=row.update_time,
         create_request_id=row.create_request_id,
+        structure=structure_from_json(row.structure or []),
+        current_version=row.current_version,
+        published_digest=row.published_digest,
     )
 
 
@@ -91,6 +119,9 @@ class SqlProgramRepository:
                 create_request_id=program.create_request_id,
                 create_time=program.create_time,
                 update_time=program.update_time,
+                structure=structure_to_json(program.structure),
+                current_version=program.current_version,
+                published_digest=program.published_digest,
             )
         )
         await self._session.flush()
@@ -128,6 +159,9 @@ class SqlProgramRepository:
                 state=program.state.value,
                 version=program.version,
                 update_time=program.update_time,
+                structure=structure_to_json(program.structure),
+                current_version=program.current_version,
+                published_digest=program.published_digest,
             )
         )
 
@@ -139,7 +173,7 @@ class SqlProgramRepository:
             )
         )
 
-    async def list(
+    async def list_programs(
         self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
     ) -> list[Program]:
         """Programs newest first, strictly after the keyset cursor, at most `limit`."""
@@ -160,3 +194,36 @@ class SqlProgramRepository:
             stmt = stmt.where(tuple_(ProgramRow.create_time, ProgramRow.program_id) < tuple_(*after))
         stmt = stmt.order_by(ProgramRow.create_time.desc(), ProgramRow.program_id.desc()).limit(limit)
         return [_to_domain(row) for row in (await self._session.execute(stmt)).scalars()]
+
+    async def add_version(self, version: ProgramVersion) -> None:
+        """Insert an immutable published version."""
+        self._session.add(
+            ProgramVersionRow(
+                tenant_id=self._tenant,
+                program_id=version.program_id,
+                version=version.version,
+                title=version.title,
+                description=version.description,
+                structure=structure_to_json(version.structure),
+                publish_time=version.publish_time,
+                published_by=version.published_by,
+            )
+        )
+        await self._session.flush()
+
+    async def get_version(self, program_id: uuid.UUID, version: int) -> ProgramVersion | None:
+        """One published version, or None."""
+        row = await self._session.get(ProgramVersionRow, (self._tenant, program_id, version))
+        return _version_to_domain(row) if row else None
+
+    async def list_versions(
+        self, program_id: uuid.UUID, before: int | None, limit: int
+    ) -> list[ProgramVersion]:
+        """Versions newest first, strictly below `before`, at most `limit`."""
+        stmt = select(ProgramVersionRow).where(
+            ProgramVersionRow.tenant_id == self._tenant, ProgramVersionRow.program_id == program_id
+        )
+        if before is not None:
+            stmt = stmt.where(ProgramVersionRow.version < before)
+        stmt = stmt.order_by(ProgramVersionRow.version.desc()).limit(limit)
+        return [_version_to_domain(row) for row in (await self._session.execute(stmt)).scalars()]

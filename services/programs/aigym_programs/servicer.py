@@ -28,7 +28,10 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
     ) -> programs_pb2.Program:
         """Create a draft program."""
         program = await self._service.create_program(
-            current_identity(), mappers.draft_from_proto(request.program), request.request_id
+            current_identity(),
+            mappers.draft_from_proto(request.program),
+            request.request_id,
+            mappers.nodes_from_proto(request.program.structure),
         )
         return mappers.program_to_proto(program)
 
@@ -62,8 +65,63 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
             mappers.draft_from_proto(request.program),
             list(request.update_mask.paths),
             request.program.etag,
+            mappers.nodes_from_proto(request.program.structure),
         )
         return mappers.program_to_proto(program)
+
+    async def PublishProgram(
+        self, request: programs_pb2.PublishProgramRequest, context: Context
+    ) -> programs_pb2.Program:
+        """Publish the program's structure as a new version."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        program = await self._service.publish_program(current_identity(), program_id, request.etag)
+        return mappers.program_to_proto(program)
+
+    async def ArchiveProgram(
+        self, request: programs_pb2.ArchiveProgramRequest, context: Context
+    ) -> programs_pb2.Program:
+        """Archive a published program."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        program = await self._service.archive_program(current_identity(), program_id, request.etag)
+        return mappers.program_to_proto(program)
+
+    async def RestoreProgram(
+        self, request: programs_pb2.RestoreProgramRequest, context: Context
+    ) -> programs_pb2.Program:
+        """Restore an archived program."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        program = await self._service.restore_program(current_identity(), program_id, request.etag)
+        return mappers.program_to_proto(program)
+
+    async def CloneProgram(
+        self, request: programs_pb2.CloneProgramRequest, context: Context
+    ) -> programs_pb2.Program:
+        """Copy a program into a new draft."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        program = await self._service.clone_program(
+            current_identity(), program_id, request.title, request.request_id
+        )
+        return mappers.program_to_proto(program)
+
+    async def ListProgramVersions(
+        self, request: programs_pb2.ListProgramVersionsRequest, context: Context
+    ) -> programs_pb2.ListProgramVersionsResponse:
+        """Return one page of a program's versions."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        versions, token = await self._service.list_versions(
+            current_identity(), program_id, request.page_size, request.page_token
+        )
+        return programs_pb2.ListProgramVersionsResponse(
+            versions=[mappers.version_to_proto(v) for v in versions], next_page_token=token
+        )
+
+    async def GetProgramVersion(
+        self, request: programs_pb2.GetProgramVersionRequest, context: Context
+    ) -> programs_pb2.ProgramVersion:
+        """Return one published version."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        version = await self._service.get_version(current_identity(), program_id, request.version)
+        return mappers.version_to_proto(version)
 
     async def DeleteProgram(
         self, request: programs_pb2.DeleteProgramRequest, context: Context

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import Boolean, DateTime, Integer, String, Text, func
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aigym_platform.db import Base
@@ -29,3 +30,21 @@ class ProgramRow(Base):
     create_request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    structure: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    current_version: Mapped[int] = mapped_column(Integer, default=0)
+    published_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class ProgramVersionRow(Base):
+    """One immutable published version of a program."""
+
+    __tablename__ = "program_versions"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    program_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    structure: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    publish_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str] = mapped_column(String(200))

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from aigym_platform.identity import Identity, TenantId
-from aigym_programs.domain import Program, ProgramState, Visibility
+from aigym_programs.domain import Program, ProgramState, ProgramVersion, Visibility
 from aigym_programs.repository import ProgramFilter
 
 
@@ -19,14 +19,18 @@ class FakeStore:
     """Committed state of every tenant plus the audit trail."""
 
     programs: dict[TenantId, dict[uuid.UUID, Program]] = field(default_factory=dict)
+    versions: dict[TenantId, dict[tuple[uuid.UUID, int], ProgramVersion]] = field(default_factory=dict)
     audit: list[tuple[TenantId, str, str, str]] = field(default_factory=list)
 
 
 class FakeSession:
     """Stands in for the AsyncSession: holds the transaction's private copy of one tenant's rows."""
 
-    def __init__(self, rows: dict[uuid.UUID, Program]) -> None:
+    def __init__(
+        self, rows: dict[uuid.UUID, Program], versions: dict[tuple[uuid.UUID, int], ProgramVersion]
+    ) -> None:
         self.rows = rows
+        self.versions = versions
 
 
 class FakeUnitOfWork:
@@ -38,7 +42,10 @@ class FakeUnitOfWork:
         self.session: Any = None
 
     async def __aenter__(self) -> Self:
-        self.session = FakeSession(copy.copy(self._store.programs.get(self.tenant_id, {})))
+        self.session = FakeSession(
+            copy.copy(self._store.programs.get(self.tenant_id, {})),
+            copy.copy(self._store.versions.get(self.tenant_id, {})),
+        )
         return self
 
     async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
@@ -46,6 +53,7 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         self._store.programs[self.tenant_id] = self.session.rows
+        self._store.versions[self.tenant_id] = self.session.versions
         self._store.audit.extend(self._audit)
 
     async def audit(self, action: str, resource_type: str, resource_id: str, **_: object) -> None:
@@ -57,6 +65,7 @@ class FakeProgramRepository:
 
     def __init__(self, session: FakeSession, tenant_id: TenantId) -> None:
         self._rows = session.rows
+        self._versions = session.versions
 
     async def add(self, program: Program) -> None:
         if any(
@@ -79,7 +88,7 @@ class FakeProgramRepository:
     async def remove(self, program_id: uuid.UUID) -> None:
         self._rows.pop(program_id, None)
 
-    async def list(
+    async def list_programs(
         self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
     ) -> list[Program]:
         def keep(p: Program) -> bool:
@@ -99,3 +108,22 @@ class FakeProgramRepository:
 
         ordered = sorted(self._rows.values(), key=lambda p: (p.create_time, p.program_id), reverse=True)
         return [p for p in ordered if keep(p)][:limit]
+
+    async def add_version(self, version: ProgramVersion) -> None:
+        key = (version.program_id, version.version)
+        if key in self._versions or version.program_id not in self._rows:
+            raise ValueError("duplicate version or unknown program")
+        self._versions[key] = version
+
+    async def get_version(self, program_id: uuid.UUID, version: int) -> ProgramVersion | None:
+        return self._versions.get((program_id, version))
+
+    async def list_versions(
+        self, program_id: uuid.UUID, before: int | None, limit: int
+    ) -> list[ProgramVersion]:
+        found = [
+            v
+            for (pid, n), v in self._versions.items()
+            if pid == program_id and (before is None or n < before)
+        ]
+        return sorted(found, key=lambda v: v.version, reverse=True)[:limit]

@@ -86,7 +86,7 @@ async def test_rows_are_scoped_to_their_tenant(transaction: Transaction) -> None
         await repo.add(mine)
     async with transaction(other) as repo:
         assert await repo.get(mine.program_id) is None
-        assert await repo.list(ProgramFilter(), None, 10) == []
+        assert await repo.list_programs(ProgramFilter(), None, 10) == []
 
 
 async def test_list_orders_newest_first_with_keyset_and_filters(transaction: Transaction) -> None:
@@ -99,13 +99,18 @@ async def test_list_orders_newest_first_with_keyset_and_filters(transaction: Tra
         for item in [published, *items[1:]]:
             await repo.add(item)
     async with transaction(tenant) as repo:
-        page = await repo.list(ProgramFilter(), None, 2)
+        page = await repo.list_programs(ProgramFilter(), None, 2)
         assert [p.content.title for p in page] == ["p4", "p3"]
-        rest = await repo.list(ProgramFilter(), (page[-1].create_time, page[-1].program_id), 10)
+        rest = await repo.list_programs(ProgramFilter(), (page[-1].create_time, page[-1].program_id), 10)
         assert [p.content.title for p in rest] == ["p2", "p1", "p0"]
-        assert [p.content.title for p in await repo.list(ProgramFilter(tag="odd"), None, 10)] == ["p3", "p1"]
-        assert [p.content.title for p in await repo.list(ProgramFilter(query="P2"), None, 10)] == ["p2"]
-        learner_view = await repo.list(ProgramFilter(visible_to_learner=True), None, 10)
+        assert [p.content.title for p in await repo.list_programs(ProgramFilter(tag="odd"), None, 10)] == [
+            "p3",
+            "p1",
+        ]
+        assert [p.content.title for p in await repo.list_programs(ProgramFilter(query="P2"), None, 10)] == [
+            "p2"
+        ]
+        learner_view = await repo.list_programs(ProgramFilter(visible_to_learner=True), None, 10)
         assert [p.content.title for p in learner_view] == ["p0"]
-        drafts = await repo.list(ProgramFilter(state=ProgramState.DRAFT), None, 10)
+        drafts = await repo.list_programs(ProgramFilter(state=ProgramState.DRAFT), None, 10)
         assert len(drafts) == 4
