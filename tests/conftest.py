@@ -39,7 +39,9 @@ async def _seed_programs(db: ServiceDatabase, tenant: uuid.UUID) -> None:
             Node("root", NodeKind.SET, rule=Rule.ALL_ANY_ORDER),
             Node("course", NodeKind.COURSE, "root", course_id="seed-course"),
         ]
-        program = await service.create_program(admin, ProgramDraft(title="Seeded program"), structure=structure)
+        program = await service.create_program(
+            admin, ProgramDraft(title="Seeded program"), structure=structure
+        )
         await service.publish_program(admin, program.program_id)
     finally:
         await engine.dispose()
