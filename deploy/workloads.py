@@ -93,7 +93,8 @@ def container(
     **extra: Any,
 ) -> Obj:
     """A container with the restricted security context, /tmp and resources set."""
-    result: Obj = {"name": name, "image": image, "command": command}
+    # IfNotPresent: prod pins immutable tags; dev runs untagged images loaded into the cluster (kind load).
+    result: Obj = {"name": name, "image": image, "imagePullPolicy": "IfNotPresent", "command": command}
     if ports:
         result["ports"] = ports
     if env_vars:

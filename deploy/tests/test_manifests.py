@@ -396,3 +396,35 @@ def test_builtin_renderer_refuses_what_it_does_not_implement(tmp_path: Path) -> 
     )
     with pytest.raises(KustomizeError, match="selects nothing"):
         build(tmp_path)
+
+
+def test_dev_secrets_provide_every_secret_the_dev_overlay_references(
+    rendered: dict[str, list[Obj]], tmp_path: Path
+) -> None:
+    from aigym_platform.provisioning import service_database
+    from deploy.render import dev_secrets
+
+    secrets = {
+        s["metadata"]["name"]: s["stringData"] for s in yaml.safe_load_all(dev_secrets("aigym-dev", tmp_path))
+    }
+    needed: set[tuple[str, str]] = set()
+    for workload in rendered["dev"]:
+        if workload["kind"] not in ("Deployment", "StatefulSet", "Job"):
+            continue
+        for container in containers(workload):
+            for variable in container.get("env", []):
+                ref = variable.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    needed.add((ref["name"], ref["key"]))
+        for volume in pod_spec(workload).get("volumes", []):
+            if "secret" in volume:
+                name = volume["secret"]["secretName"]
+                needed.update((name, key) for key in secrets.get(name, {"<missing>": ""}))
+    for name, key in sorted(needed):
+        assert key in secrets.get(name, {}), f"dev-secrets does not emit {name}/{key}"
+    admin_url = secrets["aigym-dev-postgres"]["admin-url"]
+    for svc in c.deployed_services():
+        expected = service_database(admin_url, svc.name, password=secrets["aigym-dev-postgres"]["password"])
+        assert secrets[svc.migration_secret]["url"] == expected.owner_url  # what --provision creates
+        assert secrets[svc.database_secret]["url"] == expected.app_url
+        assert expected.app_role == svc.app_role
