@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: help install protos protos-check buf-lint lint format typecheck test test-unit test-integration test-e2e run token bench clean
+.PHONY: help install protos protos-check buf-lint lint format typecheck test test-unit test-integration test-e2e run token bench deploy-render deploy-check clean
 
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,8 +54,8 @@ format: install ## Apply ruff fixes and formatting
 	@$(VENV)/bin/ruff check --fix .
 	@$(VENV)/bin/ruff format .
 
-typecheck: install ## mypy --strict on libs, gateway and services (generated code excluded)
-	@$(VENV)/bin/mypy libs/platform/aigym_platform gateway/aigym_gateway services/programs/aigym_programs tools
+typecheck: install ## mypy --strict on libs, gateway, services, tools and deploy (generated code excluded)
+	@$(VENV)/bin/mypy libs/platform/aigym_platform gateway/aigym_gateway services/programs/aigym_programs tools deploy
 
 test-unit: install ## Unit tests only (no servers)
 	@$(VENV)/bin/pytest -m "not e2e" -k unit
@@ -71,6 +71,12 @@ token: install ## Print a dev JWT: make token TENANT=<uuid> USER=<id> ROLE=<role
 
 bench: install ## Run the benchmarks under bench/ (results as ratios; see docs/benchmarks.md)
 	@$(PY) bench/run.py
+
+deploy-render: install ## Re-render deploy/k8s/base and the overlays' gateway configs from deploy/catalogue.py
+	@$(PY) deploy/render.py
+
+deploy-check: install ## Offline Kubernetes checks: rendering fresh, schemas, manifest rules, Dockerfile lint, rolling restart
+	@$(VENV)/bin/pytest deploy/tests -q
 
 clean: ## Remove the virtualenv and tool caches (keeps .data)
 	rm -rf $(VENV) $(TOOLS)
