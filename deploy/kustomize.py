@@ -86,8 +86,8 @@ def build(directory: Path) -> list[Obj]:
 
 
 def load_documents(path: Path) -> list[Obj]:
-    """Every non-empty YAML document of a file."""
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    """Every non-empty YAML document of a file (YAML aliases become copies, so a patch changes one place)."""
+    return [copy.deepcopy(doc) for doc in yaml.safe_load_all(path.read_text()) if doc]
 
 
 def read_env_file(path: Path) -> dict[str, str]:

@@ -251,18 +251,22 @@ def grpc_probe(period: int, failures: int) -> Obj:
     }
 
 
-def grpc_service_objects(svc: c.DeployedService) -> list[Obj]:
-    """The gRPC server of one service: Deployment, headless Service, HPA and PDB."""
-    name = svc.name
-    object_labels, match = labels(name, "grpc"), selector(name, "grpc")
-    wait_for_schema = container(
+def wait_for_schema(svc: c.DeployedService) -> Obj:
+    """Init container: block until the database is at this image's migration head (app role suffices)."""
+    return container(
         "wait-for-migrations",
         svc.image,
-        ["python", "-m", "aigym_platform.migrate_cli", "--service", name, "--check", "--wait", "600"],
+        ["python", "-m", "aigym_platform.migrate_cli", "--service", svc.name, "--check", "--wait", "600"],
         c.SMALL_RESOURCES,
         env_vars=[secret_env("AIGYM_DATABASE_URL", svc.database_secret)],
         mounts=[],
     )
+
+
+def grpc_service_objects(svc: c.DeployedService) -> list[Obj]:
+    """The gRPC server of one service: Deployment, headless Service, HPA and PDB."""
+    name = svc.name
+    object_labels, match = labels(name, "grpc"), selector(name, "grpc")
     server = container(
         name,
         svc.image,
@@ -293,7 +297,7 @@ def grpc_service_objects(svc: c.DeployedService) -> list[Obj]:
         termination_grace=c.TERMINATION_GRACE_SECONDS,
         match=match,
         volumes=[TOKENS_VOLUME, USER_JWKS_VOLUME],
-        init_containers=[wait_for_schema],
+        init_containers=[wait_for_schema(svc)],
     )
     headless = {
         "apiVersion": "v1",
@@ -350,6 +354,7 @@ def worker_objects(svc: c.DeployedService, queue: str) -> list[Obj]:
         termination_grace=c.WORKER_TERMINATION_GRACE_SECONDS,
         match=match,
         volumes=[TOKENS_VOLUME, USER_JWKS_VOLUME],
+        init_containers=[wait_for_schema(svc)],
     )
     return [
         deployment(name, object_labels, match, spec, replicas=None, pod_annotations=SCRAPE),
@@ -375,7 +380,14 @@ def relay_objects(svc: c.DeployedService) -> list[Obj]:
         mounts=[TOKENS_MOUNT],
         ports=[{"name": "metrics", "containerPort": c.METRICS_PORT, "protocol": "TCP"}],
     )
-    spec = pod_spec(svc.name, [relay], termination_grace=30, match=match, volumes=[TOKENS_VOLUME])
+    spec = pod_spec(
+        svc.name,
+        [relay],
+        termination_grace=30,
+        match=match,
+        volumes=[TOKENS_VOLUME],
+        init_containers=[wait_for_schema(svc)],
+    )
     return [
         deployment(name, object_labels, match, spec, replicas=2, max_surge=1, pod_annotations=SCRAPE),
         pdb(name, object_labels, match),

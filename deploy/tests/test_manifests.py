@@ -61,6 +61,11 @@ def test_committed_rendering_is_fresh() -> None:
     assert stale_files() == [], "run python deploy/render.py and commit the result"
 
 
+def test_generated_yaml_has_no_anchors_or_aliases() -> None:
+    for path in (KUSTOMIZATIONS["base"]).rglob("*.yaml"):
+        assert "&id0" not in path.read_text(), path
+
+
 def test_render_script_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         render_main(["--help"])
@@ -339,9 +344,17 @@ def test_migrations_run_as_owner_in_a_job_and_pods_wait_for_them(
         [owner_url] = [e for e in migrate["env"] if e["name"] == "AIGYM_MIGRATION_DATABASE_URL"]
         assert owner_url["valueFrom"]["secretKeyRef"]["name"] == svc.migration_secret
         assert env_value(migrate, "AIGYM_APP_ROLE") == svc.app_role
-        [wait] = pod_spec(named(objects, "Deployment", svc.name))["initContainers"]
-        assert "--check" in wait["command"]
-        assert {e["name"] for e in wait["env"]} == {"AIGYM_DATABASE_URL"}  # the app role: no owner rights
+    for deployment in of_kind(objects, "Deployment"):
+        uses_database = any(
+            e["name"] == "AIGYM_DATABASE_URL"
+            for item in pod_spec(deployment)["containers"]
+            for e in item["env"]
+        )
+        if uses_database:
+            [wait] = pod_spec(deployment)["initContainers"]
+            assert wait["command"][:3] == ["python", "-m", "aigym_platform.migrate_cli"]
+            assert "--check" in wait["command"]
+            assert {e["name"] for e in wait["env"]} == {"AIGYM_DATABASE_URL"}  # the app role: no owner rights
 
 
 @pytest.mark.parametrize("name", ["base", "dev", "prod"])
