@@ -348,7 +348,7 @@ def test_migrations_run_as_owner_in_a_job_and_pods_wait_for_them(
         uses_database = any(
             e["name"] == "AIGYM_DATABASE_URL"
             for item in pod_spec(deployment)["containers"]
-            for e in item["env"]
+            for e in item.get("env", [])
         )
         if uses_database:
             [wait] = pod_spec(deployment)["initContainers"]
