@@ -80,6 +80,7 @@ class DevStack:
             self._start_service(spec, databases[spec.name])
         for running in self.services.values():
             wait_serving(running, timeout=60)
+        self._start_event_runtime(databases)
         self._start_gateway()
 
     def stop(self, grace: float = 8.0) -> None:
@@ -161,6 +162,26 @@ class DevStack:
         running = RunningService(spec, process, grpc_port, db)
         self.services[spec.name] = running
         return running
+
+    def _start_event_runtime(self, databases: dict[str, ServiceDatabase]) -> None:
+        """Start the outbox relays, Celery workers and the beat the event registry calls for."""
+        from aigym_platform.devstack.eventruntime import event_runtime
+        from aigym_platform.events.registry import REGISTRY
+
+        specs = {spec.name: spec for spec in SERVICES}
+        for item in event_runtime(SERVICES, REGISTRY):
+            spec = specs[item.service]
+            env = {**self.service_env(spec, databases[spec.name], 0, 0), "AIGYM_SERVICE_NAME": item.service}
+            process = ManagedProcess(
+                item.name,
+                item.argv,
+                env=env,
+                log_file=None if self.options.prefix_output else self.logs_dir / f"{item.name}.log",
+                prefix_output=self.options.prefix_output,
+            )
+            self.processes.add(process)
+            process.start()
+            log.info("started %s", item.name)
 
     def restart_service(self, name: str, grace: float = 8.0) -> RunningService:
         """Stop one service and start it again on the same port (keeps the rest of the stack)."""

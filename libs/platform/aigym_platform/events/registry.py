@@ -115,3 +115,18 @@ REGISTRY = EventRegistry(
     ]
 )
 """The suite's catalogue. Services add their event types here as they start producing them."""
+
+
+def catalogue_markdown(registry: EventRegistry = REGISTRY) -> str:
+    """The catalogue as the Markdown table docs/events.md carries (a test keeps the two identical)."""
+    lines = [
+        "| event type | producer | payload | consumers (task → queue) | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for spec in registry:
+        consumers = "<br>".join(f"`{c.task_name}` → `{c.queue}`" for c in spec.consumers) or "—"
+        lines.append(
+            f"| `{spec.event_type}` | {spec.producer} | `{spec.payload.DESCRIPTOR.full_name}` | {consumers}"
+            f" | {spec.description} |"
+        )
+    return "\n".join(lines)

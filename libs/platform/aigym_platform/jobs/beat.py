@@ -60,10 +60,10 @@ def build_beat(settings: ServiceSettings, schedules: Iterable[Schedule]) -> Cele
 
 
 def load_schedules(modules: Sequence[str]) -> list[Schedule]:
-    """The SCHEDULES of every named module."""
+    """The SCHEDULES of every named module (a module without any contributes none)."""
     found: list[Schedule] = []
     for module in modules:
-        found.extend(importlib.import_module(module).SCHEDULES)
+        found.extend(getattr(importlib.import_module(module), "SCHEDULES", ()))
     return found
 
 

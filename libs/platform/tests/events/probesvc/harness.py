@@ -35,9 +35,9 @@ async def provision_probe_pair(admin_url: str, prefix: str) -> dict[str, Service
 class Uows:
     """Unit-of-work factories on the app roles of the probe databases (one small engine each)."""
 
-    def __init__(self, dbs: dict[str, ServiceDatabase]) -> None:
+    def __init__(self, dbs: dict[str, ServiceDatabase], pool_size: int = 5) -> None:
         self.engines = {
-            name: create_engine(db.app_url, pool_size=5, max_overflow=5) for name, db in dbs.items()
+            name: create_engine(db.app_url, pool_size=pool_size, max_overflow=5) for name, db in dbs.items()
         }
         self.producer: UnitOfWorkFactory = uow_factory(create_sessionmaker(self.engines[PRODUCER]))
         self.sink: UnitOfWorkFactory = uow_factory(create_sessionmaker(self.engines[SINK]))

@@ -1,0 +1,91 @@
+"""The relay on its own (no worker): order per subject, one active relay per service, takeover on death."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis
+from probesvc.harness import PRODUCER, EventProcesses, Uows, provision_probe_pair, wait_until
+from probesvc.service import record_probe
+
+from aigym.events.v1 import events_pb2
+from aigym_platform.devstack.ports import free_port
+from aigym_platform.devstack.redis import EmbeddedRedis
+from aigym_platform.events.envelope import decode, open_envelope
+from aigym_platform.jobs.queues import events_queue
+
+SUBJECTS, PER_SUBJECT = 4, 60
+
+
+def queued_probes(client: redis.Redis) -> list[events_pb2.ProbeRecorded]:
+    """Every probe waiting in the sink's queue, in the order a consumer would receive them."""
+    raw = client.lrange(events_queue("eventsink"), 0, -1)
+    probes = []
+    for message in reversed(raw):  # type: ignore[arg-type]
+        body = json.loads(base64.b64decode(json.loads(message)["body"]))
+        probes.append(open_envelope(decode(body[0][0]), events_pb2.ProbeRecorded).payload)
+    return probes
+
+
+@pytest.mark.timeout(120)
+async def test_one_relay_publishes_in_order_per_subject_and_a_standby_takes_over(
+    postgres: tuple[str, str], tmp_path: Path
+) -> None:
+    admin_url, prefix = postgres
+    dbs = await provision_probe_pair(admin_url, f"{prefix}relay")
+    server = EmbeddedRedis(tmp_path / "redis", free_port(), appendonly=False)
+    server.start()
+    processes = EventProcesses(dbs, server.url, tmp_path / "logs", AIGYM_LOG_LEVEL="INFO")
+    uows = Uows(dbs)
+    client = redis.Redis.from_url(server.url)
+    tenant = uuid.uuid4()
+    try:
+        first = processes.relay("relay-a")
+
+        async def subject(index: int) -> None:
+            for sequence in range(PER_SUBJECT):
+                await record_probe(uows.producer, tenant, f"s{index}", sequence=sequence)
+
+        await asyncio.gather(*(subject(i) for i in range(SUBJECTS)))
+
+        async def all_queued() -> bool:
+            return len(queued_probes(client)) >= SUBJECTS * PER_SUBJECT
+
+        await wait_until(all_queued, 30, "every probe queued", interval=0.1)
+        sequences: dict[str, list[int]] = defaultdict(list)
+        for probe in queued_probes(client):
+            sequences[probe.counter_id].append(probe.sequence)
+        assert {k: v == sorted(v) and len(v) == len(set(v)) for k, v in sequences.items()} == {
+            f"s{i}": True for i in range(SUBJECTS)
+        }
+
+        second = processes.relay("relay-b")
+        await wait_until(lambda: _logged(tmp_path / "logs" / "relay-b.log", "standing by"), 30, "standby")
+        first.kill()
+        await record_probe(uows.producer, tenant, "after", sequence=0)
+
+        async def taken_over() -> bool:
+            return any(p.counter_id == "after" for p in queued_probes(client))
+
+        await wait_until(taken_over, 30, "the standby publishing", interval=0.1)
+        assert second.is_running()
+        conn = await asyncpg.connect(dbs[PRODUCER].app_url)
+        try:
+            assert (await conn.fetchrow("SELECT * FROM event_outbox_backlog()"))["unsent"] == 0
+        finally:
+            await conn.close()
+    finally:
+        processes.stop()
+        await uows.close()
+        server.stop()
+
+
+async def _logged(path: Path, text: str) -> bool:
+    return await asyncio.to_thread(lambda: path.exists() and text in path.read_text(errors="replace"))

@@ -1,0 +1,192 @@
+"""Pure parts of the event path and job runtime: envelope, registry, retry policy, receipts, schedules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from aigym.events.v1 import events_pb2
+from aigym_platform.events.consumer import RetryPolicy, bind_handlers
+from aigym_platform.events.envelope import Event, build_envelope, decode, encode, open_envelope
+from aigym_platform.events.receipts import Receipt
+from aigym_platform.events.registry import (
+    PROBE_RECORDED,
+    REGISTRY,
+    Consumer,
+    EventRegistry,
+    EventSpec,
+    catalogue_markdown,
+)
+from aigym_platform.jobs.app import create_celery_app
+from aigym_platform.jobs.beat import Schedule, build_beat
+from aigym_platform.jobs.bridge import JobContext
+from aigym_platform.settings import ServiceSettings
+
+DOCS = Path(__file__).resolve().parents[4] / "docs" / "events.md"
+
+
+def test_envelope_survives_the_wire_with_its_typed_payload() -> None:
+    event_id, tenant = uuid.uuid4(), uuid.uuid4()
+    when = dt.datetime(2026, 11, 26, 12, 0, 0, 123456, tzinfo=dt.UTC)
+    envelope = build_envelope(
+        event_id=event_id,
+        event_type=PROBE_RECORDED,
+        tenant_id=tenant,
+        actor="user-1",
+        occurred_at=when,
+        subject="counters/a",
+        payload=events_pb2.ProbeRecorded(counter_id="a", amount=3),
+        schema_version=2,
+    )
+
+    event = open_envelope(decode(encode(envelope)), events_pb2.ProbeRecorded)
+
+    assert event == Event(
+        event_id,
+        PROBE_RECORDED,
+        tenant,
+        "user-1",
+        when,
+        "counters/a",
+        2,
+        events_pb2.ProbeRecorded(counter_id="a", amount=3),
+    )
+    with pytest.raises(ValueError, match=r"expected aigym\.events\.v1\.EventEnvelope"):
+        open_envelope(envelope, events_pb2.EventEnvelope)
+
+
+def test_registry_rejects_malformed_types_and_duplicates() -> None:
+    spec = EventSpec("aigym.x.thing_done.v1", "x", events_pb2.ProbeRecorded, (Consumer("y", "h"),), "d")
+    registry = EventRegistry([spec])
+
+    with pytest.raises(ValueError, match="does not match"):
+        EventSpec("x.thing", "x", events_pb2.ProbeRecorded, (), "d")
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(spec)
+    with pytest.raises(ValueError, match="twice"):
+        EventSpec(
+            "aigym.x.other.v1", "x", events_pb2.ProbeRecorded, (Consumer("y", "h"), Consumer("y", "h")), "d"
+        )
+    assert registry.produced_by("x") == [spec]
+    assert registry.consumed_by("y") == [(spec, Consumer("y", "h"))]
+    assert (registry.producers(), registry.consumers()) == ({"x"}, {"y"})
+    assert Consumer("y", "h").task_name == "aigym.y.events.h"
+    assert Consumer("y", "h").queue == "aigym.y.events"
+
+
+def test_docs_table_lists_exactly_the_registry() -> None:
+    text = DOCS.read_text()
+    start, end = text.index("<!-- registry:start -->"), text.index("<!-- registry:end -->")
+
+    assert text[start:end].split("\n", 1)[1].strip() == catalogue_markdown(REGISTRY)
+
+
+@pytest.mark.parametrize("retries", range(10))
+def test_retry_delay_is_exponential_with_jitter_and_capped(retries: int) -> None:
+    policy = RetryPolicy(max_retries=10, backoff_seconds=0.5, backoff_max_seconds=60)
+    cap = min(60.0, 0.5 * 2**retries)
+
+    delays = [policy.delay(retries) for _ in range(200)]
+
+    assert all(0.1 * cap <= d <= cap for d in delays)
+    assert len(set(delays)) > 100  # jittered, not fixed
+
+
+def test_receipt_round_trips_through_its_text_form() -> None:
+    receipt = Receipt("producer", uuid.uuid4(), 42, "aigym.sink.events.handle")
+
+    assert Receipt.parse(str(receipt)) == receipt
+    assert Receipt.parse(str(receipt).encode()) == receipt
+    with pytest.raises(ValueError, match="not enough values"):
+        Receipt.parse("nonsense")
+
+
+def settings(service: str) -> ServiceSettings:
+    return ServiceSettings(service_name=service, redis_url=SecretStr("redis://127.0.0.1:1/0"))
+
+
+async def _noop(*_: object) -> None:
+    return None
+
+
+def test_bind_handlers_requires_exactly_the_registered_handlers() -> None:
+    app, jobs = create_celery_app(settings("eventsink")), JobContext(settings("eventsink"))
+
+    with pytest.raises(ValueError, match="no handler"):
+        bind_handlers(app, jobs, {})
+    with pytest.raises(ValueError, match="not in the event registry"):
+        bind_handlers(app, jobs, {"count_probe": _noop, "extra": _noop})
+    (task,) = bind_handlers(app, jobs, {"count_probe": _noop})
+    assert task.name == "aigym.eventsink.events.count_probe"
+    assert app.conf.task_acks_late
+    assert app.conf.task_reject_on_worker_lost
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.accept_content == ["json"]
+
+
+def test_schedules_need_exactly_one_timing_and_unique_names() -> None:
+    every = Schedule("a", "t", "q", every_seconds=60)
+    cron = Schedule("b", "t", "q", cron="0 6 * * 1")
+
+    app = build_beat(settings("beat"), [every, cron])
+
+    assert set(app.conf.beat_schedule) == {"a", "b"}
+    assert app.conf.beat_schedule["a"]["options"] == {"queue": "q"}
+    with pytest.raises(ValueError, match="exactly one"):
+        Schedule("c", "t", "q").entry()
+    with pytest.raises(ValueError, match="twice"):
+        build_beat(settings("beat"), [every, every])
+
+
+def test_dev_stack_runs_a_relay_per_producer_a_worker_per_consumer_and_one_beat() -> None:
+    from aigym_platform.devstack.eventruntime import event_runtime
+    from aigym_platform.devstack.services import ServiceSpec
+
+    services = [
+        ServiceSpec("progress", "aigym_progress", (), 1, 2),
+        ServiceSpec("achievements", "aigym_achievements", (), 3, 4),
+        ServiceSpec("calendar", "aigym_calendar", (), 5, 6),
+    ]
+    registry = EventRegistry(
+        [
+            EventSpec(
+                "aigym.progress.block_completed.v1",
+                "progress",
+                events_pb2.ProbeRecorded,
+                (Consumer("achievements", "award"), Consumer("progress", "roll_up")),
+                "d",
+            )
+        ]
+    )
+
+    runtime = {p.name: p.argv[2:] for p in event_runtime(services, registry)}
+
+    assert runtime == {
+        "progress-relay": ("aigym_platform.events.relay", "--service", "progress"),
+        "progress-worker": (
+            "aigym_platform.jobs.worker",
+            "--service",
+            "progress",
+            "--tasks",
+            "aigym_progress.tasks",
+        ),
+        "achievements-worker": (
+            "aigym_platform.jobs.worker",
+            "--service",
+            "achievements",
+            "--tasks",
+            "aigym_achievements.tasks",
+        ),
+        "beat": (
+            "aigym_platform.jobs.beat",
+            "--schedules",
+            "aigym_progress.tasks",
+            "--schedules",
+            "aigym_achievements.tasks",
+        ),
+    }
+    assert event_runtime(services, EventRegistry()) == []
