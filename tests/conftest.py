@@ -14,6 +14,7 @@ from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
 from aigym_programs.domain import ProgramDraft
+from aigym_programs.enrollment_service import EnrollmentRequest, EnrollmentsService
 from aigym_programs.service import ProgramsService
 from aigym_programs.structure import Node, NodeKind, Rule
 
@@ -43,6 +44,8 @@ async def _seed_programs(db: ServiceDatabase, tenant: uuid.UUID) -> None:
             admin, ProgramDraft(title="Seeded program"), structure=structure
         )
         await service.publish_program(admin, program.program_id)
+        enrollments = EnrollmentsService(uow_factory(create_sessionmaker(engine)))
+        await enrollments.enroll(admin, program.program_id, EnrollmentRequest("seed-learner"))
     finally:
         await engine.dispose()
 

@@ -10,6 +10,7 @@ from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
+from aigym_programs.enrollment_service import EnrollmentsService
 from aigym_programs.service import ProgramsService
 from aigym_programs.servicer import ProgramsServicer
 from aigym_programs.settings import ProgramsSettings
@@ -42,9 +43,10 @@ def build(settings: ProgramsSettings) -> App:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
-    service = ProgramsService(uow_factory(create_sessionmaker(engine)))
+    units_of_work = uow_factory(create_sessionmaker(engine))
+    servicer = ProgramsServicer(ProgramsService(units_of_work), EnrollmentsService(units_of_work))
     registration = Registration(
-        SERVICE_FULL_NAME, ProgramsServicer(service), programs_pb2_grpc.add_ProgramsServiceServicer_to_server
+        SERVICE_FULL_NAME, servicer, programs_pb2_grpc.add_ProgramsServiceServicer_to_server
     )
     server = GrpcServer(settings, verifier_from_settings(settings), [registration])
     return App(settings, engine, server)

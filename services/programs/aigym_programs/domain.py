@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 from aigym_platform.errors import Aborted, FailedPrecondition, FieldViolation, InvalidArgument
+from aigym_programs.enrollment import EnrollmentRules
 from aigym_programs.structure import Structure
 from aigym_programs.structure import to_json as structure_json
 
@@ -30,7 +31,18 @@ class Visibility(enum.StrEnum):
 
 
 UPDATABLE_FIELDS = frozenset(
-    {"title", "description", "tags", "visibility", "self_enrollment_allowed", "structure"}
+    {
+        "title",
+        "description",
+        "tags",
+        "visibility",
+        "self_enrollment_allowed",
+        "structure",
+        "enrollment_open_time",
+        "enrollment_close_time",
+        "default_due_offset",
+        "default_access_duration",
+    }
 )
 MAX_TAGS = 20
 
@@ -44,6 +56,20 @@ class ProgramDraft:
     tags: tuple[str, ...] = ()
     visibility: Visibility = Visibility.RESTRICTED
     self_enrollment_allowed: bool = False
+    enrollment_open_time: dt.datetime | None = None
+    enrollment_close_time: dt.datetime | None = None
+    default_due_offset: dt.timedelta | None = None
+    default_access_duration: dt.timedelta | None = None
+
+    @property
+    def rules(self) -> EnrollmentRules:
+        """The enrolment settings carried by this content."""
+        return EnrollmentRules(
+            self.enrollment_open_time,
+            self.enrollment_close_time,
+            self.default_due_offset,
+            self.default_access_duration,
+        )
 
 
 @dataclass(frozen=True)
@@ -116,6 +142,13 @@ def normalise(draft: ProgramDraft, *, title_field: str = "program.title") -> Pro
             violations=[FieldViolation(title_field, "must not be blank", "PROGRAM_TITLE_BLANK")],
         )
     tags = tuple(dict.fromkeys(tag.strip().lower() for tag in draft.tags if tag.strip()))
+    opens, closes = draft.enrollment_open_time, draft.enrollment_close_time
+    if opens and closes and closes <= opens:
+        raise InvalidArgument.for_field(
+            "program.enrollment_close_time",
+            "must be after enrollment_open_time",
+            reason="WINDOW_INVERTED",
+        )
     return replace(draft, title=title, description=draft.description.strip(), tags=tags)
 
 

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from google.protobuf import duration_pb2
 
 from aigym.programs.v1 import programs_pb2
 from aigym_platform.errors import InvalidArgument
 from aigym_programs.domain import Program, ProgramDraft, ProgramState, ProgramVersion, Visibility
+from aigym_programs.enrollment import Enrollment, EnrollmentSource, EnrollmentState
+from aigym_programs.enrollment_service import (
+    ALREADY_ENROLLED,
+    CREATED,
+    INVALID,
+    WOULD_CREATE,
+    BatchResult,
+    EnrollmentRequest,
+)
 from aigym_programs.repository import ProgramFilter
 from aigym_programs.structure import Node, NodeKind, Rule, Structure
 
@@ -41,7 +51,7 @@ _RULE_FROM_PROTO = {
 _RULE_TO_PROTO = {v: k for k, v in _RULE_FROM_PROTO.items()}
 
 
-def _duration(message: programs_pb2.ProgramNode, name: str) -> dt.timedelta | None:
+def _duration(message: Any, name: str) -> dt.timedelta | None:
     return getattr(message, name).ToTimedelta() if message.HasField(name) else None
 
 
@@ -111,6 +121,20 @@ def parse_id(value: str, field: str) -> uuid.UUID:
         raise InvalidArgument.for_field(field, "must be a valid UUID", reason="INVALID_ID") from exc
 
 
+def _time(message: Any, name: str) -> dt.datetime | None:
+    return getattr(message, name).ToDatetime(tzinfo=dt.UTC) if message.HasField(name) else None
+
+
+def _set_time(message: Any, name: str, value: dt.datetime | None) -> None:
+    if value is not None:
+        getattr(message, name).FromDatetime(value)
+
+
+def _set_duration(message: Any, name: str, value: dt.timedelta | None) -> None:
+    if value is not None:
+        getattr(message, name).FromTimedelta(value)
+
+
 def draft_from_proto(message: programs_pb2.Program) -> ProgramDraft:
     """The client-writable content of a Program message."""
     return ProgramDraft(
@@ -119,6 +143,10 @@ def draft_from_proto(message: programs_pb2.Program) -> ProgramDraft:
         tags=tuple(message.tags),
         visibility=_VISIBILITY_FROM_PROTO.get(message.visibility, Visibility.RESTRICTED),
         self_enrollment_allowed=message.self_enrollment_allowed,
+        enrollment_open_time=_time(message, "enrollment_open_time"),
+        enrollment_close_time=_time(message, "enrollment_close_time"),
+        default_due_offset=_duration(message, "default_due_offset"),
+        default_access_duration=_duration(message, "default_access_duration"),
     )
 
 
@@ -139,6 +167,85 @@ def program_to_proto(program: Program) -> programs_pb2.Program:
     )
     message.create_time.FromDatetime(program.create_time)
     message.update_time.FromDatetime(program.update_time)
+    content = program.content
+    _set_time(message, "enrollment_open_time", content.enrollment_open_time)
+    _set_time(message, "enrollment_close_time", content.enrollment_close_time)
+    _set_duration(message, "default_due_offset", content.default_due_offset)
+    _set_duration(message, "default_access_duration", content.default_access_duration)
+    return message
+
+
+_ENROLLMENT_STATE_TO_PROTO = {
+    EnrollmentState.PENDING_APPROVAL: programs_pb2.ENROLLMENT_STATE_PENDING_APPROVAL,
+    EnrollmentState.ACTIVE: programs_pb2.ENROLLMENT_STATE_ACTIVE,
+    EnrollmentState.COMPLETED: programs_pb2.ENROLLMENT_STATE_COMPLETED,
+    EnrollmentState.WITHDRAWN: programs_pb2.ENROLLMENT_STATE_WITHDRAWN,
+    EnrollmentState.EXPIRED: programs_pb2.ENROLLMENT_STATE_EXPIRED,
+}
+_ENROLLMENT_STATE_FROM_PROTO: dict[int, EnrollmentState] = {
+    v: k for k, v in _ENROLLMENT_STATE_TO_PROTO.items()
+}
+_SOURCE_TO_PROTO = {
+    EnrollmentSource.ADMIN: programs_pb2.ENROLLMENT_SOURCE_ADMIN,
+    EnrollmentSource.SELF: programs_pb2.ENROLLMENT_SOURCE_SELF,
+    EnrollmentSource.REQUEST: programs_pb2.ENROLLMENT_SOURCE_REQUEST,
+}
+_OUTCOME_TO_PROTO = {
+    CREATED: programs_pb2.BATCH_OUTCOME_CREATED,
+    WOULD_CREATE: programs_pb2.BATCH_OUTCOME_WOULD_CREATE,
+    ALREADY_ENROLLED: programs_pb2.BATCH_OUTCOME_ALREADY_ENROLLED,
+    INVALID: programs_pb2.BATCH_OUTCOME_INVALID,
+}
+
+
+def enrollment_state_from_proto(value: int) -> EnrollmentState | None:
+    """A state filter (None for UNSPECIFIED)."""
+    return _ENROLLMENT_STATE_FROM_PROTO.get(value)
+
+
+def enrollment_request_from_proto(message: programs_pb2.Enrollment) -> EnrollmentRequest:
+    """The client-writable part of an Enrollment message."""
+    return EnrollmentRequest(
+        learner_id=message.learner_id.strip(),
+        start=_time(message, "start_time"),
+        due=_time(message, "due_time"),
+        end=_time(message, "end_time"),
+    )
+
+
+def enrollment_to_proto(enrollment: Enrollment, now: dt.datetime | None = None) -> programs_pb2.Enrollment:
+    """An enrolment as its API resource (state and overdue as of `now`)."""
+    now = now or dt.datetime.now(dt.UTC)
+    message = programs_pb2.Enrollment(
+        enrollment_id=str(enrollment.enrollment_id),
+        program_id=str(enrollment.program_id),
+        learner_id=enrollment.learner_id,
+        state=_ENROLLMENT_STATE_TO_PROTO[enrollment.effective_state(now)],
+        program_version=enrollment.program_version,
+        source=_SOURCE_TO_PROTO[enrollment.source],
+        progress=enrollment.progress,
+        completed_course_ids=list(enrollment.completed_course_ids),
+        reached_milestones=list(enrollment.reached_milestones),
+        overdue=enrollment.is_overdue(now),
+    )
+    _set_time(message, "start_time", enrollment.dates.start)
+    _set_time(message, "due_time", enrollment.dates.due)
+    _set_time(message, "end_time", enrollment.dates.end)
+    _set_time(message, "create_time", enrollment.create_time)
+    _set_time(message, "complete_time", enrollment.complete_time)
+    return message
+
+
+def batch_result_to_proto(result: BatchResult) -> programs_pb2.BatchEnrollmentResult:
+    """One batch row's result."""
+    message = programs_pb2.BatchEnrollmentResult(
+        index=result.index,
+        learner_id=result.learner_id,
+        outcome=_OUTCOME_TO_PROTO[result.outcome],
+        error=result.error,
+    )
+    if result.enrollment is not None:
+        message.enrollment.CopyFrom(enrollment_to_proto(result.enrollment))
     return message
 
 

@@ -62,6 +62,22 @@ class ProgramRepository(Protocol):
         """Versions newest first, strictly below `before`, at most `limit`."""
 
 
+def _seconds(value: int | None) -> dt.timedelta | None:
+    return dt.timedelta(seconds=value) if value is not None else None
+
+
+def _rule_columns(content: ProgramDraft) -> dict[str, object]:
+    def seconds(value: dt.timedelta | None) -> int | None:
+        return int(value.total_seconds()) if value is not None else None
+
+    return {
+        "enrollment_open_time": content.enrollment_open_time,
+        "enrollment_close_time": content.enrollment_close_time,
+        "default_due_seconds": seconds(content.default_due_offset),
+        "default_access_seconds": seconds(content.default_access_duration),
+    }
+
+
 def _version_to_domain(row: ProgramVersionRow) -> ProgramVersion:
     return ProgramVersion(
         program_id=row.program_id,
@@ -83,6 +99,10 @@ def _to_domain(row: ProgramRow) -> Program:
             tags=tuple(row.tags or ()),
             visibility=Visibility(row.visibility),
             self_enrollment_allowed=row.self_enrollment_allowed,
+            enrollment_open_time=row.enrollment_open_time,
+            enrollment_close_time=row.enrollment_close_time,
+            default_due_offset=_seconds(row.default_due_seconds),
+            default_access_duration=_seconds(row.default_access_seconds),
         ),
         state=ProgramState(row.state),
         version=row.version,
@@ -122,6 +142,7 @@ class SqlProgramRepository:
                 structure=structure_to_json(program.structure),
                 current_version=program.current_version,
                 published_digest=program.published_digest,
+                **_rule_columns(c),
             )
         )
         await self._session.flush()
@@ -162,6 +183,7 @@ class SqlProgramRepository:
                 structure=structure_to_json(program.structure),
                 current_version=program.current_version,
                 published_digest=program.published_digest,
+                **_rule_columns(c),
             )
         )
 

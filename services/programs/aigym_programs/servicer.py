@@ -10,6 +10,8 @@ from google.protobuf import empty_pb2
 from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 from aigym_platform.identity import current_identity
 from aigym_programs import mappers
+from aigym_programs.enrollment_repository import EnrollmentFilter
+from aigym_programs.enrollment_service import EnrollmentsService
 from aigym_programs.service import ProgramsService
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -20,8 +22,9 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: ignore[misc]
     """gRPC face of ProgramsService."""
 
-    def __init__(self, service: ProgramsService) -> None:
+    def __init__(self, service: ProgramsService, enrollments: EnrollmentsService) -> None:
         self._service = service
+        self._enrollments = enrollments
 
     async def CreateProgram(
         self, request: programs_pb2.CreateProgramRequest, context: Context
@@ -130,6 +133,91 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         program_id = mappers.parse_id(request.program_id, "program_id")
         await self._service.delete_program(current_identity(), program_id, request.etag)
         return empty_pb2.Empty()
+
+    async def CreateEnrollment(
+        self, request: programs_pb2.CreateEnrollmentRequest, context: Context
+    ) -> programs_pb2.Enrollment:
+        """Enrol one learner."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        enrollment = await self._enrollments.enroll(
+            current_identity(), program_id, mappers.enrollment_request_from_proto(request.enrollment)
+        )
+        return mappers.enrollment_to_proto(enrollment)
+
+    async def BatchCreateEnrollments(
+        self, request: programs_pb2.BatchCreateEnrollmentsRequest, context: Context
+    ) -> programs_pb2.BatchCreateEnrollmentsResponse:
+        """Enrol many learners with per-row results."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        rows = [mappers.enrollment_request_from_proto(e) for e in request.enrollments]
+        results = await self._enrollments.batch_enroll(
+            current_identity(), program_id, rows, request.validate_only
+        )
+        return programs_pb2.BatchCreateEnrollmentsResponse(
+            results=[mappers.batch_result_to_proto(r) for r in results]
+        )
+
+    async def GetEnrollment(
+        self, request: programs_pb2.GetEnrollmentRequest, context: Context
+    ) -> programs_pb2.Enrollment:
+        """Return one enrolment."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        enrollment_id = mappers.parse_id(request.enrollment_id, "enrollment_id")
+        return mappers.enrollment_to_proto(
+            await self._enrollments.get(current_identity(), program_id, enrollment_id)
+        )
+
+    async def ListEnrollments(
+        self, request: programs_pb2.ListEnrollmentsRequest, context: Context
+    ) -> programs_pb2.ListEnrollmentsResponse:
+        """Return one page of a program's enrolments."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        filters = EnrollmentFilter(
+            state=mappers.enrollment_state_from_proto(request.state),
+            overdue_only=request.overdue_only,
+            min_progress=request.min_progress,
+        )
+        page, token = await self._enrollments.list_for_program(
+            current_identity(), program_id, filters, request.page_size, request.page_token
+        )
+        return programs_pb2.ListEnrollmentsResponse(
+            enrollments=[mappers.enrollment_to_proto(e) for e in page], next_page_token=token
+        )
+
+    async def ListLearnerEnrollments(
+        self, request: programs_pb2.ListLearnerEnrollmentsRequest, context: Context
+    ) -> programs_pb2.ListLearnerEnrollmentsResponse:
+        """Return one page of a learner's enrolments."""
+        page, token = await self._enrollments.list_for_learner(
+            current_identity(),
+            request.learner_id,
+            mappers.enrollment_state_from_proto(request.state),
+            request.page_size,
+            request.page_token,
+        )
+        return programs_pb2.ListLearnerEnrollmentsResponse(
+            enrollments=[mappers.enrollment_to_proto(e) for e in page], next_page_token=token
+        )
+
+    async def WithdrawEnrollment(
+        self, request: programs_pb2.WithdrawEnrollmentRequest, context: Context
+    ) -> programs_pb2.Enrollment:
+        """Withdraw an enrolment."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        enrollment_id = mappers.parse_id(request.enrollment_id, "enrollment_id")
+        return mappers.enrollment_to_proto(
+            await self._enrollments.withdraw(current_identity(), program_id, enrollment_id)
+        )
+
+    async def ApproveEnrollment(
+        self, request: programs_pb2.ApproveEnrollmentRequest, context: Context
+    ) -> programs_pb2.Enrollment:
+        """Approve a pending enrolment request."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        enrollment_id = mappers.parse_id(request.enrollment_id, "enrollment_id")
+        return mappers.enrollment_to_proto(
+            await self._enrollments.approve(current_identity(), program_id, enrollment_id)
+        )
 
     async def Ping(self, request: programs_pb2.PingRequest, context: Context) -> programs_pb2.PingResponse:
         """Echo the verified caller without touching storage."""

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +33,10 @@ class ProgramRow(Base):
     structure: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     current_version: Mapped[int] = mapped_column(Integer, default=0)
     published_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    enrollment_open_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    enrollment_close_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    default_due_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    default_access_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ProgramVersionRow(Base):
@@ -48,3 +52,25 @@ class ProgramVersionRow(Base):
     structure: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     publish_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str] = mapped_column(String(200))
+
+
+class EnrollmentRow(Base):
+    """One learner's enrolment in one program."""
+
+    __tablename__ = "enrollments"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    program_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    learner_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(20))
+    program_version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))
+    start_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    due_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    end_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    completed_course_ids: Mapped[list[str]] = mapped_column(ARRAY(String(128)), default=list)
+    reached_milestones: Mapped[list[str]] = mapped_column(ARRAY(String(63)), default=list)
+    create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    complete_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

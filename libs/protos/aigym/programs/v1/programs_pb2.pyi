@@ -29,6 +29,22 @@ class Visibility(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VISIBILITY_PUBLIC: _ClassVar[Visibility]
     VISIBILITY_RESTRICTED: _ClassVar[Visibility]
 
+class EnrollmentState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ENROLLMENT_STATE_UNSPECIFIED: _ClassVar[EnrollmentState]
+    ENROLLMENT_STATE_PENDING_APPROVAL: _ClassVar[EnrollmentState]
+    ENROLLMENT_STATE_ACTIVE: _ClassVar[EnrollmentState]
+    ENROLLMENT_STATE_COMPLETED: _ClassVar[EnrollmentState]
+    ENROLLMENT_STATE_WITHDRAWN: _ClassVar[EnrollmentState]
+    ENROLLMENT_STATE_EXPIRED: _ClassVar[EnrollmentState]
+
+class EnrollmentSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ENROLLMENT_SOURCE_UNSPECIFIED: _ClassVar[EnrollmentSource]
+    ENROLLMENT_SOURCE_ADMIN: _ClassVar[EnrollmentSource]
+    ENROLLMENT_SOURCE_SELF: _ClassVar[EnrollmentSource]
+    ENROLLMENT_SOURCE_REQUEST: _ClassVar[EnrollmentSource]
+
 class NodeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     NODE_KIND_UNSPECIFIED: _ClassVar[NodeKind]
@@ -43,6 +59,14 @@ class CompletionRule(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMPLETION_RULE_ALL_ANY_ORDER: _ClassVar[CompletionRule]
     COMPLETION_RULE_AT_LEAST_N: _ClassVar[CompletionRule]
     COMPLETION_RULE_MIN_POINTS: _ClassVar[CompletionRule]
+
+class BatchOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BATCH_OUTCOME_UNSPECIFIED: _ClassVar[BatchOutcome]
+    BATCH_OUTCOME_CREATED: _ClassVar[BatchOutcome]
+    BATCH_OUTCOME_WOULD_CREATE: _ClassVar[BatchOutcome]
+    BATCH_OUTCOME_ALREADY_ENROLLED: _ClassVar[BatchOutcome]
+    BATCH_OUTCOME_INVALID: _ClassVar[BatchOutcome]
 PROGRAM_STATE_UNSPECIFIED: ProgramState
 PROGRAM_STATE_DRAFT: ProgramState
 PROGRAM_STATE_PUBLISHED: ProgramState
@@ -50,6 +74,16 @@ PROGRAM_STATE_ARCHIVED: ProgramState
 VISIBILITY_UNSPECIFIED: Visibility
 VISIBILITY_PUBLIC: Visibility
 VISIBILITY_RESTRICTED: Visibility
+ENROLLMENT_STATE_UNSPECIFIED: EnrollmentState
+ENROLLMENT_STATE_PENDING_APPROVAL: EnrollmentState
+ENROLLMENT_STATE_ACTIVE: EnrollmentState
+ENROLLMENT_STATE_COMPLETED: EnrollmentState
+ENROLLMENT_STATE_WITHDRAWN: EnrollmentState
+ENROLLMENT_STATE_EXPIRED: EnrollmentState
+ENROLLMENT_SOURCE_UNSPECIFIED: EnrollmentSource
+ENROLLMENT_SOURCE_ADMIN: EnrollmentSource
+ENROLLMENT_SOURCE_SELF: EnrollmentSource
+ENROLLMENT_SOURCE_REQUEST: EnrollmentSource
 NODE_KIND_UNSPECIFIED: NodeKind
 NODE_KIND_COURSE: NodeKind
 NODE_KIND_SET: NodeKind
@@ -59,9 +93,14 @@ COMPLETION_RULE_ALL_IN_ORDER: CompletionRule
 COMPLETION_RULE_ALL_ANY_ORDER: CompletionRule
 COMPLETION_RULE_AT_LEAST_N: CompletionRule
 COMPLETION_RULE_MIN_POINTS: CompletionRule
+BATCH_OUTCOME_UNSPECIFIED: BatchOutcome
+BATCH_OUTCOME_CREATED: BatchOutcome
+BATCH_OUTCOME_WOULD_CREATE: BatchOutcome
+BATCH_OUTCOME_ALREADY_ENROLLED: BatchOutcome
+BATCH_OUTCOME_INVALID: BatchOutcome
 
 class Program(_message.Message):
-    __slots__ = ("program_id", "title", "description", "tags", "visibility", "self_enrollment_allowed", "state", "create_time", "update_time", "etag", "structure", "current_version", "has_unpublished_changes")
+    __slots__ = ("program_id", "title", "description", "tags", "visibility", "self_enrollment_allowed", "state", "create_time", "update_time", "etag", "structure", "current_version", "has_unpublished_changes", "enrollment_open_time", "enrollment_close_time", "default_due_offset", "default_access_duration")
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -75,6 +114,10 @@ class Program(_message.Message):
     STRUCTURE_FIELD_NUMBER: _ClassVar[int]
     CURRENT_VERSION_FIELD_NUMBER: _ClassVar[int]
     HAS_UNPUBLISHED_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_DUE_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_ACCESS_DURATION_FIELD_NUMBER: _ClassVar[int]
     program_id: str
     title: str
     description: str
@@ -88,7 +131,45 @@ class Program(_message.Message):
     structure: ProgramStructure
     current_version: int
     has_unpublished_changes: bool
-    def __init__(self, program_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., self_enrollment_allowed: _Optional[bool] = ..., state: _Optional[_Union[ProgramState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., structure: _Optional[_Union[ProgramStructure, _Mapping]] = ..., current_version: _Optional[int] = ..., has_unpublished_changes: _Optional[bool] = ...) -> None: ...
+    enrollment_open_time: _timestamp_pb2.Timestamp
+    enrollment_close_time: _timestamp_pb2.Timestamp
+    default_due_offset: _duration_pb2.Duration
+    default_access_duration: _duration_pb2.Duration
+    def __init__(self, program_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., self_enrollment_allowed: _Optional[bool] = ..., state: _Optional[_Union[ProgramState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., structure: _Optional[_Union[ProgramStructure, _Mapping]] = ..., current_version: _Optional[int] = ..., has_unpublished_changes: _Optional[bool] = ..., enrollment_open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., enrollment_close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., default_due_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., default_access_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class Enrollment(_message.Message):
+    __slots__ = ("enrollment_id", "program_id", "learner_id", "state", "program_version", "start_time", "due_time", "end_time", "source", "progress", "completed_course_ids", "reached_milestones", "create_time", "complete_time", "overdue")
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_COURSE_IDS_FIELD_NUMBER: _ClassVar[int]
+    REACHED_MILESTONES_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    enrollment_id: str
+    program_id: str
+    learner_id: str
+    state: EnrollmentState
+    program_version: int
+    start_time: _timestamp_pb2.Timestamp
+    due_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    source: EnrollmentSource
+    progress: float
+    completed_course_ids: _containers.RepeatedScalarFieldContainer[str]
+    reached_milestones: _containers.RepeatedScalarFieldContainer[str]
+    create_time: _timestamp_pb2.Timestamp
+    complete_time: _timestamp_pb2.Timestamp
+    overdue: bool
+    def __init__(self, enrollment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., state: _Optional[_Union[EnrollmentState, str]] = ..., program_version: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[EnrollmentSource, str]] = ..., progress: _Optional[float] = ..., completed_course_ids: _Optional[_Iterable[str]] = ..., reached_milestones: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ...) -> None: ...
 
 class ProgramNode(_message.Message):
     __slots__ = ("node_id", "parent_id", "kind", "title", "course_id", "rule", "required_count", "required_points", "points", "start_delay", "due_offset")
@@ -269,3 +350,109 @@ class GetProgramVersionRequest(_message.Message):
     program_id: str
     version: int
     def __init__(self, program_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class CreateEnrollmentRequest(_message.Message):
+    __slots__ = ("program_id", "enrollment")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    enrollment: Enrollment
+    def __init__(self, program_id: _Optional[str] = ..., enrollment: _Optional[_Union[Enrollment, _Mapping]] = ...) -> None: ...
+
+class BatchCreateEnrollmentsRequest(_message.Message):
+    __slots__ = ("program_id", "enrollments", "validate_only")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENTS_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    enrollments: _containers.RepeatedCompositeFieldContainer[Enrollment]
+    validate_only: bool
+    def __init__(self, program_id: _Optional[str] = ..., enrollments: _Optional[_Iterable[_Union[Enrollment, _Mapping]]] = ..., validate_only: _Optional[bool] = ...) -> None: ...
+
+class BatchEnrollmentResult(_message.Message):
+    __slots__ = ("index", "learner_id", "outcome", "enrollment", "error")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    learner_id: str
+    outcome: BatchOutcome
+    enrollment: Enrollment
+    error: str
+    def __init__(self, index: _Optional[int] = ..., learner_id: _Optional[str] = ..., outcome: _Optional[_Union[BatchOutcome, str]] = ..., enrollment: _Optional[_Union[Enrollment, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
+
+class BatchCreateEnrollmentsResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BatchEnrollmentResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BatchEnrollmentResult, _Mapping]]] = ...) -> None: ...
+
+class GetEnrollmentRequest(_message.Message):
+    __slots__ = ("program_id", "enrollment_id")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    enrollment_id: str
+    def __init__(self, program_id: _Optional[str] = ..., enrollment_id: _Optional[str] = ...) -> None: ...
+
+class ListEnrollmentsRequest(_message.Message):
+    __slots__ = ("program_id", "page_size", "page_token", "state", "overdue_only", "min_progress")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    MIN_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    page_size: int
+    page_token: str
+    state: EnrollmentState
+    overdue_only: bool
+    min_progress: float
+    def __init__(self, program_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[EnrollmentState, str]] = ..., overdue_only: _Optional[bool] = ..., min_progress: _Optional[float] = ...) -> None: ...
+
+class ListEnrollmentsResponse(_message.Message):
+    __slots__ = ("enrollments", "next_page_token")
+    ENROLLMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    enrollments: _containers.RepeatedCompositeFieldContainer[Enrollment]
+    next_page_token: str
+    def __init__(self, enrollments: _Optional[_Iterable[_Union[Enrollment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListLearnerEnrollmentsRequest(_message.Message):
+    __slots__ = ("learner_id", "page_size", "page_token", "state")
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    page_size: int
+    page_token: str
+    state: EnrollmentState
+    def __init__(self, learner_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[EnrollmentState, str]] = ...) -> None: ...
+
+class ListLearnerEnrollmentsResponse(_message.Message):
+    __slots__ = ("enrollments", "next_page_token")
+    ENROLLMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    enrollments: _containers.RepeatedCompositeFieldContainer[Enrollment]
+    next_page_token: str
+    def __init__(self, enrollments: _Optional[_Iterable[_Union[Enrollment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class WithdrawEnrollmentRequest(_message.Message):
+    __slots__ = ("program_id", "enrollment_id")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    enrollment_id: str
+    def __init__(self, program_id: _Optional[str] = ..., enrollment_id: _Optional[str] = ...) -> None: ...
+
+class ApproveEnrollmentRequest(_message.Message):
+    __slots__ = ("program_id", "enrollment_id")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    enrollment_id: str
+    def __init__(self, program_id: _Optional[str] = ..., enrollment_id: _Optional[str] = ...) -> None: ...

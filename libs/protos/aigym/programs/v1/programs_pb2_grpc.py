@@ -94,6 +94,41 @@ class ProgramsServiceStub:
                 request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.GetProgramVersionRequest.SerializeToString,
                 response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ProgramVersion.FromString,
                 _registered_method=True)
+        self.CreateEnrollment = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/CreateEnrollment',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.CreateEnrollmentRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+                _registered_method=True)
+        self.BatchCreateEnrollments = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/BatchCreateEnrollments',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.BatchCreateEnrollmentsRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.BatchCreateEnrollmentsResponse.FromString,
+                _registered_method=True)
+        self.GetEnrollment = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/GetEnrollment',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.GetEnrollmentRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+                _registered_method=True)
+        self.ListEnrollments = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/ListEnrollments',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListEnrollmentsRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListEnrollmentsResponse.FromString,
+                _registered_method=True)
+        self.ListLearnerEnrollments = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/ListLearnerEnrollments',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnerEnrollmentsRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnerEnrollmentsResponse.FromString,
+                _registered_method=True)
+        self.WithdrawEnrollment = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/WithdrawEnrollment',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.WithdrawEnrollmentRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+                _registered_method=True)
+        self.ApproveEnrollment = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/ApproveEnrollment',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ApproveEnrollmentRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+                _registered_method=True)
         self.Ping = channel.unary_unary(
                 '/aigym.programs.v1.ProgramsService/Ping',
                 request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.PingRequest.SerializeToString,
@@ -186,6 +221,58 @@ class ProgramsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateEnrollment(self, request, context):
+        """Enrols a learner in a published program, pinned to its current version. An admin enrols anyone; a
+        learner enrols themselves (`learner_id` "me") where self-enrolment is allowed, or otherwise requests
+        enrolment, which an admin approves.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchCreateEnrollments(self, request, context):
+        """Enrols many learners at once with a result per row; `validate_only` reports what would happen.
+        Retrying the same upload creates nothing twice. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEnrollment(self, request, context):
+        """Returns one enrolment (the learner themselves, managers and admins).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEnrollments(self, request, context):
+        """Lists a program's enrolments, newest first, filtered by state and overdue (managers and admins).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLearnerEnrollments(self, request, context):
+        """Lists a learner's enrolments ("my programs" with `learner_id` "me").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawEnrollment(self, request, context):
+        """Withdraws an active or pending enrolment (the learner themselves or an admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveEnrollment(self, request, context):
+        """Approves a pending enrolment request. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Ping(self, request, context):
         """Answers without touching storage: who the service thinks the caller is. Used for diagnostics and as
         the no-op ceiling in benchmarks. Any authenticated caller.
@@ -251,6 +338,41 @@ def add_ProgramsServiceServicer_to_server(servicer, server):
                     servicer.GetProgramVersion,
                     request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.GetProgramVersionRequest.FromString,
                     response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ProgramVersion.SerializeToString,
+            ),
+            'CreateEnrollment': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateEnrollment,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.CreateEnrollmentRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.SerializeToString,
+            ),
+            'BatchCreateEnrollments': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCreateEnrollments,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.BatchCreateEnrollmentsRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.BatchCreateEnrollmentsResponse.SerializeToString,
+            ),
+            'GetEnrollment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEnrollment,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.GetEnrollmentRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.SerializeToString,
+            ),
+            'ListEnrollments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEnrollments,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListEnrollmentsRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListEnrollmentsResponse.SerializeToString,
+            ),
+            'ListLearnerEnrollments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLearnerEnrollments,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnerEnrollmentsRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnerEnrollmentsResponse.SerializeToString,
+            ),
+            'WithdrawEnrollment': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawEnrollment,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.WithdrawEnrollmentRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.SerializeToString,
+            ),
+            'ApproveEnrollment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveEnrollment,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ApproveEnrollmentRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.SerializeToString,
             ),
             'Ping': grpc.unary_unary_rpc_method_handler(
                     servicer.Ping,
@@ -559,6 +681,195 @@ class ProgramsService:
             '/aigym.programs.v1.ProgramsService/GetProgramVersion',
             aigym_dot_programs_dot_v1_dot_programs__pb2.GetProgramVersionRequest.SerializeToString,
             aigym_dot_programs_dot_v1_dot_programs__pb2.ProgramVersion.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateEnrollment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/CreateEnrollment',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.CreateEnrollmentRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchCreateEnrollments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/BatchCreateEnrollments',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.BatchCreateEnrollmentsRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.BatchCreateEnrollmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEnrollment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/GetEnrollment',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.GetEnrollmentRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEnrollments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/ListEnrollments',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ListEnrollmentsRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ListEnrollmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLearnerEnrollments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/ListLearnerEnrollments',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnerEnrollmentsRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnerEnrollmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawEnrollment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/WithdrawEnrollment',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.WithdrawEnrollmentRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveEnrollment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/ApproveEnrollment',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ApproveEnrollmentRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,173 @@
+"""All SQL for enrolments; every query runs in a tenant-scoped unit of work (RLS checks again)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aigym_platform.identity import TenantId
+from aigym_programs.enrollment import (
+    OPEN_STATES,
+    Enrollment,
+    EnrollmentDates,
+    EnrollmentSource,
+    EnrollmentState,
+)
+from aigym_programs.tables import EnrollmentRow
+
+
+@dataclass(frozen=True)
+class EnrollmentFilter:
+    """Listing filters: by program or learner, state, overdue (as of `now`), minimum progress."""
+
+    program_id: uuid.UUID | None = None
+    learner_id: str | None = None
+    state: EnrollmentState | None = None
+    overdue_only: bool = False
+    min_progress: float = 0.0
+    now: dt.datetime | None = None
+
+
+class EnrollmentRepository(Protocol):
+    """What the service layer needs from enrolment storage."""
+
+    async def add_if_absent(self, enrollment: Enrollment) -> bool:
+        """Insert unless the learner already has an open enrolment in the program; True if inserted."""
+
+    async def get(self, enrollment_id: uuid.UUID, *, for_update: bool = False) -> Enrollment | None:
+        """One enrolment of the current tenant, or None."""
+
+    async def open_for(self, program_id: uuid.UUID, learner_ids: list[str]) -> dict[str, Enrollment]:
+        """Open (pending or active) enrolments of these learners in the program, by learner."""
+
+    async def save_state(self, enrollment: Enrollment) -> None:
+        """Persist state, progress and completion fields."""
+
+    async def list_enrollments(
+        self, filters: EnrollmentFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
+    ) -> list[Enrollment]:
+        """Enrolments newest first, strictly after the keyset cursor, at most `limit`."""
+
+
+def _to_domain(row: EnrollmentRow) -> Enrollment:
+    return Enrollment(
+        enrollment_id=row.enrollment_id,
+        program_id=row.program_id,
+        learner_id=row.learner_id,
+        state=EnrollmentState(row.state),
+        program_version=row.program_version,
+        dates=EnrollmentDates(row.start_time, row.due_time, row.end_time),
+        source=EnrollmentSource(row.source),
+        create_time=row.create_time,
+        progress=row.progress,
+        completed_course_ids=tuple(row.completed_course_ids or ()),
+        reached_milestones=tuple(row.reached_milestones or ()),
+        complete_time=row.complete_time,
+    )
+
+
+class SqlEnrollmentRepository:
+    """PostgreSQL implementation of EnrollmentRepository."""
+
+    def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
+        self._session = session
+        self._tenant = tenant_id
+
+    async def add_if_absent(self, enrollment: Enrollment) -> bool:
+        """Insert unless the learner already has an open enrolment in the program; True if inserted."""
+        stmt = (
+            insert(EnrollmentRow)
+            .values(
+                tenant_id=self._tenant,
+                enrollment_id=enrollment.enrollment_id,
+                program_id=enrollment.program_id,
+                learner_id=enrollment.learner_id,
+                state=enrollment.state.value,
+                program_version=enrollment.program_version,
+                source=enrollment.source.value,
+                start_time=enrollment.dates.start,
+                due_time=enrollment.dates.due,
+                end_time=enrollment.dates.end,
+                progress=enrollment.progress,
+                completed_course_ids=list(enrollment.completed_course_ids),
+                reached_milestones=list(enrollment.reached_milestones),
+                create_time=enrollment.create_time,
+                complete_time=enrollment.complete_time,
+            )
+            .on_conflict_do_nothing()
+            .returning(EnrollmentRow.enrollment_id)
+        )
+        return (await self._session.execute(stmt)).scalar_one_or_none() is not None
+
+    async def get(self, enrollment_id: uuid.UUID, *, for_update: bool = False) -> Enrollment | None:
+        """One enrolment of the current tenant, or None."""
+        stmt = select(EnrollmentRow).where(
+            EnrollmentRow.tenant_id == self._tenant, EnrollmentRow.enrollment_id == enrollment_id
+        )
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _to_domain(row) if row else None
+
+    async def open_for(self, program_id: uuid.UUID, learner_ids: list[str]) -> dict[str, Enrollment]:
+        """Open (pending or active) enrolments of these learners in the program, by learner."""
+        stmt = select(EnrollmentRow).where(
+            EnrollmentRow.tenant_id == self._tenant,
+            EnrollmentRow.program_id == program_id,
+            EnrollmentRow.learner_id.in_(learner_ids),
+            EnrollmentRow.state.in_([s.value for s in OPEN_STATES]),
+        )
+        return {row.learner_id: _to_domain(row) for row in (await self._session.execute(stmt)).scalars()}
+
+    async def save_state(self, enrollment: Enrollment) -> None:
+        """Persist state, progress and completion fields."""
+        await self._session.execute(
+            update(EnrollmentRow)
+            .where(
+                EnrollmentRow.tenant_id == self._tenant,
+                EnrollmentRow.enrollment_id == enrollment.enrollment_id,
+            )
+            .values(
+                state=enrollment.state.value,
+                source=enrollment.source.value,
+                progress=enrollment.progress,
+                completed_course_ids=list(enrollment.completed_course_ids),
+                reached_milestones=list(enrollment.reached_milestones),
+                complete_time=enrollment.complete_time,
+            )
+        )
+
+    async def list_enrollments(
+        self, filters: EnrollmentFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
+    ) -> list[Enrollment]:
+        """Enrolments newest first, strictly after the keyset cursor, at most `limit`."""
+        now = filters.now or dt.datetime.now(dt.UTC)
+        stmt = select(EnrollmentRow).where(EnrollmentRow.tenant_id == self._tenant)
+        if filters.program_id is not None:
+            stmt = stmt.where(EnrollmentRow.program_id == filters.program_id)
+        if filters.learner_id is not None:
+            stmt = stmt.where(EnrollmentRow.learner_id == filters.learner_id)
+        active = EnrollmentRow.state == EnrollmentState.ACTIVE.value
+        not_ended = (EnrollmentRow.end_time.is_(None)) | (EnrollmentRow.end_time > now)
+        if filters.state is EnrollmentState.EXPIRED:
+            stmt = stmt.where(active, EnrollmentRow.end_time <= now)
+        elif filters.state is EnrollmentState.ACTIVE:
+            stmt = stmt.where(active, not_ended)
+        elif filters.state is not None:
+            stmt = stmt.where(EnrollmentRow.state == filters.state.value)
+        if filters.overdue_only:
+            stmt = stmt.where(active, not_ended, EnrollmentRow.due_time < now)
+        if filters.min_progress > 0:
+            stmt = stmt.where(EnrollmentRow.progress >= filters.min_progress)
+        if after is not None:
+            stmt = stmt.where(tuple_(EnrollmentRow.create_time, EnrollmentRow.enrollment_id) < tuple_(*after))
+        stmt = stmt.order_by(EnrollmentRow.create_time.desc(), EnrollmentRow.enrollment_id.desc()).limit(
+            limit
+        )
+        return [_to_domain(row) for row in (await self._session.execute(stmt)).scalars()]

@@ -1,0 +1,343 @@
+"""Enrolment use cases: enrol (admin, self, request-and-approve), batch with dry run, list, withdraw."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
+from aigym_platform.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
+from aigym_platform.identity import Identity, Role, TenantId
+from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_programs.domain import Program, ProgramState, Visibility
+from aigym_programs.enrollment import (
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentState,
+    compute_dates,
+)
+from aigym_programs.enrollment_repository import (
+    EnrollmentFilter,
+    EnrollmentRepository,
+    SqlEnrollmentRepository,
+)
+from aigym_programs.repository import ProgramRepository, SqlProgramRepository
+
+ProgramRepositoryFactory = Callable[[AsyncSession, TenantId], ProgramRepository]
+EnrollmentRepositoryFactory = Callable[[AsyncSession, TenantId], EnrollmentRepository]
+
+
+@dataclass(frozen=True)
+class EnrollmentRequest:
+    """One requested enrolment: a learner and optional date overrides."""
+
+    learner_id: str
+    start: dt.datetime | None = None
+    due: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+    @property
+    def has_dates(self) -> bool:
+        """True if any date is overridden."""
+        return any((self.start, self.due, self.end))
+
+
+# Outcomes of one batch row.
+CREATED, WOULD_CREATE, ALREADY_ENROLLED, INVALID = "created", "would_create", "already_enrolled", "invalid"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What happened to one row of a batch."""
+
+    index: int
+    learner_id: str
+    outcome: str
+    enrollment: Enrollment | None = None
+    error: str = ""
+
+
+def _audit_view(enrollment: Enrollment) -> dict[str, object]:
+    return {
+        "learner_id": enrollment.learner_id,
+        "program_id": str(enrollment.program_id),
+        "state": enrollment.state.value,
+        "program_version": enrollment.program_version,
+        "start": enrollment.dates.start,
+        "due": enrollment.dates.due,
+        "end": enrollment.dates.end,
+    }
+
+
+class EnrollmentsService:
+    """Enrolment use cases, independent of gRPC."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        programs: ProgramRepositoryFactory = SqlProgramRepository,
+        enrollments: EnrollmentRepositoryFactory = SqlEnrollmentRepository,
+    ) -> None:
+        self._uow = uow_factory
+        self._programs = programs
+        self._enrollments = enrollments
+
+    async def enroll(
+        self, identity: Identity, program_id: uuid.UUID, request: EnrollmentRequest
+    ) -> Enrollment:
+        """Enrol one learner: admins anyone, learners themselves (directly or as a request to approve)."""
+        identity.require(Role.LEARNER)
+        learner = identity.user_id if identity.is_self(request.learner_id) else request.learner_id
+        is_admin = identity.has_role(Role.CLIENT_ADMIN)
+        if not is_admin and learner != identity.user_id:
+            raise PermissionDenied("only an admin may enrol other learners")
+        if not is_admin and request.has_dates:
+            raise PermissionDenied("only an admin may set enrolment dates")
+        now = dt.datetime.now(dt.UTC)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            program = await self._published_program(uow, program_id, visible_to_learner=not is_admin)
+            if not is_admin:
+                program.content.rules.check_window(now)
+            dates = compute_dates(
+                program.content.rules, now, start=request.start, due=request.due, end=request.end
+            )
+            if is_admin:
+                state, source = EnrollmentState.ACTIVE, EnrollmentSource.ADMIN
+            elif program.content.self_enrollment_allowed:
+                state, source = EnrollmentState.ACTIVE, EnrollmentSource.SELF
+            else:
+                state, source = EnrollmentState.PENDING_APPROVAL, EnrollmentSource.REQUEST
+            enrollment = Enrollment(
+                uuid.uuid4(), program_id, learner, state, program.current_version, dates, source, now
+            )
+            repo = self._enrollments(uow.session, uow.tenant_id)
+            if not await repo.add_if_absent(enrollment):
+                existing = (await repo.open_for(program_id, [learner]))[learner]
+                raise AlreadyExists(
+                    f"{learner} already has an open enrolment in this program",
+                    reason="ALREADY_ENROLLED",
+                    metadata={"enrollment_id": str(existing.enrollment_id)},
+                )
+            await uow.audit(
+                "enrollment.create",
+                "enrollment",
+                str(enrollment.enrollment_id),
+                after=_audit_view(enrollment),
+            )
+            await uow.commit()
+            return enrollment
+
+    async def batch_enroll(
+        self,
+        identity: Identity,
+        program_id: uuid.UUID,
+        rows: Sequence[EnrollmentRequest],
+        validate_only: bool,
+    ) -> list[BatchResult]:
+        """Enrol many learners with a result per row; a retried upload creates nothing twice."""
+        identity.require(Role.CLIENT_ADMIN)
+        now = dt.datetime.now(dt.UTC)
+        results: list[BatchResult] = []
+        async with self._uow(identity.tenant_id, identity) as uow:
+            program = await self._published_program(uow, program_id, visible_to_learner=False)
+            repo = self._enrollments(uow.session, uow.tenant_id)
+            existing = await repo.open_for(program_id, [row.learner_id for row in rows])
+            seen: dict[str, Enrollment | None] = {}
+            for index, row in enumerate(rows):
+                learner = row.learner_id.strip()
+                if learner in existing or learner in seen:
+                    results.append(
+                        BatchResult(index, learner, ALREADY_ENROLLED, existing.get(learner) or seen[learner])
+                    )
+                    continue
+                try:
+                    dates = compute_dates(
+                        program.content.rules,
+                        now,
+                        start=row.start,
+                        due=row.due,
+                        end=row.end,
+                        field_prefix=f"enrollments[{index}]",
+                    )
+                except InvalidArgument as error:
+                    results.append(BatchResult(index, learner, INVALID, error=error.message))
+                    continue
+                if validate_only:
+                    seen[learner] = None
+                    results.append(BatchResult(index, learner, WOULD_CREATE))
+                    continue
+                enrollment = Enrollment(
+                    uuid.uuid4(),
+                    program_id,
+                    learner,
+                    EnrollmentState.ACTIVE,
+                    program.current_version,
+                    dates,
+                    EnrollmentSource.ADMIN,
+                    now,
+                )
+                created = await repo.add_if_absent(enrollment)
+                seen[learner] = enrollment if created else None
+                if created:
+                    await uow.audit(
+                        "enrollment.create",
+                        "enrollment",
+                        str(enrollment.enrollment_id),
+                        after=_audit_view(enrollment),
+                    )
+                results.append(
+                    BatchResult(
+                        index,
+                        learner,
+                        CREATED if created else ALREADY_ENROLLED,
+                        enrollment if created else None,
+                    )
+                )
+            if not validate_only:
+                await uow.commit()
+        return results
+
+    async def get(self, identity: Identity, program_id: uuid.UUID, enrollment_id: uuid.UUID) -> Enrollment:
+        """One enrolment: the learner themselves, managers and admins."""
+        identity.require(Role.LEARNER)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            enrollment = await self._enrollments(uow.session, uow.tenant_id).get(enrollment_id)
+        if (
+            enrollment is None
+            or enrollment.program_id != program_id
+            or not self._may_see(identity, enrollment)
+        ):
+            raise NotFound(f"enrollment {enrollment_id} not found", reason="ENROLLMENT_NOT_FOUND")
+        return enrollment
+
+    async def list_for_program(
+        self, identity: Identity, program_id: uuid.UUID, filters: EnrollmentFilter, requested: int, token: str
+    ) -> tuple[list[Enrollment], str]:
+        """A program's enrolments (managers and admins), newest first."""
+        identity.require(Role.MANAGER)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            if await self._programs(uow.session, uow.tenant_id).get(program_id) is None:
+                raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
+            return await self._page(
+                uow, dataclasses.replace(filters, program_id=program_id), requested, token
+            )
+
+    async def list_for_learner(
+        self, identity: Identity, learner_id: str, state: EnrollmentState | None, requested: int, token: str
+    ) -> tuple[list[Enrollment], str]:
+        """A learner's enrolments ("my programs"): the learner themselves, managers and admins."""
+        identity.require(Role.LEARNER)
+        learner = identity.user_id if identity.is_self(learner_id) else learner_id
+        if learner != identity.user_id and not identity.has_role(Role.MANAGER):
+            raise PermissionDenied("learners see only their own enrolments")
+        async with self._uow(identity.tenant_id, identity) as uow:
+            return await self._page(uow, EnrollmentFilter(learner_id=learner, state=state), requested, token)
+
+    async def withdraw(
+        self, identity: Identity, program_id: uuid.UUID, enrollment_id: uuid.UUID
+    ) -> Enrollment:
+        """Withdraw an open enrolment (the learner or an admin); withdrawing twice changes nothing."""
+        return await self._change(identity, program_id, enrollment_id, "withdraw", self_allowed=True)
+
+    async def approve(
+        self, identity: Identity, program_id: uuid.UUID, enrollment_id: uuid.UUID
+    ) -> Enrollment:
+        """Approve a pending request; approving an active enrolment changes nothing."""
+        return await self._change(identity, program_id, enrollment_id, "approve", self_allowed=False)
+
+    async def _change(
+        self,
+        identity: Identity,
+        program_id: uuid.UUID,
+        enrollment_id: uuid.UUID,
+        action: str,
+        *,
+        self_allowed: bool,
+    ) -> Enrollment:
+        identity.require(Role.LEARNER)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            repo = self._enrollments(uow.session, uow.tenant_id)
+            current = await repo.get(enrollment_id, for_update=True)
+            if current is None or current.program_id != program_id or not self._may_see(identity, current):
+                raise NotFound(f"enrollment {enrollment_id} not found", reason="ENROLLMENT_NOT_FOUND")
+            if not identity.has_role(Role.CLIENT_ADMIN) and not (
+                self_allowed and current.learner_id == identity.user_id
+            ):
+                raise PermissionDenied(f"only an admin may {action} this enrolment")
+            target = EnrollmentState.WITHDRAWN if action == "withdraw" else EnrollmentState.ACTIVE
+            if current.state is target:
+                return current
+            if action == "approve" and current.state is not EnrollmentState.PENDING_APPROVAL:
+                raise FailedPrecondition(
+                    "only pending enrolment requests can be approved", reason="NOT_PENDING"
+                )
+            current.check_open(action)
+            changed = dataclasses.replace(current, state=target)
+            await repo.save_state(changed)
+            await uow.audit(
+                f"enrollment.{action}",
+                "enrollment",
+                str(enrollment_id),
+                before=_audit_view(current),
+                after=_audit_view(changed),
+            )
+            await uow.commit()
+            return changed
+
+    async def _published_program(
+        self, uow: UnitOfWork, program_id: uuid.UUID, *, visible_to_learner: bool
+    ) -> Program:
+        program = await self._programs(uow.session, uow.tenant_id).get(program_id)
+        hidden = program is None or (
+            visible_to_learner
+            and (
+                program.state is not ProgramState.PUBLISHED
+                or program.content.visibility is not Visibility.PUBLIC
+            )
+        )
+        if program is None or hidden:
+            raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
+        if program.state is not ProgramState.PUBLISHED:
+            raise FailedPrecondition(
+                f"only published programs take enrolments; this one is {program.state.value}",
+                reason="PROGRAM_NOT_PUBLISHED",
+            )
+        return program
+
+    async def _page(
+        self, uow: UnitOfWork, filters: EnrollmentFilter, requested: int, token: str
+    ) -> tuple[list[Enrollment], str]:
+        fingerprint = {
+            "program": str(filters.program_id),
+            "learner": filters.learner_id,
+            "state": filters.state,
+            "overdue": filters.overdue_only,
+            "min_progress": filters.min_progress,
+        }
+        cursor = decode_token(token, fingerprint)
+        after = (dt.datetime.fromisoformat(cursor.values[0]), uuid.UUID(cursor.values[1])) if cursor else None
+        size = page_size(requested)
+        rows = await self._enrollments(uow.session, uow.tenant_id).list_enrollments(filters, after, size + 1)
+        page = rows[:size]
+        next_token = ""
+        if len(rows) > size:
+            last = page[-1]
+            next_token = encode_token(
+                Cursor((last.create_time.isoformat(), str(last.enrollment_id))), fingerprint
+            )
+        return page, next_token
+
+    @staticmethod
+    def _may_see(identity: Identity, enrollment: Enrollment) -> bool:
+        return identity.has_role(Role.MANAGER) or enrollment.learner_id == identity.user_id
