@@ -11,7 +11,7 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from celery import Celery
@@ -36,12 +36,20 @@ def build_worker(settings: ServiceSettings, tasks_module: str) -> tuple[Celery, 
     return app, jobs
 
 
-def worker_argv(settings: ServiceSettings, *, loglevel: str = "INFO") -> list[str]:
-    """The `celery worker` arguments: the service's queues, pool and concurrency, no gossip/mingle."""
+def worker_argv(
+    settings: ServiceSettings, *, loglevel: str = "INFO", queues: Sequence[str] | None = None
+) -> list[str]:
+    """The `celery worker` arguments: the service's queues (or the given subset of them), pool and
+    concurrency, no gossip/mingle."""
+    own = service_queues(settings.service_name)
+    chosen = tuple(queues) if queues else own
+    unknown = sorted(set(chosen) - set(own))
+    if unknown:
+        raise ValueError(f"{settings.service_name} has no queue {unknown}; its queues are {list(own)}")
     return [
         "worker",
         "--queues",
-        ",".join(service_queues(settings.service_name)),
+        ",".join(chosen),
         "--pool",
         settings.celery_pool,
         "--concurrency",
@@ -67,13 +75,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", required=True, help="module with register(app, jobs), e.g. aigym_x.tasks")
     parser.add_argument("--pool", choices=("threads", "prefork", "solo"), help="override AIGYM_CELERY_POOL")
     parser.add_argument("--concurrency", type=int, help="override AIGYM_CELERY_CONCURRENCY")
+    parser.add_argument(
+        "--queues",
+        help="comma-separated subset of the service's queues (default: all of them), so each queue can "
+        "run in its own Deployment and scale on its own",
+    )
     args = parser.parse_args(argv)
+    queues = [q for q in (args.queues or "").split(",") if q]
     update: dict[str, Any] = {"service_name": args.service}
     if args.pool:
         update["celery_pool"] = args.pool
     if args.concurrency:
         update["celery_concurrency"] = args.concurrency
     settings = ServiceSettings().model_copy(update=update)
+    try:
+        celery_argv = worker_argv(settings, loglevel=settings.log_level, queues=queues)
+    except ValueError as exc:
+        parser.error(str(exc))
     configure_logging(settings.log_format, settings.log_level)
     start_exporter(settings.metrics_port)
     app, jobs = build_worker(settings, args.tasks)
@@ -83,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
     worker_shutdown.connect(_close, weak=False)
 
-    app.worker_main(worker_argv(settings, loglevel=settings.log_level))
+    app.worker_main(celery_argv)
     return 0
 
 
