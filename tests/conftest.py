@@ -14,6 +14,8 @@ from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
 from aigym_programs.domain import ProgramDraft
+from aigym_programs.directory import LearnerEntry
+from aigym_programs.directory_service import DirectoryService
 from aigym_programs.enrollment_service import EnrollmentRequest, EnrollmentsService
 from aigym_programs.service import ProgramsService
 from aigym_programs.structure import Node, NodeKind, Rule
@@ -46,6 +48,8 @@ async def _seed_programs(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         await service.publish_program(admin, program.program_id)
         enrollments = EnrollmentsService(uow_factory(create_sessionmaker(engine)))
         await enrollments.enroll(admin, program.program_id, EnrollmentRequest("seed-learner"))
+        directory = DirectoryService(uow_factory(create_sessionmaker(engine)))
+        await directory.upsert_learner(admin, LearnerEntry("seed-learner", "Seed Learner"))
     finally:
         await engine.dispose()
 

@@ -61,7 +61,7 @@ class InvalidArgument(DomainError):
     @classmethod
     def for_field(cls, field: str, description: str, *, reason: str = "") -> InvalidArgument:
         """An InvalidArgument carrying a single field violation."""
-        return cls(description, violations=[FieldViolation(field, description, reason)])
+        return cls(f"{field}: {description}", violations=[FieldViolation(field, description, reason)])
 
 
 class NotFound(DomainError):

@@ -10,6 +10,7 @@ from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
+from aigym_programs.directory_service import DirectoryService
 from aigym_programs.enrollment_service import EnrollmentsService
 from aigym_programs.service import ProgramsService
 from aigym_programs.servicer import ProgramsServicer
@@ -44,7 +45,9 @@ def build(settings: ProgramsSettings) -> App:
         max_overflow=settings.db_max_overflow,
     )
     units_of_work = uow_factory(create_sessionmaker(engine))
-    servicer = ProgramsServicer(ProgramsService(units_of_work), EnrollmentsService(units_of_work))
+    servicer = ProgramsServicer(
+        ProgramsService(units_of_work), EnrollmentsService(units_of_work), DirectoryService(units_of_work)
+    )
     registration = Registration(
         SERVICE_FULL_NAME, servicer, programs_pb2_grpc.add_ProgramsServiceServicer_to_server
     )

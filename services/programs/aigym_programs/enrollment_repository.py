@@ -32,6 +32,7 @@ class EnrollmentFilter:
     overdue_only: bool = False
     min_progress: float = 0.0
     now: dt.datetime | None = None
+    learner_ids: frozenset[str] | None = None  # a manager's team; None means no restriction
 
 
 class EnrollmentRepository(Protocol):
@@ -163,6 +164,8 @@ class SqlEnrollmentRepository:
             stmt = stmt.where(EnrollmentRow.state == filters.state.value)
         if filters.overdue_only:
             stmt = stmt.where(active, not_ended, EnrollmentRow.due_time < now)
+        if filters.learner_ids is not None:
+            stmt = stmt.where(EnrollmentRow.learner_id.in_(sorted(filters.learner_ids) or [""]))
         if filters.min_progress > 0:
             stmt = stmt.where(EnrollmentRow.progress >= filters.min_progress)
         if after is not None:

@@ -20,6 +20,8 @@ from aigym_platform.errors import (
 )
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_programs.directory_repository import SqlDirectoryRepository
+from aigym_programs.directory_service import DirectoryRepositoryFactory, team_scope
 from aigym_programs.domain import Program, ProgramState, Visibility
 from aigym_programs.enrollment import (
     Enrollment,
@@ -88,10 +90,12 @@ class EnrollmentsService:
         uow_factory: UnitOfWorkFactory,
         programs: ProgramRepositoryFactory = SqlProgramRepository,
         enrollments: EnrollmentRepositoryFactory = SqlEnrollmentRepository,
+        directory: DirectoryRepositoryFactory = SqlDirectoryRepository,
     ) -> None:
         self._uow = uow_factory
         self._programs = programs
         self._enrollments = enrollments
+        self._directory = directory
 
     async def enroll(
         self, identity: Identity, program_id: uuid.UUID, request: EnrollmentRequest
@@ -213,10 +217,11 @@ class EnrollmentsService:
         identity.require(Role.LEARNER)
         async with self._uow(identity.tenant_id, identity) as uow:
             enrollment = await self._enrollments(uow.session, uow.tenant_id).get(enrollment_id)
+            scope = await self._scope(uow, identity)
         if (
             enrollment is None
             or enrollment.program_id != program_id
-            or not self._may_see(identity, enrollment)
+            or not self._may_see(identity, enrollment, scope)
         ):
             raise NotFound(f"enrollment {enrollment_id} not found", reason="ENROLLMENT_NOT_FOUND")
         return enrollment
@@ -229,9 +234,10 @@ class EnrollmentsService:
         async with self._uow(identity.tenant_id, identity) as uow:
             if await self._programs(uow.session, uow.tenant_id).get(program_id) is None:
                 raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
-            return await self._page(
-                uow, dataclasses.replace(filters, program_id=program_id), requested, token
+            scoped = dataclasses.replace(
+                filters, program_id=program_id, learner_ids=await self._scope(uow, identity)
             )
+            return await self._page(uow, scoped, requested, token)
 
     async def list_for_learner(
         self, identity: Identity, learner_id: str, state: EnrollmentState | None, requested: int, token: str
@@ -239,9 +245,10 @@ class EnrollmentsService:
         """A learner's enrolments ("my programs"): the learner themselves, managers and admins."""
         identity.require(Role.LEARNER)
         learner = identity.user_id if identity.is_self(learner_id) else learner_id
-        if learner != identity.user_id and not identity.has_role(Role.MANAGER):
-            raise PermissionDenied("learners see only their own enrolments")
         async with self._uow(identity.tenant_id, identity) as uow:
+            scope = await self._scope(uow, identity)
+            if learner != identity.user_id and scope is not None and learner not in scope:
+                raise PermissionDenied("you may see your own enrolments and those of your team")
             return await self._page(uow, EnrollmentFilter(learner_id=learner, state=state), requested, token)
 
     async def withdraw(
@@ -269,7 +276,12 @@ class EnrollmentsService:
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._enrollments(uow.session, uow.tenant_id)
             current = await repo.get(enrollment_id, for_update=True)
-            if current is None or current.program_id != program_id or not self._may_see(identity, current):
+            scope = await self._scope(uow, identity)
+            if (
+                current is None
+                or current.program_id != program_id
+                or not self._may_see(identity, current, scope)
+            ):
                 raise NotFound(f"enrollment {enrollment_id} not found", reason="ENROLLMENT_NOT_FOUND")
             if not identity.has_role(Role.CLIENT_ADMIN) and not (
                 self_allowed and current.learner_id == identity.user_id
@@ -338,6 +350,9 @@ class EnrollmentsService:
             )
         return page, next_token
 
+    async def _scope(self, uow: UnitOfWork, identity: Identity) -> frozenset[str] | None:
+        return await team_scope(self._directory(uow.session, uow.tenant_id), identity)
+
     @staticmethod
-    def _may_see(identity: Identity, enrollment: Enrollment) -> bool:
-        return identity.has_role(Role.MANAGER) or enrollment.learner_id == identity.user_id
+    def _may_see(identity: Identity, enrollment: Enrollment, scope: frozenset[str] | None) -> bool:
+        return enrollment.learner_id == identity.user_id or scope is None or enrollment.learner_id in scope

@@ -10,6 +10,7 @@ from google.protobuf import duration_pb2
 
 from aigym.programs.v1 import programs_pb2
 from aigym_platform.errors import InvalidArgument
+from aigym_programs.directory import ChangeKind, ImportPlan, LearnerEntry
 from aigym_programs.domain import Program, ProgramDraft, ProgramState, ProgramVersion, Visibility
 from aigym_programs.enrollment import Enrollment, EnrollmentSource, EnrollmentState
 from aigym_programs.enrollment_service import (
@@ -255,4 +256,61 @@ def filter_from_proto(request: programs_pb2.ListProgramsRequest) -> ProgramFilte
         state=_STATE_FROM_PROTO.get(request.state),
         tag=request.tag.strip().lower() or None,
         query=request.query.strip() or None,
+    )
+
+
+def learner_from_proto(learner_id: str, message: programs_pb2.Learner) -> LearnerEntry:
+    """A directory entry from a Learner message and its id."""
+    return LearnerEntry(
+        learner_id=learner_id.strip(),
+        display_name=message.display_name,
+        email=message.email,
+        time_zone=message.time_zone,
+        locale=message.locale,
+        manager_id=message.manager_id,
+        teams=tuple(message.teams),
+        active=message.active,
+    )
+
+
+def learner_to_proto(entry: LearnerEntry) -> programs_pb2.Learner:
+    """A directory entry as its API resource."""
+    message = programs_pb2.Learner(
+        learner_id=entry.learner_id,
+        display_name=entry.display_name,
+        email=entry.email,
+        time_zone=entry.time_zone,
+        locale=entry.locale,
+        manager_id=entry.manager_id,
+        teams=list(entry.teams),
+        active=entry.active,
+    )
+    _set_time(message, "update_time", entry.update_time)
+    return message
+
+
+_CHANGE_TO_PROTO = {
+    ChangeKind.CREATED: programs_pb2.LEARNER_CHANGE_KIND_CREATED,
+    ChangeKind.CHANGED: programs_pb2.LEARNER_CHANGE_KIND_CHANGED,
+    ChangeKind.DEACTIVATED: programs_pb2.LEARNER_CHANGE_KIND_DEACTIVATED,
+    ChangeKind.REACTIVATED: programs_pb2.LEARNER_CHANGE_KIND_REACTIVATED,
+}
+
+
+def import_plan_to_proto(plan: ImportPlan, applied: bool) -> programs_pb2.BatchUpsertLearnersResponse:
+    """The diff report of a directory import."""
+    return programs_pb2.BatchUpsertLearnersResponse(
+        changes=[
+            programs_pb2.LearnerChange(
+                learner_id=c.entry.learner_id,
+                kind=_CHANGE_TO_PROTO[c.kind],
+                changed_fields=list(c.changed_fields),
+            )
+            for c in plan.changes
+        ],
+        created=plan.count(ChangeKind.CREATED),
+        changed=plan.count(ChangeKind.CHANGED) + plan.count(ChangeKind.REACTIVATED),
+        deactivated=plan.count(ChangeKind.DEACTIVATED),
+        unchanged=plan.unchanged,
+        applied=applied,
     )

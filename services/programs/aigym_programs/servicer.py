@@ -10,6 +10,8 @@ from google.protobuf import empty_pb2
 from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 from aigym_platform.identity import current_identity
 from aigym_programs import mappers
+from aigym_programs.directory_repository import LearnerFilter
+from aigym_programs.directory_service import DirectoryService
 from aigym_programs.enrollment_repository import EnrollmentFilter
 from aigym_programs.enrollment_service import EnrollmentsService
 from aigym_programs.service import ProgramsService
@@ -22,9 +24,12 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: ignore[misc]
     """gRPC face of ProgramsService."""
 
-    def __init__(self, service: ProgramsService, enrollments: EnrollmentsService) -> None:
+    def __init__(
+        self, service: ProgramsService, enrollments: EnrollmentsService, directory: DirectoryService
+    ) -> None:
         self._service = service
         self._enrollments = enrollments
+        self._directory = directory
 
     async def CreateProgram(
         self, request: programs_pb2.CreateProgramRequest, context: Context
@@ -218,6 +223,52 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         return mappers.enrollment_to_proto(
             await self._enrollments.approve(current_identity(), program_id, enrollment_id)
         )
+
+    async def UpsertLearner(
+        self, request: programs_pb2.UpsertLearnerRequest, context: Context
+    ) -> programs_pb2.Learner:
+        """Create or replace a directory entry."""
+        entry = mappers.learner_from_proto(request.learner_id, request.learner)
+        return mappers.learner_to_proto(await self._directory.upsert_learner(current_identity(), entry))
+
+    async def GetLearner(
+        self, request: programs_pb2.GetLearnerRequest, context: Context
+    ) -> programs_pb2.Learner:
+        """Return a directory entry."""
+        return mappers.learner_to_proto(
+            await self._directory.get_learner(current_identity(), request.learner_id)
+        )
+
+    async def ListLearners(
+        self, request: programs_pb2.ListLearnersRequest, context: Context
+    ) -> programs_pb2.ListLearnersResponse:
+        """Return one page of the directory (managers: their reports)."""
+        filters = LearnerFilter(
+            team=request.team.strip() or None,
+            include_inactive=request.include_inactive,
+            query=request.query.strip() or None,
+        )
+        page, token = await self._directory.list_learners(
+            current_identity(), filters, request.page_size, request.page_token
+        )
+        return programs_pb2.ListLearnersResponse(
+            learners=[mappers.learner_to_proto(e) for e in page], next_page_token=token
+        )
+
+    async def BatchUpsertLearners(
+        self, request: programs_pb2.BatchUpsertLearnersRequest, context: Context
+    ) -> programs_pb2.BatchUpsertLearnersResponse:
+        """Apply (or dry-run) a directory import."""
+        rows = [mappers.learner_from_proto(row.learner_id, row.learner) for row in request.rows]
+        plan = await self._directory.batch_upsert(
+            current_identity(),
+            rows,
+            deactivate_missing=request.deactivate_missing,
+            max_deactivation_percent=request.max_deactivation_percent,
+            force=request.force,
+            validate_only=request.validate_only,
+        )
+        return mappers.import_plan_to_proto(plan, applied=not request.validate_only and bool(plan.changes))
 
     async def Ping(self, request: programs_pb2.PingRequest, context: Context) -> programs_pb2.PingResponse:
         """Echo the verified caller without touching storage."""

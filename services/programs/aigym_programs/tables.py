@@ -74,3 +74,20 @@ class EnrollmentRow(Base):
     reached_milestones: Mapped[list[str]] = mapped_column(ARRAY(String(63)), default=list)
     create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     complete_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LearnerRow(Base):
+    """One person of the tenant's learner directory."""
+
+    __tablename__ = "learners"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(35), default="")
+    manager_id: Mapped[str] = mapped_column(String(128), default="")
+    teams: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

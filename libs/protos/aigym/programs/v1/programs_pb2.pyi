@@ -67,6 +67,14 @@ class BatchOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BATCH_OUTCOME_WOULD_CREATE: _ClassVar[BatchOutcome]
     BATCH_OUTCOME_ALREADY_ENROLLED: _ClassVar[BatchOutcome]
     BATCH_OUTCOME_INVALID: _ClassVar[BatchOutcome]
+
+class LearnerChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LEARNER_CHANGE_KIND_UNSPECIFIED: _ClassVar[LearnerChangeKind]
+    LEARNER_CHANGE_KIND_CREATED: _ClassVar[LearnerChangeKind]
+    LEARNER_CHANGE_KIND_CHANGED: _ClassVar[LearnerChangeKind]
+    LEARNER_CHANGE_KIND_DEACTIVATED: _ClassVar[LearnerChangeKind]
+    LEARNER_CHANGE_KIND_REACTIVATED: _ClassVar[LearnerChangeKind]
 PROGRAM_STATE_UNSPECIFIED: ProgramState
 PROGRAM_STATE_DRAFT: ProgramState
 PROGRAM_STATE_PUBLISHED: ProgramState
@@ -98,6 +106,11 @@ BATCH_OUTCOME_CREATED: BatchOutcome
 BATCH_OUTCOME_WOULD_CREATE: BatchOutcome
 BATCH_OUTCOME_ALREADY_ENROLLED: BatchOutcome
 BATCH_OUTCOME_INVALID: BatchOutcome
+LEARNER_CHANGE_KIND_UNSPECIFIED: LearnerChangeKind
+LEARNER_CHANGE_KIND_CREATED: LearnerChangeKind
+LEARNER_CHANGE_KIND_CHANGED: LearnerChangeKind
+LEARNER_CHANGE_KIND_DEACTIVATED: LearnerChangeKind
+LEARNER_CHANGE_KIND_REACTIVATED: LearnerChangeKind
 
 class Program(_message.Message):
     __slots__ = ("program_id", "title", "description", "tags", "visibility", "self_enrollment_allowed", "state", "create_time", "update_time", "etag", "structure", "current_version", "has_unpublished_changes", "enrollment_open_time", "enrollment_close_time", "default_due_offset", "default_access_duration")
@@ -456,3 +469,109 @@ class ApproveEnrollmentRequest(_message.Message):
     program_id: str
     enrollment_id: str
     def __init__(self, program_id: _Optional[str] = ..., enrollment_id: _Optional[str] = ...) -> None: ...
+
+class Learner(_message.Message):
+    __slots__ = ("learner_id", "display_name", "email", "time_zone", "locale", "manager_id", "teams", "active", "update_time")
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    MANAGER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAMS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    display_name: str
+    email: str
+    time_zone: str
+    locale: str
+    manager_id: str
+    teams: _containers.RepeatedScalarFieldContainer[str]
+    active: bool
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, learner_id: _Optional[str] = ..., display_name: _Optional[str] = ..., email: _Optional[str] = ..., time_zone: _Optional[str] = ..., locale: _Optional[str] = ..., manager_id: _Optional[str] = ..., teams: _Optional[_Iterable[str]] = ..., active: _Optional[bool] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class UpsertLearnerRequest(_message.Message):
+    __slots__ = ("learner_id", "learner")
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    learner: Learner
+    def __init__(self, learner_id: _Optional[str] = ..., learner: _Optional[_Union[Learner, _Mapping]] = ...) -> None: ...
+
+class GetLearnerRequest(_message.Message):
+    __slots__ = ("learner_id",)
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    def __init__(self, learner_id: _Optional[str] = ...) -> None: ...
+
+class ListLearnersRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "team", "include_inactive", "query")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    team: str
+    include_inactive: bool
+    query: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., team: _Optional[str] = ..., include_inactive: _Optional[bool] = ..., query: _Optional[str] = ...) -> None: ...
+
+class ListLearnersResponse(_message.Message):
+    __slots__ = ("learners", "next_page_token")
+    LEARNERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    learners: _containers.RepeatedCompositeFieldContainer[Learner]
+    next_page_token: str
+    def __init__(self, learners: _Optional[_Iterable[_Union[Learner, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class LearnerRow(_message.Message):
+    __slots__ = ("learner_id", "learner")
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    learner: Learner
+    def __init__(self, learner_id: _Optional[str] = ..., learner: _Optional[_Union[Learner, _Mapping]] = ...) -> None: ...
+
+class BatchUpsertLearnersRequest(_message.Message):
+    __slots__ = ("rows", "deactivate_missing", "max_deactivation_percent", "force", "validate_only")
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    DEACTIVATE_MISSING_FIELD_NUMBER: _ClassVar[int]
+    MAX_DEACTIVATION_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[LearnerRow]
+    deactivate_missing: bool
+    max_deactivation_percent: int
+    force: bool
+    validate_only: bool
+    def __init__(self, rows: _Optional[_Iterable[_Union[LearnerRow, _Mapping]]] = ..., deactivate_missing: _Optional[bool] = ..., max_deactivation_percent: _Optional[int] = ..., force: _Optional[bool] = ..., validate_only: _Optional[bool] = ...) -> None: ...
+
+class LearnerChange(_message.Message):
+    __slots__ = ("learner_id", "kind", "changed_fields")
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    kind: LearnerChangeKind
+    changed_fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, learner_id: _Optional[str] = ..., kind: _Optional[_Union[LearnerChangeKind, str]] = ..., changed_fields: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchUpsertLearnersResponse(_message.Message):
+    __slots__ = ("changes", "created", "changed", "deactivated", "unchanged", "applied")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    DEACTIVATED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[LearnerChange]
+    created: int
+    changed: int
+    deactivated: int
+    unchanged: int
+    applied: bool
+    def __init__(self, changes: _Optional[_Iterable[_Union[LearnerChange, _Mapping]]] = ..., created: _Optional[int] = ..., changed: _Optional[int] = ..., deactivated: _Optional[int] = ..., unchanged: _Optional[int] = ..., applied: _Optional[bool] = ...) -> None: ...

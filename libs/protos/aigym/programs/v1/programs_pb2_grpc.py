@@ -129,6 +129,26 @@ class ProgramsServiceStub:
                 request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ApproveEnrollmentRequest.SerializeToString,
                 response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
                 _registered_method=True)
+        self.UpsertLearner = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/UpsertLearner',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.UpsertLearnerRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Learner.FromString,
+                _registered_method=True)
+        self.GetLearner = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/GetLearner',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.GetLearnerRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Learner.FromString,
+                _registered_method=True)
+        self.ListLearners = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/ListLearners',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnersRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnersResponse.FromString,
+                _registered_method=True)
+        self.BatchUpsertLearners = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/BatchUpsertLearners',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.BatchUpsertLearnersRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.BatchUpsertLearnersResponse.FromString,
+                _registered_method=True)
         self.Ping = channel.unary_unary(
                 '/aigym.programs.v1.ProgramsService/Ping',
                 request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.PingRequest.SerializeToString,
@@ -273,6 +293,36 @@ class ProgramsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpsertLearner(self, request, context):
+        """Creates or replaces a learner of the tenant's directory (idempotent). Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLearner(self, request, context):
+        """Returns a learner: themselves ("me"), their managers (direct or indirect) and admins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLearners(self, request, context):
+        """Lists the directory: admins see everyone, managers their direct and indirect reports.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchUpsertLearners(self, request, context):
+        """Synchronises the directory from an HR/SIS export: upserts every row, optionally deactivates learners
+        missing from it, reports the diff; `validate_only` is a dry run; a deactivation larger than
+        `max_deactivation_percent` is refused unless `force`. Retrying the same batch changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Ping(self, request, context):
         """Answers without touching storage: who the service thinks the caller is. Used for diagnostics and as
         the no-op ceiling in benchmarks. Any authenticated caller.
@@ -373,6 +423,26 @@ def add_ProgramsServiceServicer_to_server(servicer, server):
                     servicer.ApproveEnrollment,
                     request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ApproveEnrollmentRequest.FromString,
                     response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.SerializeToString,
+            ),
+            'UpsertLearner': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpsertLearner,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.UpsertLearnerRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Learner.SerializeToString,
+            ),
+            'GetLearner': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLearner,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.GetLearnerRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Learner.SerializeToString,
+            ),
+            'ListLearners': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLearners,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnersRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnersResponse.SerializeToString,
+            ),
+            'BatchUpsertLearners': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchUpsertLearners,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.BatchUpsertLearnersRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.BatchUpsertLearnersResponse.SerializeToString,
             ),
             'Ping': grpc.unary_unary_rpc_method_handler(
                     servicer.Ping,
@@ -870,6 +940,114 @@ class ProgramsService:
             '/aigym.programs.v1.ProgramsService/ApproveEnrollment',
             aigym_dot_programs_dot_v1_dot_programs__pb2.ApproveEnrollmentRequest.SerializeToString,
             aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpsertLearner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/UpsertLearner',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.UpsertLearnerRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Learner.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLearner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/GetLearner',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.GetLearnerRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Learner.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLearners(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/ListLearners',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnersRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.ListLearnersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchUpsertLearners(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/BatchUpsertLearners',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.BatchUpsertLearnersRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.BatchUpsertLearnersResponse.FromString,
             options,
             channel_credentials,
             insecure,

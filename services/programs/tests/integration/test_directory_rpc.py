@@ -1,0 +1,146 @@
+"""Learner directory through the real server: upserts, imports with dry run and threshold, manager scope."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+import pytest
+
+from aigym.programs.v1 import programs_pb2 as pb
+from aigym.programs.v1 import programs_pb2_grpc
+from aigym_platform.testing.tokens import TokenFactory, bearer
+
+Stub = programs_pb2_grpc.ProgramsServiceStub
+
+
+def row(learner_id: str, name: str, manager: str = "", **fields: object) -> pb.LearnerRow:
+    learner = pb.Learner(display_name=name, manager_id=manager, **fields)  # type: ignore[arg-type]
+    return pb.LearnerRow(learner_id=learner_id, learner=learner)
+
+
+class Directory:
+    def __init__(self, stub: Stub, tokens: TokenFactory, tenant: uuid.UUID) -> None:
+        self.stub, self.tokens, self.tenant = stub, tokens, tenant
+        self.admin = bearer(tokens.token(tenant, ["client_admin"], user="hr-admin"))
+
+    def as_user(self, user: str, role: str = "learner") -> tuple[tuple[str, str], ...]:
+        return bearer(self.tokens.token(self.tenant, [role], user=user))
+
+    async def load(self, rows: list[pb.LearnerRow], **options: object) -> pb.BatchUpsertLearnersResponse:
+        request = pb.BatchUpsertLearnersRequest(rows=rows, **options)  # type: ignore[arg-type]
+        return await self.stub.BatchUpsertLearners(request, metadata=self.admin)
+
+
+@pytest.fixture
+def directory(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -> Directory:
+    return Directory(programs_stub, token_factory, tenant)
+
+
+ORG = [
+    row("ceo", "Chief"),
+    row("vp", "Vice", "ceo", teams=["leadership"]),
+    row("lead", "Lead", "vp", teams=["eng"]),
+    row("dev1", "Dev One", "lead", teams=["eng"], email="Dev1@Example.com", time_zone="Europe/Berlin"),
+    row("dev2", "Dev Two", "lead", teams=["eng"]),
+    row("sales", "Sales", "ceo", teams=["sales"]),
+]
+
+
+async def test_import_dry_run_apply_and_retry(directory: Directory) -> None:
+    dry = await directory.load(ORG, validate_only=True)
+    assert (dry.created, dry.applied) == (6, False)
+    listed = await directory.stub.ListLearners(pb.ListLearnersRequest(), metadata=directory.admin)
+    assert list(listed.learners) == []
+    applied = await directory.load(ORG)
+    assert (applied.created, applied.changed, applied.applied) == (6, 0, True)
+    retry = await directory.load(ORG)
+    assert (retry.created, retry.changed, retry.unchanged, retry.applied) == (0, 0, 6, False)
+    dev1 = await directory.stub.GetLearner(pb.GetLearnerRequest(learner_id="dev1"), metadata=directory.admin)
+    assert (dev1.email, dev1.time_zone, dev1.active) == ("dev1@example.com", "Europe/Berlin", True)
+    moved = [*ORG[:4], row("dev2", "Dev Two", "vp", teams=["eng"]), ORG[5]]
+    diff = await directory.load(moved, validate_only=True)
+    assert [(c.learner_id, c.kind, list(c.changed_fields)) for c in diff.changes] == [
+        ("dev2", pb.LEARNER_CHANGE_KIND_CHANGED, ["manager_id"])
+    ]
+
+
+async def test_large_deactivation_is_refused_unless_forced(directory: Directory) -> None:
+    await directory.load(ORG)
+    partial = ORG[:2]
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await directory.load(partial, deactivate_missing=True)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "deactivate 4 of 6" in (refused.value.details() or "")
+    small = await directory.load(ORG[:5], deactivate_missing=True, max_deactivation_percent=20)
+    assert [(c.learner_id, c.kind) for c in small.changes] == [("sales", pb.LEARNER_CHANGE_KIND_DEACTIVATED)]
+    forced = await directory.load(partial, deactivate_missing=True, force=True)
+    assert forced.deactivated == 3
+    back = await directory.load(ORG)
+    assert back.changed == 4  # reactivations count as changes
+    assert {c.kind for c in back.changes} == {pb.LEARNER_CHANGE_KIND_REACTIVATED}
+
+
+async def test_invalid_rows_are_rejected_with_field_violations(directory: Directory) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as zone:
+        await directory.load([row("x", "X", time_zone="Mars/Olympus")])
+    assert zone.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "rows[0].learner.time_zone" in (zone.value.details() or "")
+    with pytest.raises(grpc.aio.AioRpcError) as twice:
+        await directory.load([row("x", "X"), row("x", "Y")])
+    assert "rows[1].learner_id" in (twice.value.details() or "")
+    with pytest.raises(grpc.aio.AioRpcError) as email:
+        await directory.load([row("x", "X", email="not-an-email")])
+    assert email.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_managers_see_their_direct_and_indirect_reports_only(directory: Directory) -> None:
+    await directory.load(ORG)
+    vp = directory.as_user("vp", "manager")
+    listed = await directory.stub.ListLearners(pb.ListLearnersRequest(), metadata=vp)
+    assert [learner.learner_id for learner in listed.learners] == ["dev1", "dev2", "lead"]
+    with pytest.raises(grpc.aio.AioRpcError) as peer:
+        await directory.stub.GetLearner(pb.GetLearnerRequest(learner_id="sales"), metadata=vp)
+    assert peer.value.code() == grpc.StatusCode.NOT_FOUND
+    me = await directory.stub.GetLearner(
+        pb.GetLearnerRequest(learner_id="me"), metadata=directory.as_user("dev2")
+    )
+    assert me.display_name == "Dev Two"
+    with pytest.raises(grpc.aio.AioRpcError) as learner_list:
+        await directory.stub.ListLearners(pb.ListLearnersRequest(), metadata=directory.as_user("dev2"))
+    assert learner_list.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    eng = await directory.stub.ListLearners(pb.ListLearnersRequest(team="eng"), metadata=directory.admin)
+    assert [learner.learner_id for learner in eng.learners] == ["dev1", "dev2", "lead"]
+
+
+async def test_manager_sees_only_their_teams_enrollments(directory: Directory) -> None:
+    await directory.load(ORG)
+    structure = pb.ProgramStructure(
+        nodes=[
+            pb.ProgramNode(node_id="root", kind=pb.NODE_KIND_SET, rule=pb.COMPLETION_RULE_ALL_ANY_ORDER),
+            pb.ProgramNode(node_id="c", parent_id="root", kind=pb.NODE_KIND_COURSE, course_id="c"),
+        ]
+    )
+    program = await directory.stub.CreateProgram(
+        pb.CreateProgramRequest(program=pb.Program(title="P", structure=structure)), metadata=directory.admin
+    )
+    await directory.stub.PublishProgram(
+        pb.PublishProgramRequest(program_id=program.program_id), metadata=directory.admin
+    )
+    await directory.stub.BatchCreateEnrollments(
+        pb.BatchCreateEnrollmentsRequest(
+            program_id=program.program_id,
+            enrollments=[pb.Enrollment(learner_id=i) for i in ("dev1", "sales")],
+        ),
+        metadata=directory.admin,
+    )
+    lead = directory.as_user("lead", "manager")
+    team = await directory.stub.ListEnrollments(
+        pb.ListEnrollmentsRequest(program_id=program.program_id), metadata=lead
+    )
+    assert [e.learner_id for e in team.enrollments] == ["dev1"]
+    with pytest.raises(grpc.aio.AioRpcError) as other_team:
+        await directory.stub.ListLearnerEnrollments(
+            pb.ListLearnerEnrollmentsRequest(learner_id="sales"), metadata=lead
+        )
+    assert other_team.value.code() == grpc.StatusCode.PERMISSION_DENIED
