@@ -13,9 +13,9 @@ from aigym_platform.devstack.services import SERVICES
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
-from aigym_programs.domain import ProgramDraft
 from aigym_programs.directory import LearnerEntry
 from aigym_programs.directory_service import DirectoryService
+from aigym_programs.domain import ProgramDraft
 from aigym_programs.enrollment_service import EnrollmentRequest, EnrollmentsService
 from aigym_programs.service import ProgramsService
 from aigym_programs.structure import Node, NodeKind, Rule
