@@ -1,7 +1,8 @@
 """What gets deployed: every service of `aigym_platform.devstack.services.SERVICES`, and what differs.
 
 A new service needs nothing here unless it differs from the defaults (queues, sizes, whom it calls): add its
-`ServiceSpec` to SERVICES (the dev stack needs it anyway), then run `python deploy/render.py`.
+`ServiceSpec` to SERVICES (the dev stack needs it anyway), then run `python deploy/render.py`. Relays and
+workers follow the event registry, as in the dev stack.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aigym_platform.devstack.services import SERVICES, ServiceSpec
+from aigym_platform.events.registry import REGISTRY
 from aigym_platform.jobs.queues import events_queue, jobs_queue
 
 PART_OF = "aigym"
@@ -87,9 +89,10 @@ class DeployOptions:
 
     # One worker Deployment + HPA per queue (aigym.<service>.<queue>): events never wait behind jobs.
     queues: tuple[str, ...] = ("events", "jobs")
-    has_tasks: bool = True  # aigym_<service>.tasks registers its event handlers and jobs (worker --tasks)
-    schedules: bool = False  # aigym_<service>.schedules has SCHEDULES for beat
-    produces_events: bool = True  # runs an outbox relay
+    # None: as the event registry says (aigym_platform.events.registry, like the dev stack): a relay for a
+    # producer; workers (aigym_<service>.tasks, also beat's --schedules) for a consumer.
+    produces_events: bool | None = None
+    has_tasks: bool | None = None
     calls: tuple[str, ...] = ()  # services it calls over gRPC (NetworkPolicy egress/ingress)
     resources: Resources = SERVICE_RESOURCES
     scaling: Scaling = field(default_factory=Scaling)
@@ -123,6 +126,25 @@ class DeployedService:
     def worker_image(self) -> str:
         """Image of its Celery workers (the Dockerfile's `worker` target)."""
         return f"{IMAGE_PREFIX}/{self.name}-worker"
+
+    @property
+    def produces_events(self) -> bool:
+        """Whether it gets an outbox relay."""
+        if self.options.produces_events is not None:
+            return self.options.produces_events
+        return self.name in REGISTRY.producers()
+
+    @property
+    def has_tasks(self) -> bool:
+        """Whether it gets Celery workers (and beat loads its schedules)."""
+        if self.options.has_tasks is not None:
+            return self.options.has_tasks
+        return self.name in REGISTRY.consumers()
+
+    @property
+    def tasks_module(self) -> str:
+        """Module with `register(app, jobs)` and `SCHEDULES` (worker --tasks, beat --schedules)."""
+        return f"{self.spec.module}.tasks"
 
     def queue_name(self, queue: str) -> str:
         """The Celery queue behind a short queue name (aigym_platform.jobs.queues)."""

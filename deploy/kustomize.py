@@ -259,7 +259,7 @@ def matches_target(obj: Obj, target: Obj) -> bool:
 
 
 def apply_patch(directory: Path, objects: list[Obj], patch: Obj) -> None:
-    """Apply one JSON 6902 patch to every object its target selects (at least one must match)."""
+    """Apply one JSON 6902 patch to every object its target selects (none: nothing to do, as kustomize)."""
     if set(patch) - {"path", "patch", "target"}:
         raise KustomizeError(f"unsupported patch fields: {sorted(set(patch) - {'path', 'patch', 'target'})}")
     text = (directory / patch["path"]).read_text() if "path" in patch else patch.get("patch", "")
@@ -270,10 +270,7 @@ def apply_patch(directory: Path, objects: list[Obj], patch: Obj) -> None:
         )
     if "target" not in patch:
         raise KustomizeError("JSON 6902 patches need a target")
-    selected = [obj for obj in objects if matches_target(obj, patch["target"])]
-    if not selected:
-        raise KustomizeError(f"patch target {patch['target']} selects nothing")
-    for obj in selected:
+    for obj in [obj for obj in objects if matches_target(obj, patch["target"])]:
         for operation in operations:
             apply_operation(obj, operation)
 

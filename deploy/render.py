@@ -62,9 +62,9 @@ def base_files() -> dict[str, list[Obj]]:
             *service_policies(svc, callers[svc.name]),
         ]
         files[f"{svc.name}/migrate.yaml"] = [migration_job(svc)]
-        for queue in svc.options.queues if svc.options.has_tasks else ():
+        for queue in svc.options.queues if svc.has_tasks else ():
             files[f"{svc.name}/worker-{queue}.yaml"] = worker_objects(svc, queue)
-        if svc.options.produces_events:
+        if svc.produces_events:
             files[f"{svc.name}/relay.yaml"] = relay_objects(svc)
     files["gateway/gateway.yaml"] = [*gateway_objects(), *gateway_policies(services)]
     files["beat/beat.yaml"] = [*beat_objects(services), *beat_policies()]

@@ -336,7 +336,7 @@ def worker_objects(svc: c.DeployedService, queue: str) -> list[Obj]:
         "worker",
         svc.worker_image,
         [
-            *("python", "-m", c.WORKER_MODULE, "--service", svc.name, "--tasks", f"{svc.spec.module}.tasks"),
+            *("python", "-m", c.WORKER_MODULE, "--service", svc.name, "--tasks", svc.tasks_module),
             *("--queues", svc.queue_name(queue)),
         ],
         c.WORKER_RESOURCES,
@@ -438,12 +438,7 @@ def beat_objects(services: tuple[c.DeployedService, ...]) -> list[Obj]:
     """Celery beat: two replicas, one ticking at a time under the RedBeat lock in Redis."""
     name = "beat"
     object_labels, match = labels(name, "beat"), selector(name, "beat")
-    schedules = [
-        arg
-        for svc in services
-        if svc.options.schedules
-        for arg in ("--schedules", f"{svc.spec.module}.schedules")
-    ]
+    schedules = [arg for svc in services if svc.has_tasks for arg in ("--schedules", svc.tasks_module)]
     beat = container(
         "beat",
         f"{c.IMAGE_PREFIX}/beat",
