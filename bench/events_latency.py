@@ -168,8 +168,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="steady phase: duration")
     parser.add_argument("--burst", type=int, default=5000, help="burst phase: number of events")
     parser.add_argument("--producers", type=int, default=4, help="burst phase: concurrent producers")
-    parser.add_argument("--workers", type=int, default=1, help="sink worker processes")
-    parser.add_argument("--concurrency", type=int, default=8, help="threads per worker")
+    parser.add_argument("--workers", type=int, default=2, help="sink worker processes")
+    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aigym-bench-events-") as workdir:
         asyncio.run(main_async(args, Path(workdir)))

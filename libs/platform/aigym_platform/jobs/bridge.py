@@ -15,9 +15,9 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import redis
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from aigym_platform.db import UnitOfWork, create_engine, create_sessionmaker, uow_factory
+from aigym_platform.db import UnitOfWork, asyncpg_url, create_sessionmaker, uow_factory
 from aigym_platform.identity import Identity, TenantId
 from aigym_platform.settings import ServiceSettings
 
@@ -76,10 +76,13 @@ class JobContext:
             if self._pid == os.getpid():
                 return
             settings = self.settings
-            self._engine = create_engine(
-                settings.database_url.get_secret_value(),
+            # No pre-ping here (unlike the servers' engine): it costs a round trip per task, and a task that
+            # meets a dead pooled connection fails, is retried and gets a fresh one.
+            self._engine = create_async_engine(
+                asyncpg_url(settings.database_url.get_secret_value()),
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
+                pool_recycle=1800,
             )
             self._uow = uow_factory(create_sessionmaker(self._engine))
             self._redis = redis.Redis.from_url(
