@@ -27,6 +27,7 @@ from aigym_platform.events.metrics import CONSUMER_LAG, DEAD_LETTERS, HANDLED, R
 from aigym_platform.events.receipts import Receipt, ReceiptLedger
 from aigym_platform.events.registry import REGISTRY, Consumer, EventRegistry, EventSpec
 from aigym_platform.identity import Identity, Role, TenantId
+from aigym_platform.jobs.app import route_task
 from aigym_platform.jobs.bridge import JobContext
 from aigym_platform.settings import ServiceSettings
 
@@ -180,9 +181,8 @@ def event_task(
         return processor.handle(self, envelope, receipt)
 
     run.__name__ = run.__qualname__ = consumer.handler
-    task: Task = app.task(
-        bind=True, name=consumer.task_name, queue=consumer.queue, acks_late=True, reject_on_worker_lost=True
-    )(run)
+    task: Task = app.task(bind=True, name=consumer.task_name, acks_late=True, reject_on_worker_lost=True)(run)
+    route_task(app, consumer.task_name, consumer.queue)
     return task
 
 

@@ -66,3 +66,10 @@ def create_celery_app(settings: ServiceSettings, *, main: str | None = None) -> 
         redbeat_lock_timeout=settings.beat_lock_timeout_seconds,
     )
     return app
+
+
+def route_task(app: Celery, task_name: str, queue: str) -> None:
+    """Route `task_name` to `queue` (task_routes; the per-task `queue` attribute is deprecated)."""
+    routes = dict(app.conf.task_routes or {})
+    routes[task_name] = {"queue": queue}
+    app.conf.task_routes = routes

@@ -11,6 +11,7 @@ from typing import Any
 from celery import Celery, Task
 
 from aigym_platform.identity import TenantId
+from aigym_platform.jobs.app import route_task
 from aigym_platform.jobs.bridge import JobContext
 from aigym_platform.jobs.queues import job_task_name, jobs_queue
 
@@ -27,9 +28,9 @@ def tenant_job(app: Celery, jobs: JobContext, name: str, body: TenantJob) -> Tas
         jobs.run(body(jobs, TenantId(uuid.UUID(tenant_id))))
 
     run.__name__ = run.__qualname__ = name
-    task: Task = app.task(
-        name=job_task_name(jobs.service, name), queue=jobs_queue(jobs.service), acks_late=True
-    )(run)
+    task_name = job_task_name(jobs.service, name)
+    task: Task = app.task(name=task_name, acks_late=True)(run)
+    route_task(app, task_name, jobs_queue(jobs.service))
     return task
 
 

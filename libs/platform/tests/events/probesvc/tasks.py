@@ -9,6 +9,7 @@ from celery import Celery
 
 from aigym_platform.events.consumer import bind_handlers
 from aigym_platform.identity import TenantId
+from aigym_platform.jobs.app import route_task
 from aigym_platform.jobs.beat import Schedule
 from aigym_platform.jobs.bridge import JobContext
 from aigym_platform.jobs.queues import job_task_name, jobs_queue
@@ -30,9 +31,11 @@ def register(app: Celery, jobs: JobContext) -> None:
 
     tick_task = tenant_job(app, jobs, "tick", tick)
 
-    @app.task(name=job_task_name(SERVICE, "fan_out_ticks"), queue=jobs_queue(SERVICE))
+    @app.task(name=job_task_name(SERVICE, "fan_out_ticks"))
     def fan_out_ticks(tenants: list[str]) -> int:
         return fan_out_per_tenant(tick_task, tenants).sent
+
+    route_task(app, fan_out_ticks.name, jobs_queue(SERVICE))
 
 
 SCHEDULES = [
