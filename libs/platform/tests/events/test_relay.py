@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import urllib.request
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -42,7 +43,10 @@ async def test_one_relay_publishes_in_order_per_subject_and_a_standby_takes_over
     dbs = await provision_probe_pair(admin_url, f"{prefix}relay")
     server = EmbeddedRedis(tmp_path / "redis", free_port(), appendonly=False)
     server.start()
-    processes = EventProcesses(dbs, server.url, tmp_path / "logs", AIGYM_LOG_LEVEL="INFO")
+    metrics_port = free_port()
+    processes = EventProcesses(
+        dbs, server.url, tmp_path / "logs", AIGYM_LOG_LEVEL="INFO", AIGYM_METRICS_PORT=str(metrics_port)
+    )
     uows = Uows(dbs)
     client = redis.Redis.from_url(server.url)
     tenant = uuid.uuid4()
@@ -66,7 +70,15 @@ async def test_one_relay_publishes_in_order_per_subject_and_a_standby_takes_over
             f"s{i}": True for i in range(SUBJECTS)
         }
 
-        second = processes.relay("relay-b")
+        metrics = await asyncio.to_thread(_scrape, metrics_port)
+        assert (
+            'aigym_events_published_total{event_type="aigym.platform.probe_recorded.v1",service="eventprobe"}'
+            in metrics
+        )
+        assert 'aigym_events_outbox_backlog{service="eventprobe"}' in metrics
+        assert "aigym_events_publish_latency_seconds_bucket" in metrics
+
+        second = processes.relay("relay-b", AIGYM_METRICS_PORT="0")
         await wait_until(lambda: _logged(tmp_path / "logs" / "relay-b.log", "standing by"), 30, "standby")
         first.kill()
         await record_probe(uows.producer, tenant, "after", sequence=0)
@@ -85,6 +97,11 @@ async def test_one_relay_publishes_in_order_per_subject_and_a_standby_takes_over
         processes.stop()
         await uows.close()
         server.stop()
+
+
+def _scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        return str(response.read().decode())
 
 
 async def _logged(path: Path, text: str) -> bool:

@@ -87,10 +87,10 @@ class EventProcesses:
         self.started.append(process)
         return process
 
-    def relay(self, name: str = "relay") -> ManagedProcess:
+    def relay(self, name: str = "relay", **extra: str) -> ManagedProcess:
         """The producer's outbox relay."""
         argv = ["-m", "aigym_platform.events.relay", "--service", PRODUCER]
-        return self._start(name, argv, self.env(PRODUCER))
+        return self._start(name, argv, self.env(PRODUCER, **extra))
 
     def worker(self, name: str = "worker", **extra: str) -> ManagedProcess:
         """A Celery worker of the sink (its events and jobs queues)."""
