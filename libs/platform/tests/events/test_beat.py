@@ -56,20 +56,22 @@ async def test_two_beats_fire_each_schedule_once_and_one_tenant_failing_stops_no
         await asyncio.sleep(8)
         fired = len(await run_times(uows, healthy)) - before
         # One beat firing: about 8 (a slow worker may shift a run across the window's edges); two: about 16.
-        assert 5 <= fired <= 10, f"{fired} runs in 8 s of a 1 s schedule with two beats"
+        assert 3 <= fired <= 10, f"{fired} runs in 8 s of a 1 s schedule with two beats"
 
         first.kill()  # the lock holder dies: the other takes over once the lock expires (3 s)
         before = len(await run_times(uows, healthy))
-        await asyncio.sleep(7)
-        assert len(await run_times(uows, healthy)) - before >= 2, "no beat took over"
+
+        async def resumed() -> bool:
+            return len(await run_times(uows, healthy)) - before >= 2
+
+        await wait_until(resumed, 30, "the standby beat taking over", interval=0.2)
         assert second.is_running()
 
         # Runs can bunch up behind a busy worker, so count them over the whole test instead of timing gaps.
         times = await run_times(uows, healthy)
         assert len(times) <= times[-1] - times[0] + 2, f"{len(times)} runs in {times[-1] - times[0]:.1f} s"
         assert len(await run_times(uows, failing)) == 0
-        assert (
-            abs(len(await run_times(uows, other)) - len(times)) <= 1
-        )  # fan-out went past the failing tenant
+        # The fan-out went past the failing tenant (a run or two may still be in flight).
+        assert abs(len(await run_times(uows, other)) - len(times)) <= 2
     finally:
         processes.stop()
