@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aigym_platform.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from aigym_programs.structure import Structure, evaluate
 
 
 class EnrollmentState(enum.StrEnum):
@@ -131,3 +132,43 @@ class Enrollment:
             raise FailedPrecondition(
                 f"cannot {action} a {self.state.value} enrolment", reason="ENROLLMENT_NOT_OPEN_FOR_CHANGE"
             )
+
+
+@dataclass(frozen=True)
+class ProgressUpdate:
+    """An enrolment after a course completed or was reset, with what changed."""
+
+    enrollment: Enrollment
+    new_milestones: frozenset[str]
+    completed_now: bool
+    reopened: bool
+
+
+def apply_course_progress(
+    enrollment: Enrollment, structure: Structure, completed_courses: frozenset[str], when: dt.datetime
+) -> ProgressUpdate:
+    """Re-evaluate the pinned structure for this set of completed courses (only the program's courses
+    count); completing the root set completes the enrolment, losing it reopens a completed one."""
+    relevant = completed_courses & structure.course_ids
+    evaluation = evaluate(structure, relevant)
+    root = structure.root
+    root_done = root is not None and evaluation.of(root.node_id).complete
+    fraction = evaluation.of(root.node_id).fraction if root is not None else 0.0
+    reached = evaluation.milestones_reached
+    completed_now = root_done and enrollment.state is EnrollmentState.ACTIVE
+    reopened = not root_done and enrollment.state is EnrollmentState.COMPLETED
+    state = enrollment.state
+    complete_time = enrollment.complete_time
+    if completed_now:
+        state, complete_time = EnrollmentState.COMPLETED, when
+    elif reopened:
+        state, complete_time = EnrollmentState.ACTIVE, None
+    updated = replace(
+        enrollment,
+        state=state,
+        complete_time=complete_time,
+        progress=round(fraction, 6),
+        completed_course_ids=tuple(sorted(relevant)),
+        reached_milestones=tuple(sorted(reached)),
+    )
+    return ProgressUpdate(updated, reached - set(enrollment.reached_milestones), completed_now, reopened)

@@ -55,6 +55,9 @@ class EnrollmentRepository(Protocol):
     ) -> list[Enrollment]:
         """Enrolments newest first, strictly after the keyset cursor, at most `limit`."""
 
+    async def progressing_for(self, learner_id: str, now: dt.datetime) -> list[Enrollment]:
+        """The learner's active or completed, not ended enrolments, locked for update."""
+
 
 def _to_domain(row: EnrollmentRow) -> Enrollment:
     return Enrollment(
@@ -172,5 +175,20 @@ class SqlEnrollmentRepository:
             stmt = stmt.where(tuple_(EnrollmentRow.create_time, EnrollmentRow.enrollment_id) < tuple_(*after))
         stmt = stmt.order_by(EnrollmentRow.create_time.desc(), EnrollmentRow.enrollment_id.desc()).limit(
             limit
+        )
+        return [_to_domain(row) for row in (await self._session.execute(stmt)).scalars()]
+
+    async def progressing_for(self, learner_id: str, now: dt.datetime) -> list[Enrollment]:
+        """The learner's active or completed, not ended enrolments, locked for update."""
+        stmt = (
+            select(EnrollmentRow)
+            .where(
+                EnrollmentRow.tenant_id == self._tenant,
+                EnrollmentRow.learner_id == learner_id,
+                EnrollmentRow.state.in_([EnrollmentState.ACTIVE.value, EnrollmentState.COMPLETED.value]),
+                (EnrollmentRow.end_time.is_(None)) | (EnrollmentRow.end_time > now),
+            )
+            .order_by(EnrollmentRow.enrollment_id)
+            .with_for_update()
         )
         return [_to_domain(row) for row in (await self._session.execute(stmt)).scalars()]
