@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from google.protobuf.message import Message
 
 from aigym.events.v1 import events_pb2
+from aigym.progress.v1 import events_pb2 as progress_events_pb2
 from aigym_platform.jobs.queues import event_task_name, events_queue
 
 EVENT_TYPE_PATTERN = re.compile(r"^aigym\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$")
@@ -101,6 +102,9 @@ class EventRegistry:
 
 
 PROBE_RECORDED = "aigym.platform.probe_recorded.v1"
+BLOCK_COMPLETED = "aigym.progress.block_completed.v1"
+COURSE_COMPLETED = "aigym.progress.course_completed.v1"
+PROGRESS_RESET = "aigym.progress.progress_reset.v1"
 
 REGISTRY = EventRegistry(
     [
@@ -111,6 +115,32 @@ REGISTRY = EventRegistry(
             consumers=(Consumer("eventsink", "count_probe"),),
             description="A synthetic probe that proves the event path end to end (platform tests, "
             "benchmarks, deployment smoke checks); the sink adds `amount` to a counter.",
+        ),
+        EventSpec(
+            event_type=BLOCK_COMPLETED,
+            producer="progress",
+            payload=progress_events_pb2.BlockCompleted,
+            consumers=(),
+            description="A learner's stored progress in a course block moved forward (higher value or "
+            "score); `completed` says whether the block now counts as completed. Consumers to come: "
+            "achievements (badges), analytics.",
+        ),
+        EventSpec(
+            event_type=COURSE_COMPLETED,
+            producer="progress",
+            payload=progress_events_pb2.CourseCompleted,
+            consumers=(),
+            description="A learner completed every required block of a course (same transaction as the "
+            "completion that did it). Consumers to come: programs (program progress; its handler does not "
+            "exist yet), achievements, analytics.",
+        ),
+        EventSpec(
+            event_type=PROGRESS_RESET,
+            producer="progress",
+            payload=progress_events_pb2.ProgressReset,
+            consumers=(),
+            description="An admin reset a learner's progress in a course: the attempt was archived and "
+            "a new one starts from zero. Consumers to come: programs, analytics.",
         ),
     ]
 )
