@@ -1,0 +1,1 @@
+"""Progress service: course structures, block completions, course completion and progress queries."""

@@ -1,0 +1,139 @@
+"""proto <-> domain conversion for the progress service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from aigym.progress.v1 import progress_pb2
+from aigym_platform.errors import InvalidArgument
+from aigym_progress.domain import Completion, CompletionInput, CourseProgress, ProgressState
+from aigym_progress.structure import Block, BlockType, CourseStructure
+
+_TYPE_TO_PROTO = {
+    BlockType.VIDEO: progress_pb2.BLOCK_TYPE_VIDEO,
+    BlockType.READING: progress_pb2.BLOCK_TYPE_READING,
+    BlockType.QUIZ: progress_pb2.BLOCK_TYPE_QUIZ,
+    BlockType.ASSIGNMENT: progress_pb2.BLOCK_TYPE_ASSIGNMENT,
+    BlockType.INTERACTIVE: progress_pb2.BLOCK_TYPE_INTERACTIVE,
+    BlockType.LIVE_SESSION: progress_pb2.BLOCK_TYPE_LIVE_SESSION,
+    BlockType.OTHER: progress_pb2.BLOCK_TYPE_OTHER,
+}
+_TYPE_FROM_PROTO: dict[int, BlockType] = {v: k for k, v in _TYPE_TO_PROTO.items()}
+_STATE_TO_PROTO = {
+    ProgressState.NOT_STARTED: progress_pb2.PROGRESS_STATE_NOT_STARTED,
+    ProgressState.IN_PROGRESS: progress_pb2.PROGRESS_STATE_IN_PROGRESS,
+    ProgressState.COMPLETED: progress_pb2.PROGRESS_STATE_COMPLETED,
+}
+_STATE_FROM_PROTO: dict[int, ProgressState] = {v: k for k, v in _STATE_TO_PROTO.items()}
+
+
+def _stamp(value: dt.datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def blocks_from_proto(structure: progress_pb2.CourseStructure) -> list[Block]:
+    """The blocks of a structure as the client sent them (validated by the domain)."""
+    blocks = []
+    for i, b in enumerate(structure.blocks):
+        if b.type not in _TYPE_FROM_PROTO:
+            raise InvalidArgument.for_field(f"structure.blocks[{i}].type", "must be a defined block type")
+        blocks.append(
+            Block(
+                block_id=b.block_id,
+                type=_TYPE_FROM_PROTO[b.type],
+                weight=b.weight,
+                required=b.required,
+                min_score=b.min_score if b.HasField("min_score") else None,
+            )
+        )
+    return blocks
+
+
+def structure_to_proto(structure: CourseStructure) -> progress_pb2.CourseStructure:
+    """A structure revision as its API resource."""
+    message = progress_pb2.CourseStructure(
+        course_id=structure.course_id,
+        revision=structure.revision,
+        etag=structure.etag,
+        created_by=structure.created_by,
+        create_time=_stamp(structure.create_time),
+    )
+    for block in structure.blocks:
+        item = message.blocks.add(
+            block_id=block.block_id,
+            type=_TYPE_TO_PROTO[block.type],
+            weight=block.weight,
+            required=block.required,
+        )
+        if block.min_score is not None:
+            item.min_score = block.min_score
+    return message
+
+
+def completion_from_proto(message: progress_pb2.Completion) -> CompletionInput:
+    """The client-writable fields of a Completion message."""
+    return CompletionInput(
+        learner_id=message.learner_id,
+        course_id=message.course_id,
+        block_id=message.block_id,
+        value=message.value,
+        score=message.score if message.HasField("score") else None,
+        request_id=message.request_id,
+    )
+
+
+def completion_to_proto(completion: Completion) -> progress_pb2.Completion:
+    """A recorded completion as its API resource."""
+    message = progress_pb2.Completion(
+        completion_id=str(completion.completion_id),
+        learner_id=completion.learner_id,
+        course_id=completion.course_id,
+        block_id=completion.block_id,
+        value=completion.value,
+        request_id=completion.request_id or "",
+        course_revision=completion.course_revision,
+        applied=completion.applied,
+        block_completed=completion.block_completed,
+        course_completed=completion.course_completed,
+        create_time=_stamp(completion.create_time),
+        recorded_by=completion.recorded_by,
+    )
+    if completion.score is not None:
+        message.score = completion.score
+    return message
+
+
+def progress_to_proto(progress: CourseProgress) -> progress_pb2.CourseProgress:
+    """A learner's course progress as its API message (with blocks when the domain object has them)."""
+    message = progress_pb2.CourseProgress(
+        learner_id=progress.learner_id,
+        course_id=progress.course_id,
+        course_revision=progress.course_revision,
+        state=_STATE_TO_PROTO[progress.state],
+        percent=progress.percent,
+        completed_blocks=progress.completed_blocks,
+        total_blocks=progress.total_blocks,
+        completed_required_blocks=progress.completed_required_blocks,
+        required_blocks=progress.required_blocks,
+        attempt=progress.attempt,
+    )
+    for name in ("start_time", "last_activity_time", "complete_time"):
+        value = getattr(progress, name)
+        if value is not None:
+            getattr(message, name).CopyFrom(_stamp(value))
+    for view in progress.blocks:
+        block = message.blocks.add(block_id=view.block_id, value=view.value, completed=view.completed)
+        if view.score is not None:
+            block.score = view.score
+        if view.update_time is not None:
+            block.update_time.CopyFrom(_stamp(view.update_time))
+    return message
+
+
+def state_from_proto(state: int) -> ProgressState | None:
+    """A state filter (UNSPECIFIED: any state)."""
+    return _STATE_FROM_PROTO.get(state)

@@ -1,0 +1,431 @@
+"""All SQL of the progress service; every query runs in a tenant-scoped unit of work (RLS checks again)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, func, literal, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aigym_platform.identity import TenantId
+from aigym_progress.domain import (
+    EPOCH,
+    Completion,
+    CourseProgress,
+    Ordering,
+    ProgressReset,
+    ProgressState,
+    RosterOrder,
+)
+from aigym_progress.structure import BlockState, CourseStructure, blocks_from_json, blocks_to_json
+from aigym_progress.tables import (
+    BlockProgressRow,
+    CompletionRow,
+    CourseProgressRow,
+    CourseRevisionRow,
+    CourseRow,
+    ProgressResetRow,
+)
+
+
+class LockMode(enum.Enum):
+    """How a read of a course row locks it: completions share it, structure revisions take it alone."""
+
+    NONE = "none"
+    SHARE = "share"
+    UPDATE = "update"
+
+
+RosterCursor = tuple[Any, str]
+"""(sort value, learner id) of the last roster entry of a page."""
+
+
+class ProgressRepository(Protocol):
+    """What the service layer needs from progress storage (a fake implements the same protocol)."""
+
+    async def current_revision(self, course_id: str, *, lock: LockMode = LockMode.NONE) -> int | None:
+        """The course's current structure revision, or None for an unknown course."""
+
+    async def lock_course_for_revision(self, course_id: str) -> int:
+        """Lock the course row for a new revision (creating it if new); return its current revision or 0."""
+
+    async def get_structure(self, course_id: str, revision: int) -> CourseStructure | None:
+        """One revision of a course's structure, or None."""
+
+    async def add_structure(self, structure: CourseStructure) -> None:
+        """Insert a new revision and make it the course's current one."""
+
+    async def lock_learner_course(self, learner_id: str, course_id: str) -> None:
+        """Serialise writers of one learner's progress in one course until the transaction ends."""
+
+    async def get_progress(self, learner_id: str, course_id: str) -> CourseProgress | None:
+        """The learner's progress row for the course (without per-block detail), or None."""
+
+    async def save_progress(self, progress: CourseProgress) -> None:
+        """Insert or replace the learner's progress row for the course."""
+
+    async def get_block_states(self, learner_id: str, course_id: str, attempt: int) -> dict[str, BlockState]:
+        """The learner's live (not archived) block states of one attempt, by block id."""
+
+    async def save_block_state(
+        self, learner_id: str, course_id: str, attempt: int, state: BlockState
+    ) -> None:
+        """Insert or replace one block state of one attempt."""
+
+    async def list_course_progress(self, course_id: str) -> list[CourseProgress]:
+        """Every learner's progress row for the course (to recompute it against a new revision)."""
+
+    async def course_block_states(self, course_id: str) -> dict[str, dict[str, BlockState]]:
+        """Every learner's live block states of their current attempt in the course, by learner and block."""
+
+    async def archive_attempt(
+        self, learner_id: str, course_id: str, attempt: int, reset_id: uuid.UUID, at: dt.datetime
+    ) -> int:
+        """Mark an attempt's block states archived by a reset (kept, never deleted); return how many."""
+
+    async def add_reset(self, reset: ProgressReset) -> None:
+        """Store an archived attempt's progress snapshot."""
+
+    async def get_completion_by_request_id(self, request_id: str) -> Completion | None:
+        """The completion recorded with this idempotency key, or None."""
+
+    async def add_completion(self, completion: Completion) -> bool:
+        """Insert a completion record; False if its request id was taken meanwhile (nothing inserted)."""
+
+    async def list_learner_progress(
+        self, learner_id: str, state: ProgressState | None, after: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[CourseProgress]:
+        """A learner's courses, most recent activity first (then course id), strictly after the cursor."""
+
+    async def list_roster(
+        self,
+        course_id: str,
+        state: ProgressState | None,
+        ordering: Ordering,
+        after: RosterCursor | None,
+        limit: int,
+    ) -> list[CourseProgress]:
+        """A course's learners in `ordering` (ties: learner id, same direction), strictly after the cursor."""
+
+
+def _progress(row: CourseProgressRow | ProgressResetRow) -> CourseProgress:
+    return CourseProgress(
+        learner_id=row.learner_id,
+        course_id=row.course_id,
+        attempt=row.attempt,
+        course_revision=row.course_revision,
+        state=ProgressState(row.state),
+        percent=row.percent,
+        completed_blocks=row.completed_blocks,
+        total_blocks=row.total_blocks,
+        completed_required_blocks=row.completed_required_blocks,
+        required_blocks=row.required_blocks,
+        start_time=row.start_time,
+        last_activity_time=row.last_activity_time,
+        complete_time=row.complete_time,
+    )
+
+
+def _progress_values(progress: CourseProgress) -> dict[str, Any]:
+    return {
+        "learner_id": progress.learner_id,
+        "course_id": progress.course_id,
+        "attempt": progress.attempt,
+        "course_revision": progress.course_revision,
+        "state": progress.state.value,
+        "percent": progress.percent,
+        "completed_blocks": progress.completed_blocks,
+        "total_blocks": progress.total_blocks,
+        "completed_required_blocks": progress.completed_required_blocks,
+        "required_blocks": progress.required_blocks,
+        "start_time": progress.start_time,
+        "last_activity_time": progress.last_activity_time,
+        "complete_time": progress.complete_time,
+    }
+
+
+def _completion(row: CompletionRow) -> Completion:
+    return Completion(
+        completion_id=row.completion_id,
+        learner_id=row.learner_id,
+        course_id=row.course_id,
+        block_id=row.block_id,
+        value=row.value,
+        score=row.score,
+        request_id=row.request_id,
+        course_revision=row.course_revision,
+        attempt=row.attempt,
+        applied=row.applied,
+        block_completed=row.block_completed,
+        course_completed=row.course_completed,
+        create_time=row.create_time,
+        recorded_by=row.recorded_by,
+    )
+
+
+def _block_state(row: BlockProgressRow) -> BlockState:
+    return BlockState(row.block_id, row.value, row.score, row.update_time)
+
+
+_LAST_ACTIVITY = func.coalesce(CourseProgressRow.last_activity_time, literal(EPOCH))
+
+
+def _roster_key(key: RosterOrder) -> ColumnElement[Any]:
+    if key is RosterOrder.PERCENT:
+        return CourseProgressRow.percent.expression
+    if key is RosterOrder.LAST_ACTIVITY:
+        return _LAST_ACTIVITY
+    return CourseProgressRow.learner_id.expression
+
+
+class SqlProgressRepository:
+    """PostgreSQL implementation of ProgressRepository."""
+
+    def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
+        self._session = session
+        self._tenant = tenant_id
+
+    async def current_revision(self, course_id: str, *, lock: LockMode = LockMode.NONE) -> int | None:
+        """The course's current structure revision, or None for an unknown course."""
+        stmt = select(CourseRow.current_revision).where(
+            CourseRow.tenant_id == self._tenant, CourseRow.course_id == course_id
+        )
+        if lock is not LockMode.NONE:
+            stmt = stmt.with_for_update(read=lock is LockMode.SHARE)
+        revision = (await self._session.execute(stmt)).scalar_one_or_none()
+        return revision or None
+
+    async def lock_course_for_revision(self, course_id: str) -> int:
+        """Lock the course row for a new revision (creating it if new); return its current revision or 0."""
+        await self._session.execute(
+            insert(CourseRow)
+            .values(tenant_id=self._tenant, course_id=course_id, current_revision=0)
+            .on_conflict_do_nothing()
+        )
+        return await self.current_revision(course_id, lock=LockMode.UPDATE) or 0
+
+    async def get_structure(self, course_id: str, revision: int) -> CourseStructure | None:
+        """One revision of a course's structure, or None."""
+        row = await self._session.get(CourseRevisionRow, (self._tenant, course_id, revision))
+        if row is None:
+            return None
+        return CourseStructure(
+            row.course_id, row.revision, blocks_from_json(row.blocks), row.create_time, row.created_by
+        )
+
+    async def add_structure(self, structure: CourseStructure) -> None:
+        """Insert a new revision and make it the course's current one."""
+        self._session.add(
+            CourseRevisionRow(
+                tenant_id=self._tenant,
+                course_id=structure.course_id,
+                revision=structure.revision,
+                blocks=blocks_to_json(structure.blocks),
+                digest=structure.digest,
+                create_time=structure.create_time,
+                created_by=structure.created_by,
+            )
+        )
+        await self._session.flush()
+        await self._session.execute(
+            update(CourseRow)
+            .where(CourseRow.tenant_id == self._tenant, CourseRow.course_id == structure.course_id)
+            .values(current_revision=structure.revision, update_time=structure.create_time)
+        )
+
+    async def lock_learner_course(self, learner_id: str, course_id: str) -> None:
+        """Serialise writers of one learner's progress in one course until the transaction ends."""
+        await self._session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"aigym.progress:{self._tenant}:{course_id}:{learner_id}"},
+        )
+
+    async def get_progress(self, learner_id: str, course_id: str) -> CourseProgress | None:
+        """The learner's progress row for the course (without per-block detail), or None."""
+        row = await self._session.get(CourseProgressRow, (self._tenant, learner_id, course_id))
+        return _progress(row) if row else None
+
+    async def save_progress(self, progress: CourseProgress) -> None:
+        """Insert or replace the learner's progress row for the course."""
+        values = _progress_values(progress)
+        stmt = insert(CourseProgressRow).values(tenant_id=self._tenant, update_time=func.now(), **values)
+        changed = {k: v for k, v in values.items() if k not in ("learner_id", "course_id")}
+        await self._session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "learner_id", "course_id"],
+                set_={**changed, "update_time": func.now()},
+            )
+        )
+
+    async def get_block_states(self, learner_id: str, course_id: str, attempt: int) -> dict[str, BlockState]:
+        """The learner's live (not archived) block states of one attempt, by block id."""
+        stmt = select(BlockProgressRow).where(
+            BlockProgressRow.tenant_id == self._tenant,
+            BlockProgressRow.learner_id == learner_id,
+            BlockProgressRow.course_id == course_id,
+            BlockProgressRow.attempt == attempt,
+            BlockProgressRow.archive_time.is_(None),
+        )
+        return {row.block_id: _block_state(row) for row in (await self._session.execute(stmt)).scalars()}
+
+    async def save_block_state(
+        self, learner_id: str, course_id: str, attempt: int, state: BlockState
+    ) -> None:
+        """Insert or replace one block state of one attempt."""
+        stmt = insert(BlockProgressRow).values(
+            tenant_id=self._tenant,
+            learner_id=learner_id,
+            course_id=course_id,
+            attempt=attempt,
+            block_id=state.block_id,
+            value=state.value,
+            score=state.score,
+            update_time=state.update_time,
+        )
+        await self._session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "learner_id", "course_id", "attempt", "block_id"],
+                set_={"value": state.value, "score": state.score, "update_time": state.update_time},
+            )
+        )
+
+    async def list_course_progress(self, course_id: str) -> list[CourseProgress]:
+        """Every learner's progress row for the course (to recompute it against a new revision)."""
+        stmt = (
+            select(CourseProgressRow)
+            .where(CourseProgressRow.tenant_id == self._tenant, CourseProgressRow.course_id == course_id)
+            .order_by(CourseProgressRow.learner_id)
+        )
+        return [_progress(row) for row in (await self._session.execute(stmt)).scalars()]
+
+    async def course_block_states(self, course_id: str) -> dict[str, dict[str, BlockState]]:
+        """Every learner's live block states of their current attempt in the course, by learner and block."""
+        stmt = (
+            select(BlockProgressRow)
+            .join(
+                CourseProgressRow,
+                (CourseProgressRow.tenant_id == BlockProgressRow.tenant_id)
+                & (CourseProgressRow.learner_id == BlockProgressRow.learner_id)
+                & (CourseProgressRow.course_id == BlockProgressRow.course_id)
+                & (CourseProgressRow.attempt == BlockProgressRow.attempt),
+            )
+            .where(
+                BlockProgressRow.tenant_id == self._tenant,
+                BlockProgressRow.course_id == course_id,
+                BlockProgressRow.archive_time.is_(None),
+            )
+        )
+        states: dict[str, dict[str, BlockState]] = {}
+        for row in (await self._session.execute(stmt)).scalars():
+            states.setdefault(row.learner_id, {})[row.block_id] = _block_state(row)
+        return states
+
+    async def archive_attempt(
+        self, learner_id: str, course_id: str, attempt: int, reset_id: uuid.UUID, at: dt.datetime
+    ) -> int:
+        """Mark an attempt's block states archived by a reset (kept, never deleted); return how many."""
+        result = await self._session.execute(
+            update(BlockProgressRow)
+            .where(
+                BlockProgressRow.tenant_id == self._tenant,
+                BlockProgressRow.learner_id == learner_id,
+                BlockProgressRow.course_id == course_id,
+                BlockProgressRow.attempt == attempt,
+                BlockProgressRow.archive_time.is_(None),
+            )
+            .values(archive_time=at, reset_id=reset_id)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def add_reset(self, reset: ProgressReset) -> None:
+        """Store an archived attempt's progress snapshot."""
+        self._session.add(
+            ProgressResetRow(
+                tenant_id=self._tenant,
+                reset_id=reset.reset_id,
+                reason=reset.reason,
+                reset_by=reset.reset_by,
+                reset_time=reset.reset_time,
+                **_progress_values(reset.archived),
+            )
+        )
+        await self._session.flush()
+
+    async def get_completion_by_request_id(self, request_id: str) -> Completion | None:
+        """The completion recorded with this idempotency key, or None."""
+        stmt = select(CompletionRow).where(
+            CompletionRow.tenant_id == self._tenant, CompletionRow.request_id == request_id
+        )
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _completion(row) if row else None
+
+    async def add_completion(self, completion: Completion) -> bool:
+        """Insert a completion record; False if its request id was taken meanwhile (nothing inserted)."""
+        stmt = (
+            insert(CompletionRow)
+            .values(
+                tenant_id=self._tenant,
+                completion_id=completion.completion_id,
+                request_id=completion.request_id,
+                learner_id=completion.learner_id,
+                course_id=completion.course_id,
+                block_id=completion.block_id,
+                value=completion.value,
+                score=completion.score,
+                course_revision=completion.course_revision,
+                attempt=completion.attempt,
+                applied=completion.applied,
+                block_completed=completion.block_completed,
+                course_completed=completion.course_completed,
+                create_time=completion.create_time,
+                recorded_by=completion.recorded_by,
+            )
+            .on_conflict_do_nothing(index_elements=["tenant_id", "request_id"])
+            .returning(CompletionRow.completion_id)
+        )
+        return (await self._session.execute(stmt)).first() is not None
+
+    async def list_learner_progress(
+        self, learner_id: str, state: ProgressState | None, after: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[CourseProgress]:
+        """A learner's courses, most recent activity first (then course id), strictly after the cursor."""
+        stmt = select(CourseProgressRow).where(
+            CourseProgressRow.tenant_id == self._tenant, CourseProgressRow.learner_id == learner_id
+        )
+        if state is not None:
+            stmt = stmt.where(CourseProgressRow.state == state.value)
+        if after is not None:
+            stmt = stmt.where(tuple_(_LAST_ACTIVITY, CourseProgressRow.course_id) < tuple_(*after))
+        stmt = stmt.order_by(_LAST_ACTIVITY.desc(), CourseProgressRow.course_id.desc()).limit(limit)
+        return [_progress(row) for row in (await self._session.execute(stmt)).scalars()]
+
+    async def list_roster(
+        self,
+        course_id: str,
+        state: ProgressState | None,
+        ordering: Ordering,
+        after: RosterCursor | None,
+        limit: int,
+    ) -> list[CourseProgress]:
+        """A course's learners in `ordering` (ties: learner id, same direction), strictly after the cursor."""
+        stmt = select(CourseProgressRow).where(
+            CourseProgressRow.tenant_id == self._tenant, CourseProgressRow.course_id == course_id
+        )
+        if state is not None:
+            stmt = stmt.where(CourseProgressRow.state == state.value)
+        key = _roster_key(ordering.key)
+        learner = CourseProgressRow.learner_id
+        if after is not None:
+            if ordering.key is RosterOrder.LEARNER:
+                position = learner < after[1] if ordering.descending else learner > after[1]
+            else:
+                mine, theirs = tuple_(key, learner), tuple_(literal(after[0]), literal(after[1]))
+                position = mine < theirs if ordering.descending else mine > theirs
+            stmt = stmt.where(position)
+        keys = [learner] if ordering.key is RosterOrder.LEARNER else [key, learner]
+        stmt = stmt.order_by(*(k.desc() if ordering.descending else k.asc() for k in keys))
+        return [_progress(row) for row in (await self._session.execute(stmt.limit(limit))).scalars()]

@@ -1,0 +1,419 @@
+"""Use cases of the progress service. Each owns one unit of work and writes its audit and outbox rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aigym.progress.v1 import events_pb2
+from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
+from aigym_platform.errors import Aborted, DomainError, InvalidArgument, NotFound, PermissionDenied
+from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, PROGRESS_RESET
+from aigym_platform.identity import Identity, Role, TenantId
+from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_progress.domain import (
+    EPOCH,
+    Completion,
+    CompletionInput,
+    CourseProgress,
+    ProgressReset,
+    ProgressState,
+    RosterOrder,
+    advance,
+    evaluate,
+    parse_order_by,
+    sort_key,
+    validate_completion,
+    with_blocks,
+)
+from aigym_progress.repository import LockMode, ProgressRepository, SqlProgressRepository
+from aigym_progress.structure import Block, BlockState, CourseStructure, blocks_digest, validate_blocks
+
+RepositoryFactory = Callable[[AsyncSession, TenantId], ProgressRepository]
+Clock = Callable[[], dt.datetime]
+
+
+def utcnow() -> dt.datetime:
+    """The current UTC time (the default clock)."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class ProgressPage:
+    """One page of course progress and the token of the next page ("" on the last)."""
+
+    progress: list[CourseProgress]
+    next_page_token: str
+
+
+def _stamp(value: dt.datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def _subject(learner_id: str, course_id: str) -> str:
+    return f"learners/{learner_id}/courses/{course_id}"
+
+
+def _audit_view(progress: CourseProgress) -> dict[str, object]:
+    return {
+        "attempt": progress.attempt,
+        "revision": progress.course_revision,
+        "state": progress.state.value,
+        "percent": progress.percent,
+        "complete_time": progress.complete_time,
+    }
+
+
+class ProgressService:
+    """Course structures, completions, progress queries and resets, independent of gRPC."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        repositories: RepositoryFactory = SqlProgressRepository,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._uow = uow_factory
+        self._repositories = repositories
+        self._clock = clock
+
+    def _repo(self, uow: UnitOfWork) -> ProgressRepository:
+        return self._repositories(uow.session, uow.tenant_id)
+
+    async def update_structure(
+        self, identity: Identity, course_id: str, blocks: Sequence[Block], etag: str = ""
+    ) -> CourseStructure:
+        """Make `blocks` the course's next revision and recompute every learner against it (one transaction).
+
+        Sending the current blocks again returns the current revision and changes nothing.
+        """
+        identity.require(Role.CLIENT_ADMIN)
+        checked = validate_blocks(blocks)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            repo = self._repo(uow)
+            revision = await repo.lock_course_for_revision(course_id)
+            current = await repo.get_structure(course_id, revision) if revision else None
+            if current is not None:
+                current.check_etag(etag)
+                if current.digest == blocks_digest(checked):
+                    return current
+            elif etag:
+                raise Aborted(f"course {course_id} has no structure yet", reason="ETAG_MISMATCH")
+            structure = CourseStructure(course_id, revision + 1, checked, self._clock(), identity.user_id)
+            await repo.add_structure(structure)
+            recomputed, completed = await self._recompute(uow, repo, structure)
+            await uow.audit(
+                "course_structure.update",
+                "course",
+                course_id,
+                before={"revision": revision, "digest": current.digest if current else None},
+                after={
+                    "revision": structure.revision,
+                    "digest": structure.digest,
+                    "recomputed": recomputed,
+                    "completed": completed,
+                },
+            )
+            await uow.commit()
+        return structure
+
+    async def get_structure(self, identity: Identity, course_id: str, revision: int = 0) -> CourseStructure:
+        """A course's current structure, or one of its past revisions."""
+        identity.require(Role.LEARNER)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            repo = self._repo(uow)
+            number = revision or await repo.current_revision(course_id)
+            structure = await repo.get_structure(course_id, number) if number else None
+        if structure is None:
+            what = f"revision {revision} of course {course_id}" if revision else f"course {course_id}"
+            raise NotFound(f"{what} not found", reason="COURSE_NOT_FOUND")
+        return structure
+
+    async def record_completion(
+        self, identity: Identity, item: CompletionInput, *, path: str = "completion"
+    ) -> Completion:
+        """Record one completion forward-only; complete the course if it finished the last required block.
+
+        State, completion record, events and audit commit together. A retry with the same request id
+        returns the first result; a request id reused for another completion is FAILED_PRECONDITION.
+        """
+        validate_completion(item, path=path)
+        learner = self._writer(identity, item.learner_id)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            repo = self._repo(uow)
+            # Lock order (everywhere): the course row (shared here; a revision takes it exclusively), then
+            # the learner's progress in the course. One writer per learner and course at a time, so the
+            # idempotency check, the forward-only merge and the course completion see every earlier write.
+            revision = await repo.current_revision(item.course_id, lock=LockMode.SHARE)
+            if revision is None:
+                raise InvalidArgument.for_field(
+                    f"{path}.course_id", f"unknown course {item.course_id}", reason="UNKNOWN_COURSE"
+                )
+            await repo.lock_learner_course(learner, item.course_id)
+            if item.request_id and (existing := await repo.get_completion_by_request_id(item.request_id)):
+                existing.check_same_request(item, learner)
+                return existing
+            structure = await repo.get_structure(item.course_id, revision)
+            block = structure.block(item.block_id) if structure else None
+            if structure is None or block is None:
+                raise InvalidArgument.for_field(
+                    f"{path}.block_id",
+                    f"course {item.course_id} (revision {revision}) has no block {item.block_id}",
+                    reason="UNKNOWN_BLOCK",
+                )
+            now = self._clock()
+            previous = await repo.get_progress(learner, item.course_id) or CourseProgress.fresh(
+                learner, item.course_id, structure
+            )
+            states = await repo.get_block_states(learner, item.course_id, previous.attempt)
+            state, moved = advance(states.get(block.block_id), block.block_id, item.value, item.score, now)
+            if moved or block.block_id not in states:
+                await repo.save_block_state(learner, item.course_id, previous.attempt, state)
+            states[block.block_id] = state
+            progress = evaluate(previous, structure, states, now, activity=True)
+            await repo.save_progress(progress)
+            completion = Completion(
+                completion_id=uuid.uuid4(),
+                learner_id=learner,
+                course_id=item.course_id,
+                block_id=block.block_id,
+                value=item.value,
+                score=item.score,
+                request_id=item.request_id or None,
+                course_revision=structure.revision,
+                attempt=progress.attempt,
+                applied=moved,
+                block_completed=block.is_completed(state),
+                course_completed=progress.is_completed and not previous.is_completed,
+                create_time=now,
+                recorded_by=identity.user_id,
+            )
+            if not await repo.add_completion(completion):
+                raise Aborted(
+                    f"a concurrent request with request_id {item.request_id} is being recorded; retry",
+                    reason="REQUEST_ID_IN_FLIGHT",
+                )
+            if moved:
+                await self._publish_block_completed(uow, completion, state)
+            if completion.course_completed:
+                await self._publish_course_completed(uow, progress)
+            await uow.audit(
+                "completion.record",
+                "completion",
+                str(completion.completion_id),
+                before=_audit_view(previous),
+                after={**_audit_view(progress), "block_id": block.block_id, "value": state.value},
+            )
+            await uow.commit()
+        return completion
+
+    async def record_completions(
+        self, identity: Identity, items: Sequence[CompletionInput]
+    ) -> list[Completion | DomainError]:
+        """Record each item in its own transaction; an item's domain error is its result, not the batch's."""
+        results: list[Completion | DomainError] = []
+        for index, item in enumerate(items):
+            try:
+                results.append(await self.record_completion(identity, item, path=f"completions[{index}]"))
+            except DomainError as error:
+                results.append(error)
+        return results
+
+    async def get_progress(self, identity: Identity, learner_id: str, course_id: str) -> CourseProgress:
+        """A learner's progress in a course with per-block detail (zero if nothing was recorded yet)."""
+        learner = self._reader(identity, learner_id)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            repo = self._repo(uow)
+            revision = await repo.current_revision(course_id)
+            structure = await repo.get_structure(course_id, revision) if revision else None
+            if structure is None:
+                raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
+            progress = await repo.get_progress(learner, course_id) or CourseProgress.fresh(
+                learner, course_id, structure
+            )
+            states = await repo.get_block_states(learner, course_id, progress.attempt)
+        return with_blocks(progress, structure, states)
+
+    async def list_learner_progress(
+        self,
+        identity: Identity,
+        learner_id: str,
+        state: ProgressState | None,
+        requested_size: int,
+        page_token: str,
+    ) -> ProgressPage:
+        """The learner's courses with progress, most recent activity first."""
+        learner = self._reader(identity, learner_id)
+        filters = {"learner": learner, "state": state}
+        cursor = decode_token(page_token, filters)
+        after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
+        size = page_size(requested_size)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            rows = await self._repo(uow).list_learner_progress(learner, state, after, size + 1)
+        page, token = rows[:size], ""
+        if len(rows) > size:
+            last = page[-1]
+            activity = last.last_activity_time or EPOCH
+            token = encode_token(Cursor((activity.isoformat(), last.course_id)), filters)
+        return ProgressPage(page, token)
+
+    async def list_roster(
+        self,
+        identity: Identity,
+        course_id: str,
+        state: ProgressState | None,
+        order_by: str,
+        requested_size: int,
+        page_token: str,
+    ) -> ProgressPage:
+        """Every learner with progress in the course, filtered by state, in the requested order (managers)."""
+        identity.require(Role.MANAGER)
+        ordering = parse_order_by(order_by)
+        filters = {"course": course_id, "state": state, "order": ordering.key, "desc": ordering.descending}
+        cursor = decode_token(page_token, filters)
+        after = None
+        if cursor is not None:
+            value = cursor.values[0]
+            if ordering.key is RosterOrder.LAST_ACTIVITY:
+                value = dt.datetime.fromisoformat(value)
+            after = (value, str(cursor.values[1]))
+        size = page_size(requested_size)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            repo = self._repo(uow)
+            if await repo.current_revision(course_id) is None:
+                raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
+            rows = await repo.list_roster(course_id, state, ordering, after, size + 1)
+        page, token = rows[:size], ""
+        if len(rows) > size:
+            last = page[-1]
+            key = sort_key(last, ordering.key)
+            value = key.isoformat() if isinstance(key, dt.datetime) else key
+            token = encode_token(Cursor((value, last.learner_id)), filters)
+        return ProgressPage(page, token)
+
+    async def reset_progress(
+        self, identity: Identity, learner_id: str, course_id: str, reason: str = ""
+    ) -> CourseProgress:
+        """Archive the learner's current attempt and start a new one from zero (admins; audited, evented).
+
+        Progress with nothing recorded is returned unchanged, so a retried reset resets once.
+        """
+        identity.require(Role.CLIENT_ADMIN)
+        learner = identity.user_id if learner_id == "me" else learner_id
+        async with self._uow(identity.tenant_id, identity) as uow:
+            repo = self._repo(uow)
+            revision = await repo.current_revision(course_id, lock=LockMode.SHARE)
+            structure = await repo.get_structure(course_id, revision) if revision else None
+            if structure is None:
+                raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
+            await repo.lock_learner_course(learner, course_id)
+            current = await repo.get_progress(learner, course_id)
+            if current is None or current.state is ProgressState.NOT_STARTED:
+                return with_blocks(
+                    current or CourseProgress.fresh(learner, course_id, structure), structure, {}
+                )
+            now, reset_id = self._clock(), uuid.uuid4()
+            await repo.archive_attempt(learner, course_id, current.attempt, reset_id, now)
+            await repo.add_reset(ProgressReset(reset_id, current, reason.strip(), identity.user_id, now))
+            fresh = CourseProgress.fresh(learner, course_id, structure, attempt=current.attempt + 1)
+            await repo.save_progress(fresh)
+            await uow.publish(
+                PROGRESS_RESET,
+                _subject(learner, course_id),
+                events_pb2.ProgressReset(
+                    learner_id=learner,
+                    course_id=course_id,
+                    reset_at=_stamp(now),
+                    course_revision=structure.revision,
+                    archived_attempt=current.attempt,
+                    attempt=fresh.attempt,
+                    was_completed=current.is_completed,
+                    reason=reason.strip(),
+                ),
+            )
+            await uow.audit(
+                "course_progress.reset",
+                "course_progress",
+                _subject(learner, course_id),
+                before=_audit_view(current),
+                after={**_audit_view(fresh), "reset_id": str(reset_id), "reason": reason.strip()},
+            )
+            await uow.commit()
+        return with_blocks(fresh, structure, {})
+
+    async def _recompute(
+        self, uow: UnitOfWork, repo: ProgressRepository, structure: CourseStructure
+    ) -> tuple[int, int]:
+        """Recompute every learner of the course against a new revision; returns (changed, completed)."""
+        states = await repo.course_block_states(structure.course_id)
+        changed = completed = 0
+        for previous in await repo.list_course_progress(structure.course_id):
+            progress = evaluate(
+                previous, structure, states.get(previous.learner_id, {}), structure.create_time
+            )
+            if progress == previous:
+                continue
+            changed += 1
+            await repo.save_progress(progress)
+            if progress.is_completed and not previous.is_completed:
+                completed += 1
+                await self._publish_course_completed(uow, progress)
+        return changed, completed
+
+    @staticmethod
+    async def _publish_block_completed(uow: UnitOfWork, completion: Completion, state: BlockState) -> None:
+        payload = events_pb2.BlockCompleted(
+            learner_id=completion.learner_id,
+            course_id=completion.course_id,
+            block_id=completion.block_id,
+            value=state.value,
+            score=state.score,
+            completed=completion.block_completed,
+            completed_at=_stamp(completion.create_time),
+            course_revision=completion.course_revision,
+            attempt=completion.attempt,
+            completion_id=str(completion.completion_id),
+        )
+        await uow.publish(BLOCK_COMPLETED, _subject(completion.learner_id, completion.course_id), payload)
+
+    @staticmethod
+    async def _publish_course_completed(uow: UnitOfWork, progress: CourseProgress) -> None:
+        assert progress.complete_time is not None
+        payload = events_pb2.CourseCompleted(
+            learner_id=progress.learner_id,
+            course_id=progress.course_id,
+            completed_at=_stamp(progress.complete_time),
+            course_revision=progress.course_revision,
+            attempt=progress.attempt,
+            percent=progress.percent,
+        )
+        await uow.publish(COURSE_COMPLETED, _subject(progress.learner_id, progress.course_id), payload)
+
+    @staticmethod
+    def _writer(identity: Identity, learner_id: str) -> str:
+        """The learner a completion is for: the caller themselves, or anyone for admins and services."""
+        identity.require(Role.LEARNER)
+        if identity.is_self(learner_id):
+            return identity.user_id
+        if not identity.has_role(Role.CLIENT_ADMIN):
+            raise PermissionDenied(
+                "recording progress for another learner requires the client_admin role or a service token"
+            )
+        return learner_id
+
+    @staticmethod
+    def _reader(identity: Identity, learner_id: str) -> str:
+        """The learner whose progress is read: learners read only their own, managers and admins anyone."""
+        identity.require(Role.LEARNER)
+        if identity.is_self(learner_id):
+            return identity.user_id
+        if not identity.has_role(Role.MANAGER):
+            raise PermissionDenied("reading another learner's progress requires the manager role")
+        return learner_id

@@ -1,0 +1,132 @@
+"""Thin gRPC adapter of the progress service: proto -> mapper -> one service call -> proto."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from google.rpc import code_pb2, status_pb2
+
+from aigym.progress.v1 import progress_pb2, progress_pb2_grpc
+from aigym_platform.errors import DomainError
+from aigym_platform.identity import current_identity, request_id_var
+from aigym_platform.rpc_errors import to_status
+from aigym_progress import mappers
+from aigym_progress.service import ProgressService
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+# The generated base class is untyped (generated code is outside mypy); it answers UNIMPLEMENTED for
+# methods a servicer does not override.
+class ProgressServicer(progress_pb2_grpc.ProgressServiceServicer):  # type: ignore[misc]
+    """gRPC face of ProgressService."""
+
+    def __init__(self, service: ProgressService) -> None:
+        self._service = service
+
+    async def UpdateCourseStructure(
+        self, request: progress_pb2.UpdateCourseStructureRequest, context: Context
+    ) -> progress_pb2.CourseStructure:
+        """Register or revise a course's structure."""
+        structure = await self._service.update_structure(
+            current_identity(),
+            request.course_id,
+            mappers.blocks_from_proto(request.structure),
+            request.structure.etag,
+        )
+        return mappers.structure_to_proto(structure)
+
+    async def GetCourseStructure(
+        self, request: progress_pb2.GetCourseStructureRequest, context: Context
+    ) -> progress_pb2.CourseStructure:
+        """Return a course's current (or a past) structure."""
+        structure = await self._service.get_structure(current_identity(), request.course_id, request.revision)
+        return mappers.structure_to_proto(structure)
+
+    async def CreateCompletion(
+        self, request: progress_pb2.CreateCompletionRequest, context: Context
+    ) -> progress_pb2.Completion:
+        """Record one block completion."""
+        completion = await self._service.record_completion(
+            current_identity(), mappers.completion_from_proto(request.completion)
+        )
+        return mappers.completion_to_proto(completion)
+
+    async def BatchCreateCompletions(
+        self, request: progress_pb2.BatchCreateCompletionsRequest, context: Context
+    ) -> progress_pb2.BatchCreateCompletionsResponse:
+        """Record many completions, one result per item."""
+        results = await self._service.record_completions(
+            current_identity(), [mappers.completion_from_proto(c) for c in request.completions]
+        )
+        response = progress_pb2.BatchCreateCompletionsResponse()
+        for index, result in enumerate(results):
+            item = response.results.add(index=index)
+            if isinstance(result, DomainError):
+                item.status.CopyFrom(to_status(result, request_id=request_id_var.get()))
+            else:
+                item.completion.CopyFrom(mappers.completion_to_proto(result))
+                item.status.CopyFrom(status_pb2.Status(code=code_pb2.OK))
+        return response
+
+    async def GetCourseProgress(
+        self, request: progress_pb2.GetCourseProgressRequest, context: Context
+    ) -> progress_pb2.CourseProgress:
+        """Return a learner's progress in one course, block by block."""
+        progress = await self._service.get_progress(current_identity(), request.learner_id, request.course_id)
+        return mappers.progress_to_proto(progress)
+
+    async def ListLearnerProgress(
+        self, request: progress_pb2.ListLearnerProgressRequest, context: Context
+    ) -> progress_pb2.ListLearnerProgressResponse:
+        """Return one page of a learner's courses."""
+        page = await self._service.list_learner_progress(
+            current_identity(),
+            request.learner_id,
+            mappers.state_from_proto(request.state),
+            request.page_size,
+            request.page_token,
+        )
+        return progress_pb2.ListLearnerProgressResponse(
+            progress=[mappers.progress_to_proto(p) for p in page.progress],
+            next_page_token=page.next_page_token,
+        )
+
+    async def ListCourseRoster(
+        self, request: progress_pb2.ListCourseRosterRequest, context: Context
+    ) -> progress_pb2.ListCourseRosterResponse:
+        """Return one page of a course's learners."""
+        page = await self._service.list_roster(
+            current_identity(),
+            request.course_id,
+            mappers.state_from_proto(request.state),
+            request.order_by,
+            request.page_size,
+            request.page_token,
+        )
+        return progress_pb2.ListCourseRosterResponse(
+            progress=[mappers.progress_to_proto(p) for p in page.progress],
+            next_page_token=page.next_page_token,
+        )
+
+    async def ResetCourseProgress(
+        self, request: progress_pb2.ResetCourseProgressRequest, context: Context
+    ) -> progress_pb2.CourseProgress:
+        """Archive a learner's attempt and start a new one."""
+        progress = await self._service.reset_progress(
+            current_identity(), request.learner_id, request.course_id, request.reason
+        )
+        return mappers.progress_to_proto(progress)
+
+    async def Ping(self, request: progress_pb2.PingRequest, context: Context) -> progress_pb2.PingResponse:
+        """Echo the verified caller without touching storage."""
+        identity = current_identity()
+        response = progress_pb2.PingResponse(
+            service="progress",
+            user_id=identity.user_id,
+            tenant_id=str(identity.tenant_id),
+            roles=sorted(role.value for role in identity.roles),
+        )
+        response.server_time.GetCurrentTime()
+        return response

@@ -1,0 +1,236 @@
+"""In-memory fakes for unit tests; the contract tests run the same checks against them and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from google.protobuf.message import Message
+
+from aigym_platform.events.registry import REGISTRY
+from aigym_platform.identity import Identity, TenantId
+from aigym_progress.domain import (
+    Completion,
+    CourseProgress,
+    Ordering,
+    ProgressReset,
+    ProgressState,
+    RosterOrder,
+    sort_key,
+)
+from aigym_progress.repository import LockMode, RosterCursor
+from aigym_progress.structure import BlockState, CourseStructure
+
+
+@dataclass
+class ArchivedBlock:
+    """A block state with its archive marks (block_progress row)."""
+
+    state: BlockState
+    archive_time: dt.datetime | None = None
+    reset_id: uuid.UUID | None = None
+
+
+@dataclass
+class TenantState:
+    """Every row of one tenant."""
+
+    courses: dict[str, int] = field(default_factory=dict)
+    revisions: dict[tuple[str, int], CourseStructure] = field(default_factory=dict)
+    progress: dict[tuple[str, str], CourseProgress] = field(default_factory=dict)
+    blocks: dict[tuple[str, str, int, str], ArchivedBlock] = field(default_factory=dict)
+    completions: dict[uuid.UUID, Completion] = field(default_factory=dict)
+    resets: dict[uuid.UUID, ProgressReset] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    """An outbox row the fake unit of work committed."""
+
+    tenant_id: TenantId
+    event_type: str
+    subject: str
+    payload: Message
+
+
+@dataclass
+class FakeStore:
+    """Committed state of every tenant plus the audit trail and the outbox."""
+
+    tenants: dict[TenantId, TenantState] = field(default_factory=dict)
+    audit: list[tuple[TenantId, str, str, str]] = field(default_factory=list)
+    events: list[PublishedEvent] = field(default_factory=list)
+
+    def of(self, tenant: uuid.UUID) -> TenantState:
+        """The committed rows of a tenant."""
+        return self.tenants.setdefault(TenantId(tenant), TenantState())
+
+
+class FakeSession:
+    """Stands in for the AsyncSession: the transaction's private copy of one tenant's rows."""
+
+    def __init__(self, state: TenantState) -> None:
+        self.state = state
+
+
+class FakeUnitOfWork:
+    """Transaction semantics of UnitOfWork: changes, audit and events appear on commit, vanish otherwise."""
+
+    def __init__(self, store: FakeStore, tenant_id: TenantId, identity: Identity | None) -> None:
+        self._store, self.tenant_id, self.identity = store, tenant_id, identity
+        self._audit: list[tuple[TenantId, str, str, str]] = []
+        self._events: list[PublishedEvent] = []
+        self.session: Any = None
+
+    async def __aenter__(self) -> Self:
+        self.session = FakeSession(copy.deepcopy(self._store.of(self.tenant_id)))
+        return self
+
+    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.session = None
+
+    async def commit(self) -> None:
+        self._store.tenants[self.tenant_id] = self.session.state
+        self._store.audit.extend(self._audit)
+        self._store.events.extend(self._events)
+
+    async def audit(self, action: str, resource_type: str, resource_id: str, **_: object) -> None:
+        self._audit.append((self.tenant_id, action, resource_type, resource_id))
+
+    async def publish(self, event_type: str, subject: str, payload: Message, **_: object) -> str:
+        spec = REGISTRY.get(event_type)  # the real outbox refuses unregistered types and wrong payloads too
+        assert isinstance(payload, spec.payload), (event_type, type(payload))
+        self._events.append(PublishedEvent(self.tenant_id, event_type, subject, payload))
+        return str(uuid.uuid4())
+
+
+class FakeProgressRepository:
+    """ProgressRepository over a FakeSession's rows."""
+
+    def __init__(self, session: FakeSession, tenant_id: TenantId) -> None:
+        self._s = session.state
+
+    async def current_revision(self, course_id: str, *, lock: LockMode = LockMode.NONE) -> int | None:
+        return self._s.courses.get(course_id) or None
+
+    async def lock_course_for_revision(self, course_id: str) -> int:
+        return self._s.courses.setdefault(course_id, 0)
+
+    async def get_structure(self, course_id: str, revision: int) -> CourseStructure | None:
+        return self._s.revisions.get((course_id, revision))
+
+    async def add_structure(self, structure: CourseStructure) -> None:
+        key = (structure.course_id, structure.revision)
+        if key in self._s.revisions or structure.course_id not in self._s.courses:
+            raise ValueError("duplicate revision or unlocked course")
+        self._s.revisions[key] = structure
+        self._s.courses[structure.course_id] = structure.revision
+
+    async def lock_learner_course(self, learner_id: str, course_id: str) -> None:
+        return None
+
+    async def get_progress(self, learner_id: str, course_id: str) -> CourseProgress | None:
+        return self._s.progress.get((learner_id, course_id))
+
+    async def save_progress(self, progress: CourseProgress) -> None:
+        if progress.course_id not in self._s.courses:
+            raise ValueError("progress for an unknown course")
+        self._s.progress[(progress.learner_id, progress.course_id)] = progress
+
+    async def get_block_states(self, learner_id: str, course_id: str, attempt: int) -> dict[str, BlockState]:
+        return {
+            key[3]: row.state
+            for key, row in self._s.blocks.items()
+            if key[:3] == (learner_id, course_id, attempt) and row.archive_time is None
+        }
+
+    async def save_block_state(
+        self, learner_id: str, course_id: str, attempt: int, state: BlockState
+    ) -> None:
+        self._s.blocks[(learner_id, course_id, attempt, state.block_id)] = ArchivedBlock(state)
+
+    async def list_course_progress(self, course_id: str) -> list[CourseProgress]:
+        return sorted(
+            (p for (_, course), p in self._s.progress.items() if course == course_id),
+            key=lambda p: p.learner_id,
+        )
+
+    async def course_block_states(self, course_id: str) -> dict[str, dict[str, BlockState]]:
+        states: dict[str, dict[str, BlockState]] = {}
+        for (learner, course, attempt, block), row in self._s.blocks.items():
+            current = self._s.progress.get((learner, course))
+            if course == course_id and current and current.attempt == attempt and row.archive_time is None:
+                states.setdefault(learner, {})[block] = row.state
+        return states
+
+    async def archive_attempt(
+        self, learner_id: str, course_id: str, attempt: int, reset_id: uuid.UUID, at: dt.datetime
+    ) -> int:
+        count = 0
+        for key, row in self._s.blocks.items():
+            if key[:3] == (learner_id, course_id, attempt) and row.archive_time is None:
+                row.archive_time, row.reset_id = at, reset_id
+                count += 1
+        return count
+
+    async def add_reset(self, reset: ProgressReset) -> None:
+        archived = reset.archived
+        if any(
+            (r.archived.learner_id, r.archived.course_id, r.archived.attempt)
+            == (archived.learner_id, archived.course_id, archived.attempt)
+            for r in self._s.resets.values()
+        ):
+            raise ValueError("attempt archived twice")
+        self._s.resets[reset.reset_id] = reset
+
+    async def get_completion_by_request_id(self, request_id: str) -> Completion | None:
+        return next((c for c in self._s.completions.values() if c.request_id == request_id), None)
+
+    async def add_completion(self, completion: Completion) -> bool:
+        if completion.request_id and await self.get_completion_by_request_id(completion.request_id):
+            return False
+        self._s.completions[completion.completion_id] = completion
+        return True
+
+    async def list_learner_progress(
+        self, learner_id: str, state: ProgressState | None, after: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[CourseProgress]:
+        def key(p: CourseProgress) -> tuple[Any, str]:
+            return (sort_key(p, RosterOrder.LAST_ACTIVITY), p.course_id)
+
+        rows = [
+            p
+            for (learner, _), p in self._s.progress.items()
+            if learner == learner_id
+            and (state is None or p.state is state)
+            and (after is None or key(p) < after)
+        ]
+        return sorted(rows, key=key, reverse=True)[:limit]
+
+    async def list_roster(
+        self,
+        course_id: str,
+        state: ProgressState | None,
+        ordering: Ordering,
+        after: RosterCursor | None,
+        limit: int,
+    ) -> list[CourseProgress]:
+        def key(p: CourseProgress) -> tuple[Any, str]:
+            return (sort_key(p, ordering.key), p.learner_id)
+
+        def beyond(p: CourseProgress) -> bool:
+            if after is None:
+                return True
+            mine = key(p)
+            return mine < after if ordering.descending else mine > after
+
+        rows = [
+            p
+            for (_, course), p in self._s.progress.items()
+            if course == course_id and (state is None or p.state is state) and beyond(p)
+        ]
+        return sorted(rows, key=key, reverse=ordering.descending)[:limit]
