@@ -42,6 +42,7 @@ BROKER_LOSS_WINDOW = dt.timedelta(seconds=3)
 BROKER_CHECK_SECONDS = 1.0
 METRICS_SECONDS = 2.0
 PURGE_SECONDS = 600.0
+DRAIN_SLICE_SECONDS = 1.0  # housekeeping (broker check, redelivery sweep) runs at least this often
 
 
 def plain_url(url: str) -> str:
@@ -99,9 +100,10 @@ class Relay:
                 await self._resend_since(conn, last - BROKER_LOSS_WINDOW, "relay_start")
             while not stop.is_set():
                 self._wake.clear()
-                await self._drain(conn)
-                await self._housekeeping(conn)
-                await _wait(stop, self.settings.relay_poll_seconds, self._wake)
+                more = await self._drain(conn)
+                await self._housekeeping(conn)  # also between drains under sustained load
+                if not more:
+                    await _wait(stop, self.settings.relay_poll_seconds, self._wake)
         finally:
             self.is_leader = False
             await conn.close()
@@ -109,19 +111,22 @@ class Relay:
     def _notified(self, *_: Any) -> None:
         self._wake.set()
 
-    async def _drain(self, conn: asyncpg.Connection) -> None:
-        """Publish unsent rows batch by batch until none is left or the broker refuses."""
+    async def _drain(self, conn: asyncpg.Connection) -> bool:
+        """Publish unsent rows batch by batch; True if rows are left after the time slice (~1 s)."""
+        until = time.monotonic() + DRAIN_SLICE_SECONDS
         while True:
             records = await conn.fetch("SELECT * FROM event_outbox_claim($1)", self.settings.relay_batch_size)
             if not records:
-                return
+                return False
             rows = [OutboxRow.from_record(r) for r in records]
             done = await asyncio.to_thread(self.publisher.publish, rows)
             if done:
                 await conn.fetchval("SELECT event_outbox_mark_sent($1::bigint[])", done)
             if len(done) < len(rows):
                 await asyncio.sleep(0.5)  # broker trouble: back off, the rest stays unsent (in order)
-                return
+                return False
+            if time.monotonic() > until:
+                return True
 
     async def _housekeeping(self, conn: asyncpg.Connection) -> None:
         if self._due("broker", BROKER_CHECK_SECONDS):

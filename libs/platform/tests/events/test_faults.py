@@ -116,6 +116,8 @@ async def test_every_event_takes_effect_exactly_once_through_process_and_broker_
         took = time.monotonic() - started
         print(f"\nfaults: {log}; produced in {produced_in:.1f}s, all applied after {took:.1f}s")
         assert (counted, effects, distinct, inbox) == (EVENTS, EVENTS, EVENTS, EVENTS), log
+        relay_log = (tmp_path / "logs" / "relay.log").read_text(errors="replace")
+        assert "Redis restarted" in relay_log  # and republished what it may have lost
     finally:
         processes.stop()
         await uows.close()

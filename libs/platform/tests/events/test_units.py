@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import multiprocessing
+import os
 import uuid
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from aigym_platform.events.registry import (
 )
 from aigym_platform.jobs.app import create_celery_app
 from aigym_platform.jobs.beat import Schedule, build_beat
-from aigym_platform.jobs.bridge import JobContext
+from aigym_platform.jobs.bridge import AsyncBridge, JobContext
 from aigym_platform.settings import ServiceSettings
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "events.md"
@@ -94,6 +97,25 @@ def test_retry_delay_is_exponential_with_jitter_and_capped(retries: int) -> None
 
     assert all(0.1 * cap <= d <= cap for d in delays)
     assert len(set(delays)) > 100  # jittered, not fixed
+
+
+def test_bridge_reuses_one_loop_per_process_and_makes_a_new_one_after_fork() -> None:
+    bridge = AsyncBridge()
+
+    async def where() -> tuple[int, int]:
+        return os.getpid(), id(asyncio.get_running_loop())
+
+    first, again = bridge.run(where()), bridge.run(where())
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=lambda: results.put(bridge.run(where(), timeout=10)))
+    child.start()
+    in_child = results.get(timeout=20)
+    child.join(10)
+
+    assert first == again
+    assert in_child[0] != first[0]
+    bridge.close()
 
 
 def test_receipt_round_trips_through_its_text_form() -> None:
