@@ -10,6 +10,8 @@ import pytest_asyncio
 
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.devstack.services import SERVICES
+from aigym_platform.events.inbox import add_dead_letter, record_in_inbox
+from aigym_platform.events.registry import BLOCK_COMPLETED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
@@ -19,6 +21,9 @@ from aigym_programs.domain import ProgramDraft
 from aigym_programs.enrollment_service import EnrollmentRequest, EnrollmentsService
 from aigym_programs.service import ProgramsService
 from aigym_programs.structure import Node, NodeKind, Rule
+from aigym_progress.domain import CompletionInput
+from aigym_progress.service import ProgressService
+from aigym_progress.structure import Block, BlockType
 
 Seeder = Callable[[ServiceDatabase, uuid.UUID], Awaitable[None]]
 
@@ -54,8 +59,34 @@ async def _seed_programs(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         await engine.dispose()
 
 
+async def _seed_progress(db: ServiceDatabase, tenant: uuid.UUID) -> None:
+    engine = create_engine(db.app_url, pool_size=1, max_overflow=0)
+    try:
+        units = uow_factory(create_sessionmaker(engine))
+        service = ProgressService(units)
+        admin = Identity("seed-admin", TenantId(tenant), frozenset({Role.CLIENT_ADMIN}))
+        block = Block("seed-block", BlockType.VIDEO, 1.0, required=True)
+        await service.update_structure(admin, "seed-course", [block])
+        done = CompletionInput("seed-learner", "seed-course", "seed-block", 1.0, request_id="seed-1")
+        await service.record_completion(admin, done)  # completes the course: outbox rows
+        await service.reset_progress(admin, "seed-learner", "seed-course", "seed")  # archives the attempt
+        await service.record_completion(
+            admin, CompletionInput("seed-learner", "seed-course", "seed-block", 0.5)
+        )
+        # progress consumes no events yet: its inbox and dead letters get a row from the platform's writers
+        async with units(TenantId(tenant), None) as uow:
+            event_id = uuid.uuid4()
+            await record_in_inbox(uow.session, tenant, event_id, "seed_handler", BLOCK_COMPLETED)
+            await add_dead_letter(
+                uow.session, tenant, event_id, "seed_handler", BLOCK_COMPLETED, "seed", b"", "seeded", 1
+            )
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def seeders() -> dict[str, Seeder]:
     """One seeder per service. Each must leave at least one row in every tenant table of its service, so
     the isolation test can prove RLS hides them: a new table without seeded rows makes that test fail."""
-    return {"programs": _seed_programs}
+    return {"programs": _seed_programs, "progress": _seed_progress}
