@@ -14,6 +14,7 @@ from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.identity import TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_progress.domain import (
+    EPOCH,
     Completion,
     CourseProgress,
     Ordering,
@@ -192,3 +193,10 @@ async def test_learner_and_roster_listings_order_filter_and_resume(transaction: 
         assert [p.learner_id for p in after_l2] == ["l-1", "l-4"]
         after_l1 = await repo.list_roster("c-0", None, Ordering(), ("l-1", "l-1"), 2)
         assert [p.learner_id for p in after_l1] == ["l-2", "l-3"]
+        by_activity = Ordering(RosterOrder.LAST_ACTIVITY)
+        after_l4 = await repo.list_roster("c-0", None, by_activity, (EPOCH, "l-4"), 10)
+        assert [p.learner_id for p in after_l4] == ["l-1", "l-2", "l-3"]
+        after_l2_recent = await repo.list_roster(
+            "c-0", None, Ordering(RosterOrder.LAST_ACTIVITY, True), (rows[3].last_activity_time, "l-2"), 10
+        )
+        assert [p.learner_id for p in after_l2_recent] == ["l-1", "l-4"]
