@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 import pytest_asyncio
 
-from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
+from aigym_platform.db import UnitOfWorkFactory, create_engine, create_sessionmaker, uow_factory
 from aigym_platform.devstack.services import SERVICES
 from aigym_platform.events.inbox import add_dead_letter, record_in_inbox
 from aigym_platform.events.registry import BLOCK_COMPLETED
@@ -38,6 +38,17 @@ async def service_databases(postgres: tuple[str, str]) -> dict[str, ServiceDatab
     }
 
 
+async def _seed_inbox_and_dead_letters(units: UnitOfWorkFactory, tenant: uuid.UUID) -> None:
+    """A row in the consumer inbox and in the dead letters, through the platform's writers."""
+    async with units(TenantId(tenant), None) as uow:
+        event_id = uuid.uuid4()
+        await record_in_inbox(uow.session, tenant, event_id, "seed_handler", BLOCK_COMPLETED)
+        await add_dead_letter(
+            uow.session, tenant, event_id, "seed_handler", BLOCK_COMPLETED, "seed", b"", "seeded", 1
+        )
+        await uow.commit()
+
+
 async def _seed_programs(db: ServiceDatabase, tenant: uuid.UUID) -> None:
     engine = create_engine(db.app_url, pool_size=1, max_overflow=0)
     try:
@@ -55,6 +66,7 @@ async def _seed_programs(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         await enrollments.enroll(admin, program.program_id, EnrollmentRequest("seed-learner"))
         directory = DirectoryService(uow_factory(create_sessionmaker(engine)))
         await directory.upsert_learner(admin, LearnerEntry("seed-learner", "Seed Learner"))
+        await _seed_inbox_and_dead_letters(uow_factory(create_sessionmaker(engine)), tenant)
     finally:
         await engine.dispose()
 
@@ -73,14 +85,7 @@ async def _seed_progress(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         await service.record_completion(
             admin, CompletionInput("seed-learner", "seed-course", "seed-block", 0.5)
         )
-        # progress consumes no events yet: its inbox and dead letters get a row from the platform's writers
-        async with units(TenantId(tenant), None) as uow:
-            event_id = uuid.uuid4()
-            await record_in_inbox(uow.session, tenant, event_id, "seed_handler", BLOCK_COMPLETED)
-            await add_dead_letter(
-                uow.session, tenant, event_id, "seed_handler", BLOCK_COMPLETED, "seed", b"", "seeded", 1
-            )
-            await uow.commit()
+        await _seed_inbox_and_dead_letters(units, tenant)
     finally:
         await engine.dispose()
 

@@ -39,7 +39,7 @@ from aigym_gateway.config import (
 ISSUER = "https://issuer.aigym.test"
 AUDIENCE = "aigym"
 PROGRAMS = "aigym.programs.v1.ProgramsService"
-PROGRESS = "aigym.progress.v1.ProgressService"  # only in the descriptor set built by `two_service_descriptor`
+PROGRESS = "aigym.progress.v1.ProgressService"
 
 
 # --- keys and tokens (RS256 by hand, so the test needs nothing but `cryptography`) -----------------
@@ -98,30 +98,13 @@ def jwks_file(tmp_path_factory: pytest.TempPathFactory, signing_key: SigningKey)
 
 
 @pytest.fixture(scope="module")
-def two_service_descriptor(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The shipped descriptor set plus a minimal `aigym.progress.v1.ProgressService`."""
-    files = descriptor_pb2.FileDescriptorSet.FromString(Path(default_descriptor_path()).read_bytes())
-    progress = files.file.add(
-        name="aigym/progress/v1/progress.proto", package="aigym.progress.v1", syntax="proto3"
-    )
-    request = progress.message_type.add(name="GetProgressRequest")
-    request.field.add(
-        name="enrollment_id",
-        number=1,
-        type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
-        label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
-        json_name="enrollmentId",
-    )
-    progress.message_type.add(name="Progress")
-    service = progress.service.add(name="ProgressService")
-    service.method.add(
-        name="GetProgress",
-        input_type=".aigym.progress.v1.GetProgressRequest",
-        output_type=".aigym.progress.v1.Progress",
-    )
-    path = tmp_path_factory.mktemp("descriptors") / "two-services.binpb"
-    path.write_bytes(files.SerializeToString())
-    return str(path)
+def two_service_descriptor() -> str:
+    """The shipped descriptor set: it holds both programs and progress."""
+    path = default_descriptor_path()
+    files = descriptor_pb2.FileDescriptorSet.FromString(Path(path).read_bytes())
+    services = {f"{file.package}.{service.name}" for file in files.file for service in file.service}
+    assert {PROGRAMS, PROGRESS} <= services
+    return path
 
 
 def two_upstreams(*, dns: bool = False) -> tuple[UpstreamService, ...]:
@@ -309,7 +292,7 @@ def test_only_read_routes_retry_and_every_route_has_a_timeout(config: GatewayCon
         assert pattern.match(f"/{PROGRAMS}/{method}")
     for method in ("CreateProgram", "UpdateProgram", "DeleteProgram", "ForgetProgram"):
         assert not pattern.match(f"/{PROGRAMS}/{method}")
-    assert not pattern.match(f"/{PROGRESS}/GetProgress")
+    assert not pattern.match(f"/{PROGRESS}/GetCourseProgress")
     assert "retry_policy" not in by_name[f"programs-{PROGRAMS}"]["route"]
     assert by_name[f"programs-{PROGRAMS}"]["match"]["prefix"] == f"/{PROGRAMS}/"
     assert [r["name"] for r in table].index("programs-reads") < [r["name"] for r in table].index(

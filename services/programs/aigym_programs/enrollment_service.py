@@ -18,6 +18,7 @@ from aigym_platform.errors import (
     NotFound,
     PermissionDenied,
 )
+from aigym_platform.events.registry import ENROLLMENT_CREATED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
 from aigym_programs.directory_repository import SqlDirectoryRepository
@@ -34,6 +35,7 @@ from aigym_programs.enrollment_repository import (
     EnrollmentRepository,
     SqlEnrollmentRepository,
 )
+from aigym_programs.events import enrollment_created, enrollment_subject
 from aigym_programs.repository import ProgramRepository, SqlProgramRepository
 
 ProgramRepositoryFactory = Callable[[AsyncSession, TenantId], ProgramRepository]
@@ -133,12 +135,7 @@ class EnrollmentsService:
                     reason="ALREADY_ENROLLED",
                     metadata={"enrollment_id": str(existing.enrollment_id)},
                 )
-            await uow.audit(
-                "enrollment.create",
-                "enrollment",
-                str(enrollment.enrollment_id),
-                after=_audit_view(enrollment),
-            )
+            await _record_creation(uow, enrollment)
             await uow.commit()
             return enrollment
 
@@ -194,12 +191,7 @@ class EnrollmentsService:
                 created = await repo.add_if_absent(enrollment)
                 seen[learner] = enrollment if created else None
                 if created:
-                    await uow.audit(
-                        "enrollment.create",
-                        "enrollment",
-                        str(enrollment.enrollment_id),
-                        after=_audit_view(enrollment),
-                    )
+                    await _record_creation(uow, enrollment)
                 results.append(
                     BatchResult(
                         index,
@@ -356,3 +348,11 @@ class EnrollmentsService:
     @staticmethod
     def _may_see(identity: Identity, enrollment: Enrollment, scope: frozenset[str] | None) -> bool:
         return enrollment.learner_id == identity.user_id or scope is None or enrollment.learner_id in scope
+
+
+async def _record_creation(uow: UnitOfWork, enrollment: Enrollment) -> None:
+    """Audit a new enrolment and announce it, in its transaction."""
+    await uow.audit(
+        "enrollment.create", "enrollment", str(enrollment.enrollment_id), after=_audit_view(enrollment)
+    )
+    await uow.publish(ENROLLMENT_CREATED, enrollment_subject(enrollment), enrollment_created(enrollment))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
 from aigym_platform.errors import FailedPrecondition, NotFound
+from aigym_platform.events.registry import PROGRAM_PUBLISHED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
 from aigym_programs.domain import (
@@ -25,6 +26,7 @@ from aigym_programs.domain import (
     normalise,
     validate_update_mask,
 )
+from aigym_programs.events import program_published
 from aigym_programs.repository import ProgramFilter, ProgramRepository, SqlProgramRepository
 from aigym_programs.structure import Node, validate_structure
 
@@ -214,6 +216,13 @@ class ProgramsService:
                 str(program_id),
                 before=_audit_view(current),
                 after={**_audit_view(published), "published_version": number},
+            )
+            await uow.publish(
+                PROGRAM_PUBLISHED,
+                f"programs/{program_id}",
+                program_published(
+                    str(program_id), number, current.content.title, current.structure.course_ids
+                ),
             )
             await uow.commit()
             return published

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
+from google.protobuf.message import Message
+
+from aigym_platform.events.registry import REGISTRY
 from aigym_platform.identity import Identity, TenantId
 from aigym_programs.domain import Program, ProgramState, ProgramVersion, Visibility
 from aigym_programs.repository import ProgramFilter
@@ -21,6 +24,7 @@ class FakeStore:
     programs: dict[TenantId, dict[uuid.UUID, Program]] = field(default_factory=dict)
     versions: dict[TenantId, dict[tuple[uuid.UUID, int], ProgramVersion]] = field(default_factory=dict)
     audit: list[tuple[TenantId, str, str, str]] = field(default_factory=list)
+    events: list[tuple[TenantId, str, str, Message]] = field(default_factory=list)
 
 
 class FakeSession:
@@ -39,6 +43,7 @@ class FakeUnitOfWork:
     def __init__(self, store: FakeStore, tenant_id: TenantId, identity: Identity | None) -> None:
         self._store, self.tenant_id, self.identity = store, tenant_id, identity
         self._audit: list[tuple[TenantId, str, str, str]] = []
+        self._events: list[tuple[TenantId, str, str, Message]] = []
         self.session: Any = None
 
     async def __aenter__(self) -> Self:
@@ -55,9 +60,16 @@ class FakeUnitOfWork:
         self._store.programs[self.tenant_id] = self.session.rows
         self._store.versions[self.tenant_id] = self.session.versions
         self._store.audit.extend(self._audit)
+        self._store.events.extend(self._events)
 
     async def audit(self, action: str, resource_type: str, resource_id: str, **_: object) -> None:
         self._audit.append((self.tenant_id, action, resource_type, resource_id))
+
+    async def publish(self, event_type: str, subject: str, payload: Message, **_: object) -> str:
+        spec = REGISTRY.get(event_type)  # the real outbox refuses unregistered types and wrong payloads too
+        assert isinstance(payload, spec.payload), (event_type, type(payload))
+        self._events.append((self.tenant_id, event_type, subject, payload))
+        return str(uuid.uuid4())
 
 
 class FakeProgramRepository:

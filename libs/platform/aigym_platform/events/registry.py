@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from google.protobuf.message import Message
 
 from aigym.events.v1 import events_pb2
+from aigym.programs.v1 import events_pb2 as programs_events_pb2
 from aigym.progress.v1 import events_pb2 as progress_events_pb2
 from aigym_platform.jobs.queues import event_task_name, events_queue
 
@@ -105,6 +106,10 @@ PROBE_RECORDED = "aigym.platform.probe_recorded.v1"
 BLOCK_COMPLETED = "aigym.progress.block_completed.v1"
 COURSE_COMPLETED = "aigym.progress.course_completed.v1"
 PROGRESS_RESET = "aigym.progress.progress_reset.v1"
+PROGRAM_PUBLISHED = "aigym.programs.program_published.v1"
+ENROLLMENT_CREATED = "aigym.programs.enrollment_created.v1"
+ENROLLMENT_COMPLETED = "aigym.programs.enrollment_completed.v1"
+MILESTONE_REACHED = "aigym.programs.milestone_reached.v1"
 
 REGISTRY = EventRegistry(
     [
@@ -129,18 +134,52 @@ REGISTRY = EventRegistry(
             event_type=COURSE_COMPLETED,
             producer="progress",
             payload=progress_events_pb2.CourseCompleted,
-            consumers=(),
+            consumers=(Consumer("programs", "record_course_completion"),),
             description="A learner completed every required block of a course (same transaction as the "
-            "completion that did it). Consumers to come: programs (program progress; its handler does not "
-            "exist yet), achievements, analytics.",
+            "completion that did it). Programs adds the course to every progressing enrolment whose "
+            "pinned version contains it (milestones, program completion). Consumers to come: "
+            "achievements, analytics.",
         ),
         EventSpec(
             event_type=PROGRESS_RESET,
             producer="progress",
             payload=progress_events_pb2.ProgressReset,
-            consumers=(),
+            consumers=(Consumer("programs", "record_progress_reset"),),
             description="An admin reset a learner's progress in a course: the attempt was archived and "
-            "a new one starts from zero. Consumers to come: programs, analytics.",
+            "a new one starts from zero. Programs takes the course out of the learner's enrolments again "
+            "(a completed enrolment that now falls short reopens). Consumers to come: analytics.",
+        ),
+        EventSpec(
+            event_type=PROGRAM_PUBLISHED,
+            producer="programs",
+            payload=programs_events_pb2.ProgramPublished,
+            consumers=(),
+            description="A program's structure became a new immutable version (first publication or a "
+            "republication with changes). Consumers to come: calendar, analytics.",
+        ),
+        EventSpec(
+            event_type=ENROLLMENT_CREATED,
+            producer="programs",
+            payload=programs_events_pb2.EnrollmentCreated,
+            consumers=(),
+            description="A learner was enrolled (by an admin, a batch upload or themselves) or asked to "
+            "be (`state` pending_approval). Consumers to come: calendar (deadlines), analytics.",
+        ),
+        EventSpec(
+            event_type=ENROLLMENT_COMPLETED,
+            producer="programs",
+            payload=programs_events_pb2.EnrollmentCompleted,
+            consumers=(),
+            description="An enrolment's root set became satisfied by course completions against its "
+            "pinned version. Consumers to come: achievements (program badges), analytics.",
+        ),
+        EventSpec(
+            event_type=MILESTONE_REACHED,
+            producer="programs",
+            payload=programs_events_pb2.MilestoneReached,
+            consumers=(),
+            description="A set marked as a milestone in an enrolment's pinned version became satisfied "
+            "(once per enrolment and milestone). Consumers to come: achievements, analytics.",
         ),
     ]
 )

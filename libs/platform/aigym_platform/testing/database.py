@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from google.protobuf.message import Message
+
 from aigym_platform.migrations import upgrade
 from aigym_platform.provisioning import ServiceDatabase, provision
 
@@ -42,3 +44,26 @@ async def provision_and_migrate(
     db = await provision(admin_url, service, prefix=prefix)
     await asyncio.to_thread(upgrade, migrations_dir, db.owner_url, db.app_role)
     return db
+
+
+async def read_outbox(app_url: str, tenant: uuid.UUID) -> list[tuple[str, str, Message]]:
+    """(type, subject, payload) of a tenant's outbox rows, oldest first, read as the app role under RLS."""
+    import asyncpg
+
+    from aigym.events.v1 import events_pb2
+    from aigym_platform.events.envelope import open_envelope
+    from aigym_platform.events.registry import REGISTRY
+
+    conn = await asyncpg.connect(app_url)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
+            rows = await conn.fetch("SELECT event_type, subject, envelope FROM event_outbox ORDER BY id")
+    finally:
+        await conn.close()
+    result: list[tuple[str, str, Message]] = []
+    for row in rows:
+        envelope = events_pb2.EventEnvelope.FromString(row["envelope"])
+        payload = open_envelope(envelope, REGISTRY.get(row["event_type"]).payload).payload
+        result.append((row["event_type"], row["subject"], payload))
+    return result

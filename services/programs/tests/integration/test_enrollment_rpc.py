@@ -11,6 +11,9 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
+from aigym_platform.events.registry import ENROLLMENT_CREATED
+from aigym_platform.provisioning import ServiceDatabase
+from aigym_platform.testing.database import read_outbox
 from aigym_platform.testing.tokens import TokenFactory, bearer
 
 Stub = programs_pb2_grpc.ProgramsServiceStub
@@ -140,7 +143,9 @@ async def test_enrolment_window_and_unpublished_programs(world: World) -> None:
     assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-async def test_batch_dry_run_then_retried_upload_creates_nothing_twice(world: World) -> None:
+async def test_batch_dry_run_then_retried_upload_creates_nothing_twice(
+    world: World, programs_db: ServiceDatabase
+) -> None:
     program_id = await world.program()
     now = dt.datetime.now(dt.UTC)
     rows = [
@@ -177,6 +182,12 @@ async def test_batch_dry_run_then_retried_upload_creates_nothing_twice(world: Wo
         pb.ListEnrollmentsRequest(program_id=program_id), metadata=world.admin
     )
     assert sorted(e.learner_id for e in listed.enrollments) == ["e1", "e2"]
+    created = [e for e in await read_outbox(programs_db.app_url, world.tenant) if e[0] == ENROLLMENT_CREATED]
+    assert [(e[2].learner_id, e[2].program_id, e[2].state) for e in created] == [
+        ("e1", program_id, "active"),
+        ("e2", program_id, "active"),
+    ]  # one event per enrolment created: none for the dry run, the duplicate row or the retry
+    assert created[0][1] == f"enrollments/{first.results[0].enrollment.enrollment_id}"
 
 
 async def test_lists_withdraw_and_visibility(world: World) -> None:

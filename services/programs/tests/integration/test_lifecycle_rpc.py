@@ -10,6 +10,9 @@ from google.protobuf import field_mask_pb2
 
 from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
+from aigym_platform.events.registry import PROGRAM_PUBLISHED
+from aigym_platform.provisioning import ServiceDatabase
+from aigym_platform.testing.database import read_outbox
 from aigym_platform.testing.tokens import TokenFactory, bearer
 
 Stub = programs_pb2_grpc.ProgramsServiceStub
@@ -56,7 +59,9 @@ def admin(programs_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID) -
     return Admin(programs_stub, token_factory, tenant)
 
 
-async def test_publish_snapshots_an_immutable_version(admin: Admin) -> None:
+async def test_publish_snapshots_an_immutable_version(
+    admin: Admin, programs_db: ServiceDatabase, tenant: uuid.UUID
+) -> None:
     draft = await admin.create(structure=two_set_structure())
     assert (draft.current_version, draft.has_unpublished_changes) == (0, True)
     published = await admin.stub.PublishProgram(
@@ -97,6 +102,14 @@ async def test_publish_snapshots_an_immutable_version(admin: Admin) -> None:
     )
     assert first.structure == two_set_structure()
     assert first.published_by == "admin-7"
+    published_events = await read_outbox(programs_db.app_url, tenant)
+    assert [(e[0], e[1]) for e in published_events] == [
+        (PROGRAM_PUBLISHED, f"programs/{draft.program_id}")
+    ] * 2  # the retry with nothing new announced nothing
+    assert [(e[2].version, e[2].title, list(e[2].course_ids)) for e in published_events] == [
+        (1, "Onboarding", ["course-1", "course-2", "course-3"]),
+        (2, "Onboarding 2027", ["course-1", "course-2", "course-3"]),
+    ]
 
 
 async def test_publishing_an_empty_program_is_a_failed_precondition(admin: Admin) -> None:

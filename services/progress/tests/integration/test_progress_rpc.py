@@ -12,13 +12,12 @@ import pytest
 from google.rpc import code_pb2, error_details_pb2
 from grpc_status import rpc_status
 
-from aigym.events.v1 import events_pb2 as envelope_pb2
-from aigym.progress.v1 import events_pb2, progress_pb2_grpc
 from aigym.progress.v1 import progress_pb2 as pb
-from aigym_platform.events.envelope import open_envelope
+from aigym.progress.v1 import progress_pb2_grpc
 from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, PROGRESS_RESET
 from aigym_platform.identity import TenantId
 from aigym_platform.provisioning import ServiceDatabase
+from aigym_platform.testing.database import read_outbox
 from aigym_platform.testing.tokens import SERVICE_ISSUER, TokenFactory, bearer
 from aigym_platform.tokens import mint_service_token
 
@@ -80,25 +79,7 @@ def completion(block: str, value: float = 1.0, learner: str = "me", **kw: Any) -
 
 async def outbox(db: ServiceDatabase, tenant: uuid.UUID) -> list[tuple[str, str, Any]]:
     """(type, subject, payload) of the tenant's outbox rows, oldest first (as the app role, under RLS)."""
-    payloads = {
-        BLOCK_COMPLETED: events_pb2.BlockCompleted,
-        COURSE_COMPLETED: events_pb2.CourseCompleted,
-        PROGRESS_RESET: events_pb2.ProgressReset,
-    }
-    conn = await asyncpg.connect(db.app_url)
-    try:
-        async with conn.transaction():
-            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
-            rows = await conn.fetch("SELECT event_type, subject, envelope FROM event_outbox ORDER BY id")
-    finally:
-        await conn.close()
-    result = []
-    for row in rows:
-        envelope = envelope_pb2.EventEnvelope.FromString(row["envelope"])
-        result.append(
-            (row["event_type"], row["subject"], open_envelope(envelope, payloads[row["event_type"]]).payload)
-        )
-    return result
+    return await read_outbox(db.app_url, tenant)
 
 
 async def audit_actions(db: ServiceDatabase, tenant: uuid.UUID) -> list[str]:

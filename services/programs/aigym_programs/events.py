@@ -1,0 +1,72 @@
+"""Payloads of the events the programs service publishes (types and consumers: the platform's registry)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from google.protobuf import timestamp_pb2
+
+from aigym.programs.v1 import events_pb2
+from aigym_programs.enrollment import Enrollment
+
+
+def timestamp(value: dt.datetime) -> timestamp_pb2.Timestamp:
+    """A protobuf Timestamp of an aware datetime."""
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def enrollment_subject(enrollment: Enrollment) -> str:
+    """The event subject of an enrolment (the resource name's tail)."""
+    return f"enrollments/{enrollment.enrollment_id}"
+
+
+def program_published(
+    program_id: str, version: int, title: str, course_ids: Iterable[str]
+) -> events_pb2.ProgramPublished:
+    """aigym.programs.program_published.v1."""
+    return events_pb2.ProgramPublished(
+        program_id=program_id, version=version, title=title, course_ids=sorted(course_ids)
+    )
+
+
+def enrollment_created(enrollment: Enrollment) -> events_pb2.EnrollmentCreated:
+    """aigym.programs.enrollment_created.v1."""
+    dates = enrollment.dates
+    return events_pb2.EnrollmentCreated(
+        enrollment_id=str(enrollment.enrollment_id),
+        program_id=str(enrollment.program_id),
+        learner_id=enrollment.learner_id,
+        program_version=enrollment.program_version,
+        start_time=timestamp(dates.start),
+        due_time=timestamp(dates.due) if dates.due else None,
+        end_time=timestamp(dates.end) if dates.end else None,
+        state=enrollment.state.value,
+    )
+
+
+def enrollment_completed(enrollment: Enrollment, when: dt.datetime) -> events_pb2.EnrollmentCompleted:
+    """aigym.programs.enrollment_completed.v1."""
+    return events_pb2.EnrollmentCompleted(
+        enrollment_id=str(enrollment.enrollment_id),
+        program_id=str(enrollment.program_id),
+        learner_id=enrollment.learner_id,
+        program_version=enrollment.program_version,
+        completed_at=timestamp(when),
+    )
+
+
+def milestone_reached(
+    enrollment: Enrollment, node_id: str, title: str, when: dt.datetime
+) -> events_pb2.MilestoneReached:
+    """aigym.programs.milestone_reached.v1."""
+    return events_pb2.MilestoneReached(
+        enrollment_id=str(enrollment.enrollment_id),
+        program_id=str(enrollment.program_id),
+        learner_id=enrollment.learner_id,
+        node_id=node_id,
+        title=title,
+        reached_at=timestamp(when),
+    )
