@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
 from aigym_platform.errors import NotFound
+from aigym_platform.events.registry import LEARNER_DEACTIVATED, LEARNER_UPSERTED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
-from aigym_programs.directory import ImportPlan, LearnerEntry, normalise_entry, plan_import
+from aigym_programs.directory import ChangeKind, ImportPlan, LearnerEntry, normalise_entry, plan_import
 from aigym_programs.directory_repository import DirectoryRepository, LearnerFilter, SqlDirectoryRepository
+from aigym_programs.events import learner_deactivated, learner_upserted
 
 DirectoryRepositoryFactory = Callable[[AsyncSession, TenantId], DirectoryRepository]
 
@@ -56,6 +58,9 @@ class DirectoryService:
                 wanted.learner_id,
                 before=dataclasses.asdict(current) if current else None,
                 after=dataclasses.asdict(wanted),
+            )
+            await _announce(
+                uow, wanted, deactivated=current is not None and current.active and not wanted.active
             )
             await uow.commit()
             return dataclasses.replace(wanted, update_time=now)
@@ -121,5 +126,14 @@ class DirectoryService:
                     change.entry.learner_id,
                     after={"changed_fields": list(change.changed_fields)},
                 )
+                await _announce(uow, change.entry, deactivated=change.kind is ChangeKind.DEACTIVATED)
             await uow.commit()
             return plan
+
+
+async def _announce(uow: UnitOfWork, entry: LearnerEntry, *, deactivated: bool) -> None:
+    """Publish the changed entry, and the deactivation when an active learner became inactive."""
+    subject = f"learners/{entry.learner_id}"
+    await uow.publish(LEARNER_UPSERTED, subject, learner_upserted(entry))
+    if deactivated:
+        await uow.publish(LEARNER_DEACTIVATED, subject, learner_deactivated(entry.learner_id))

@@ -18,7 +18,11 @@ from aigym_platform.errors import (
     NotFound,
     PermissionDenied,
 )
-from aigym_platform.events.registry import ENROLLMENT_CREATED
+from aigym_platform.events.registry import (
+    ENROLLMENT_APPROVED,
+    ENROLLMENT_CREATED,
+    ENROLLMENT_WITHDRAWN,
+)
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
 from aigym_programs.directory_repository import SqlDirectoryRepository
@@ -35,7 +39,12 @@ from aigym_programs.enrollment_repository import (
     EnrollmentRepository,
     SqlEnrollmentRepository,
 )
-from aigym_programs.events import enrollment_created, enrollment_subject
+from aigym_programs.events import (
+    enrollment_approved,
+    enrollment_created,
+    enrollment_subject,
+    enrollment_withdrawn,
+)
 from aigym_programs.repository import ProgramRepository, SqlProgramRepository
 
 ProgramRepositoryFactory = Callable[[AsyncSession, TenantId], ProgramRepository]
@@ -296,6 +305,16 @@ class EnrollmentsService:
                 before=_audit_view(current),
                 after=_audit_view(changed),
             )
+            if target is EnrollmentState.WITHDRAWN:
+                await uow.publish(
+                    ENROLLMENT_WITHDRAWN, enrollment_subject(changed), enrollment_withdrawn(changed)
+                )
+            else:
+                await uow.publish(
+                    ENROLLMENT_APPROVED,
+                    enrollment_subject(changed),
+                    enrollment_approved(changed, identity.user_id),
+                )
             await uow.commit()
             return changed
 

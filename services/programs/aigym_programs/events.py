@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from google.protobuf import timestamp_pb2
 
 from aigym.programs.v1 import events_pb2
+from aigym_programs.directory import LearnerEntry
 from aigym_programs.enrollment import Enrollment
 
 
@@ -70,3 +71,72 @@ def milestone_reached(
         title=title,
         reached_at=timestamp(when),
     )
+
+
+def program_archived(program_id: str, version: int) -> events_pb2.ProgramArchived:
+    """aigym.programs.program_archived.v1."""
+    return events_pb2.ProgramArchived(program_id=program_id, version=version)
+
+
+def enrollment_approved(enrollment: Enrollment, approved_by: str) -> events_pb2.EnrollmentApproved:
+    """aigym.programs.enrollment_approved.v1."""
+    return events_pb2.EnrollmentApproved(
+        enrollment_id=str(enrollment.enrollment_id),
+        program_id=str(enrollment.program_id),
+        learner_id=enrollment.learner_id,
+        approved_by=approved_by,
+    )
+
+
+def enrollment_withdrawn(enrollment: Enrollment) -> events_pb2.EnrollmentWithdrawn:
+    """aigym.programs.enrollment_withdrawn.v1."""
+    return events_pb2.EnrollmentWithdrawn(
+        enrollment_id=str(enrollment.enrollment_id),
+        program_id=str(enrollment.program_id),
+        learner_id=enrollment.learner_id,
+    )
+
+
+def enrollment_dates_changed(enrollment: Enrollment) -> events_pb2.EnrollmentDatesChanged:
+    """aigym.programs.enrollment_dates_changed.v1."""
+    dates = enrollment.dates
+    return events_pb2.EnrollmentDatesChanged(
+        enrollment_id=str(enrollment.enrollment_id),
+        program_id=str(enrollment.program_id),
+        learner_id=enrollment.learner_id,
+        start_time=timestamp(dates.start),
+        due_time=timestamp(dates.due) if dates.due else None,
+        end_time=timestamp(dates.end) if dates.end else None,
+    )
+
+
+def enrollment_migrated(before: Enrollment, after: Enrollment) -> events_pb2.EnrollmentMigrated:
+    """aigym.programs.enrollment_migrated.v1."""
+    return events_pb2.EnrollmentMigrated(
+        enrollment_id=str(after.enrollment_id),
+        program_id=str(after.program_id),
+        learner_id=after.learner_id,
+        from_version=before.program_version,
+        to_version=after.program_version,
+        progress=after.progress,
+        completed=after.complete_time is not None,
+    )
+
+
+def learner_upserted(entry: LearnerEntry) -> events_pb2.LearnerUpserted:
+    """aigym.programs.learner_upserted.v1."""
+    return events_pb2.LearnerUpserted(
+        learner_id=entry.learner_id,
+        display_name=entry.display_name,
+        email=entry.email,
+        time_zone=entry.time_zone,
+        locale=entry.locale,
+        manager_id=entry.manager_id,
+        teams=list(entry.teams),
+        active=entry.active,
+    )
+
+
+def learner_deactivated(learner_id: str) -> events_pb2.LearnerDeactivated:
+    """aigym.programs.learner_deactivated.v1."""
+    return events_pb2.LearnerDeactivated(learner_id=learner_id)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
 from aigym_platform.errors import FailedPrecondition, NotFound
-from aigym_platform.events.registry import PROGRAM_PUBLISHED
+from aigym_platform.events.registry import PROGRAM_ARCHIVED, PROGRAM_PUBLISHED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
 from aigym_programs.domain import (
@@ -26,7 +26,7 @@ from aigym_programs.domain import (
     normalise,
     validate_update_mask,
 )
-from aigym_programs.events import program_published
+from aigym_programs.events import program_archived, program_published
 from aigym_programs.repository import ProgramFilter, ProgramRepository, SqlProgramRepository
 from aigym_programs.structure import Node, validate_structure
 
@@ -330,6 +330,12 @@ class ProgramsService:
                 before=_audit_view(current),
                 after=_audit_view(changed),
             )
+            if target is ProgramState.ARCHIVED:
+                await uow.publish(
+                    PROGRAM_ARCHIVED,
+                    f"programs/{program_id}",
+                    program_archived(str(program_id), changed.current_version),
+                )
             await uow.commit()
             return changed
 

@@ -110,6 +110,13 @@ PROGRAM_PUBLISHED = "aigym.programs.program_published.v1"
 ENROLLMENT_CREATED = "aigym.programs.enrollment_created.v1"
 ENROLLMENT_COMPLETED = "aigym.programs.enrollment_completed.v1"
 MILESTONE_REACHED = "aigym.programs.milestone_reached.v1"
+PROGRAM_ARCHIVED = "aigym.programs.program_archived.v1"
+ENROLLMENT_APPROVED = "aigym.programs.enrollment_approved.v1"
+ENROLLMENT_WITHDRAWN = "aigym.programs.enrollment_withdrawn.v1"
+ENROLLMENT_DATES_CHANGED = "aigym.programs.enrollment_dates_changed.v1"
+ENROLLMENT_MIGRATED = "aigym.programs.enrollment_migrated.v1"
+LEARNER_UPSERTED = "aigym.programs.learner_upserted.v1"
+LEARNER_DEACTIVATED = "aigym.programs.learner_deactivated.v1"
 
 REGISTRY = EventRegistry(
     [
@@ -180,6 +187,63 @@ REGISTRY = EventRegistry(
             consumers=(),
             description="A set marked as a milestone in an enrolment's pinned version became satisfied "
             "(once per enrolment and milestone). Consumers to come: achievements, analytics.",
+        ),
+        EventSpec(
+            event_type=PROGRAM_ARCHIVED,
+            producer="programs",
+            payload=programs_events_pb2.ProgramArchived,
+            consumers=(),
+            description="A program was archived: it takes no new enrolments; existing enrolments go on. "
+            "Consumers to come: calendar, analytics.",
+        ),
+        EventSpec(
+            event_type=ENROLLMENT_APPROVED,
+            producer="programs",
+            payload=programs_events_pb2.EnrollmentApproved,
+            consumers=(),
+            description="An admin approved a learner's enrolment request (created earlier with state "
+            "pending_approval); the enrolment is active from now on.",
+        ),
+        EventSpec(
+            event_type=ENROLLMENT_WITHDRAWN,
+            producer="programs",
+            payload=programs_events_pb2.EnrollmentWithdrawn,
+            consumers=(),
+            description="An enrolment was withdrawn (by the learner or an admin); its deadlines no "
+            "longer apply.",
+        ),
+        EventSpec(
+            event_type=ENROLLMENT_DATES_CHANGED,
+            producer="programs",
+            payload=programs_events_pb2.EnrollmentDatesChanged,
+            consumers=(),
+            description="An admin overrode an enrolment's start, due or end date for this learner "
+            "(audited); the payload carries all three as they are now.",
+        ),
+        EventSpec(
+            event_type=ENROLLMENT_MIGRATED,
+            producer="programs",
+            payload=programs_events_pb2.EnrollmentMigrated,
+            consumers=(),
+            description="An admin moved an enrolment to a newer program version (after a dry run); "
+            "progress and completion are recomputed against it.",
+        ),
+        EventSpec(
+            event_type=LEARNER_UPSERTED,
+            producer="programs",
+            payload=programs_events_pb2.LearnerUpserted,
+            consumers=(),
+            description="A learner's directory entry was created or changed (single upsert or an "
+            "import); the payload is the whole entry, so consumers keep a local copy (names, email, "
+            "time zone, manager) by replacing theirs.",
+        ),
+        EventSpec(
+            event_type=LEARNER_DEACTIVATED,
+            producer="programs",
+            payload=programs_events_pb2.LearnerDeactivated,
+            consumers=(),
+            description="A learner became inactive (an upsert with active false or an import that "
+            "no longer lists them); published after the learner_upserted of the same change.",
         ),
     ]
 )

@@ -9,6 +9,9 @@ import pytest
 
 from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
+from aigym_platform.events.registry import LEARNER_DEACTIVATED, LEARNER_UPSERTED
+from aigym_platform.provisioning import ServiceDatabase
+from aigym_platform.testing.database import read_outbox
 from aigym_platform.testing.tokens import TokenFactory, bearer
 
 Stub = programs_pb2_grpc.ProgramsServiceStub
@@ -65,7 +68,9 @@ async def test_import_dry_run_apply_and_retry(directory: Directory) -> None:
     ]
 
 
-async def test_large_deactivation_is_refused_unless_forced(directory: Directory) -> None:
+async def test_large_deactivation_is_refused_unless_forced(
+    directory: Directory, programs_db: ServiceDatabase
+) -> None:
     await directory.load(ORG)
     partial = ORG[:2]
     with pytest.raises(grpc.aio.AioRpcError) as refused:
@@ -79,6 +84,12 @@ async def test_large_deactivation_is_refused_unless_forced(directory: Directory)
     back = await directory.load(ORG)
     assert back.changed == 4  # reactivations count as changes
     assert {c.kind for c in back.changes} == {pb.LEARNER_CHANGE_KIND_REACTIVATED}
+    events = await read_outbox(programs_db.app_url, directory.tenant)
+    deactivations = [e[2].learner_id for e in events if e[0] == LEARNER_DEACTIVATED]
+    assert deactivations == ["sales", "dev1", "dev2", "lead"]  # nothing for the refused or dry runs
+    upserts = [(e[2].learner_id, e[2].active) for e in events if e[0] == LEARNER_UPSERTED]
+    assert len(upserts) == 6 + 1 + 3 + 4  # created, small deactivation, forced, reactivated
+    assert sorted(upserts[-4:]) == [("dev1", True), ("dev2", True), ("lead", True), ("sales", True)]
 
 
 async def test_invalid_rows_are_rejected_with_field_violations(directory: Directory) -> None:

@@ -11,7 +11,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
-from aigym_platform.events.registry import ENROLLMENT_CREATED
+from aigym_platform.events.registry import ENROLLMENT_APPROVED, ENROLLMENT_CREATED, ENROLLMENT_WITHDRAWN
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import read_outbox
 from aigym_platform.testing.tokens import TokenFactory, bearer
@@ -100,7 +100,7 @@ async def test_explicit_dates_are_checked(world: World) -> None:
     assert "enrollment.due_time" in (invalid.value.details() or "")
 
 
-async def test_self_enrolment_and_request_and_approve(world: World) -> None:
+async def test_self_enrolment_and_request_and_approve(world: World, programs_db: ServiceDatabase) -> None:
     open_program = await world.program(self_enrollment=True)
     mine = await world.enroll(open_program, "me", world.learner("cy"))
     assert (mine.learner_id, mine.state, mine.source) == (
@@ -125,6 +125,14 @@ async def test_self_enrolment_and_request_and_approve(world: World) -> None:
         metadata=world.admin,
     )
     assert approved.state == pb.ENROLLMENT_STATE_ACTIVE
+    events = [e for e in await read_outbox(programs_db.app_url, world.tenant) if "enrollment" in e[0]]
+    assert [(e[0], e[2].learner_id) for e in events] == [
+        (ENROLLMENT_CREATED, "cy"),
+        (ENROLLMENT_CREATED, "cy"),
+        (ENROLLMENT_APPROVED, "cy"),
+    ]
+    assert [e[2].state for e in events[:2]] == ["active", "pending_approval"]
+    assert (events[2][1], events[2][2].approved_by) == (f"enrollments/{request.enrollment_id}", "admin")
 
 
 async def test_enrolment_window_and_unpublished_programs(world: World) -> None:
@@ -190,7 +198,7 @@ async def test_batch_dry_run_then_retried_upload_creates_nothing_twice(
     assert created[0][1] == f"enrollments/{first.results[0].enrollment.enrollment_id}"
 
 
-async def test_lists_withdraw_and_visibility(world: World) -> None:
+async def test_lists_withdraw_and_visibility(world: World, programs_db: ServiceDatabase) -> None:
     program_id = await world.program(default_due_offset=duration_pb2.Duration(seconds=1))
     past = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
     overdue = await world.enroll(program_id, "fay", start_time=ts(past))
@@ -222,3 +230,12 @@ async def test_lists_withdraw_and_visibility(world: World) -> None:
     assert withdrawn.state == pb.ENROLLMENT_STATE_WITHDRAWN
     again = await world.enroll(program_id, "fay")  # a withdrawn enrolment does not block a new one
     assert again.enrollment_id != overdue.enrollment_id
+    retried = await world.stub.WithdrawEnrollment(
+        pb.WithdrawEnrollmentRequest(program_id=program_id, enrollment_id=overdue.enrollment_id),
+        metadata=world.admin,
+    )
+    assert retried.state == pb.ENROLLMENT_STATE_WITHDRAWN
+    withdrawals = [
+        e for e in await read_outbox(programs_db.app_url, world.tenant) if e[0] == ENROLLMENT_WITHDRAWN
+    ]
+    assert [(e[1], e[2].learner_id) for e in withdrawals] == [(f"enrollments/{overdue.enrollment_id}", "fay")]

@@ -10,7 +10,7 @@ from google.protobuf import field_mask_pb2
 
 from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
-from aigym_platform.events.registry import PROGRAM_PUBLISHED
+from aigym_platform.events.registry import PROGRAM_ARCHIVED, PROGRAM_PUBLISHED
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import read_outbox
 from aigym_platform.testing.tokens import TokenFactory, bearer
@@ -121,7 +121,9 @@ async def test_publishing_an_empty_program_is_a_failed_precondition(admin: Admin
     assert empty.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
-async def test_archive_restore_and_delete_rules(admin: Admin) -> None:
+async def test_archive_restore_and_delete_rules(
+    admin: Admin, programs_db: ServiceDatabase, tenant: uuid.UUID
+) -> None:
     draft = await admin.create(structure=two_set_structure())
     with pytest.raises(grpc.aio.AioRpcError) as not_published:
         await admin.stub.ArchiveProgram(
@@ -153,6 +155,12 @@ async def test_archive_restore_and_delete_rules(admin: Admin) -> None:
         pb.RestoreProgramRequest(program_id=draft.program_id), metadata=admin.metadata
     )
     assert restored.state == pb.PROGRAM_STATE_PUBLISHED
+    events = await read_outbox(programs_db.app_url, tenant)
+    assert [(e[0], e[1]) for e in events] == [
+        (PROGRAM_PUBLISHED, f"programs/{draft.program_id}"),
+        (PROGRAM_ARCHIVED, f"programs/{draft.program_id}"),
+    ]  # the refused archive of the draft announced nothing
+    assert (events[1][2].program_id, events[1][2].version) == (draft.program_id, 1)
 
 
 async def test_clone_copies_structure_into_a_new_draft_once(admin: Admin) -> None:

@@ -70,3 +70,93 @@ class MilestoneReached(_message.Message):
     title: str
     reached_at: _timestamp_pb2.Timestamp
     def __init__(self, enrollment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., node_id: _Optional[str] = ..., title: _Optional[str] = ..., reached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ProgramArchived(_message.Message):
+    __slots__ = ("program_id", "version")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    version: int
+    def __init__(self, program_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class EnrollmentApproved(_message.Message):
+    __slots__ = ("enrollment_id", "program_id", "learner_id", "approved_by")
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    enrollment_id: str
+    program_id: str
+    learner_id: str
+    approved_by: str
+    def __init__(self, enrollment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
+class EnrollmentWithdrawn(_message.Message):
+    __slots__ = ("enrollment_id", "program_id", "learner_id")
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    enrollment_id: str
+    program_id: str
+    learner_id: str
+    def __init__(self, enrollment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., learner_id: _Optional[str] = ...) -> None: ...
+
+class EnrollmentDatesChanged(_message.Message):
+    __slots__ = ("enrollment_id", "program_id", "learner_id", "start_time", "due_time", "end_time")
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    enrollment_id: str
+    program_id: str
+    learner_id: str
+    start_time: _timestamp_pb2.Timestamp
+    due_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, enrollment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class EnrollmentMigrated(_message.Message):
+    __slots__ = ("enrollment_id", "program_id", "learner_id", "from_version", "to_version", "progress", "completed")
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TO_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    enrollment_id: str
+    program_id: str
+    learner_id: str
+    from_version: int
+    to_version: int
+    progress: float
+    completed: bool
+    def __init__(self, enrollment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., from_version: _Optional[int] = ..., to_version: _Optional[int] = ..., progress: _Optional[float] = ..., completed: _Optional[bool] = ...) -> None: ...
+
+class LearnerUpserted(_message.Message):
+    __slots__ = ("learner_id", "display_name", "email", "time_zone", "locale", "manager_id", "teams", "active")
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    MANAGER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAMS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    display_name: str
+    email: str
+    time_zone: str
+    locale: str
+    manager_id: str
+    teams: _containers.RepeatedScalarFieldContainer[str]
+    active: bool
+    def __init__(self, learner_id: _Optional[str] = ..., display_name: _Optional[str] = ..., email: _Optional[str] = ..., time_zone: _Optional[str] = ..., locale: _Optional[str] = ..., manager_id: _Optional[str] = ..., teams: _Optional[_Iterable[str]] = ..., active: _Optional[bool] = ...) -> None: ...
+
+class LearnerDeactivated(_message.Message):
+    __slots__ = ("learner_id",)
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    def __init__(self, learner_id: _Optional[str] = ...) -> None: ...
