@@ -28,6 +28,8 @@ def options_from_env(data_dir: str | None = None) -> StackOptions:
         redis_port=int(env.get("AIGYM_DEV_REDIS_PORT", "56379")),
         database_url=env.get("AIGYM_DATABASE_URL", ""),
         redis_url=env.get("AIGYM_REDIS_URL", ""),
+        smtp_port=int(env.get("AIGYM_DEV_SMTP_PORT", "51025")),
+        smtp_url=env.get("AIGYM_SMTP_URL", ""),
     )
 
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
             f"\nAI Gym is up.\n  REST gateway:  {stack.gateway_url}   (health: {stack.gateway_url}/healthz)\n"
             f"  token:         make token TENANT={DEMO_TENANT} USER=me ROLE=client_admin\n"
             f'  try:  curl -H "Authorization: Bearer $(make -s token)" {stack.gateway_url}/v1/programs\n'
+            f"  email sink:    {stack.smtp_url} (messages in {stack.data_dir / 'mail'})\n"
             f"  data:          {stack.data_dir}\n  Ctrl-C stops everything.\n",
             flush=True,
         )

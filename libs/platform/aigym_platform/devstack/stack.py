@@ -32,6 +32,8 @@ class StackOptions:
     redis_port: int = 56379
     database_url: str = ""
     redis_url: str = ""
+    smtp_port: int = 0  # the local SMTP sink's port; 0 picks a free one
+    smtp_url: str = ""  # an external SMTP server instead of the sink
     database_prefix: str = "aigym"
     service_ports: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (grpc, metrics)
     durable: bool = True
@@ -61,6 +63,8 @@ class DevStack:
         self.keys: DevKeys | None = None
         self.admin_url = options.database_url
         self.redis_url = options.redis_url
+        self.smtp_url = options.smtp_url
+        self.smtp_sink: ManagedProcess | None = None
         self._postgres: object | None = None
         self._redis: object | None = None
         self.envoy: ManagedProcess | None = None
@@ -114,6 +118,26 @@ class DevStack:
             redis.start()
             self.redis_url = redis.url
             log.info("embedded Redis on 127.0.0.1:%s", self.options.redis_port)
+        if not self.smtp_url:
+            self._start_smtp_sink()
+
+    def _start_smtp_sink(self) -> None:
+        """The local SMTP sink: every email the services send lands in <data dir>/mail as an .eml file."""
+        from aigym_platform.devstack.ports import free_port, wait_for_port
+        from aigym_platform.devstack.smtpsink import sink_argv
+
+        port = self.options.smtp_port or free_port()
+        mail_dir = self.data_dir / "mail"
+        self.smtp_sink = ManagedProcess(
+            "smtp-sink",
+            sink_argv(mail_dir, port),
+            log_file=self.logs_dir / "smtp-sink.log",
+        )
+        self.processes.add(self.smtp_sink)
+        self.smtp_sink.start()
+        wait_for_port("127.0.0.1", port, timeout=30)
+        self.smtp_url = f"smtp://127.0.0.1:{port}"
+        log.info("SMTP sink on 127.0.0.1:%s (messages in %s)", port, mail_dir)
 
     async def _provision_all(self) -> dict[str, ServiceDatabase]:
         databases = {}
@@ -129,7 +153,7 @@ class DevStack:
     ) -> dict[str, str]:
         """The AIGYM_* environment a service process gets from the stack."""
         assert self.keys is not None
-        return {
+        env = {
             "AIGYM_SERVICE_NAME": spec.name,
             "AIGYM_ENVIRONMENT": "dev",
             "AIGYM_GRPC_HOST": "127.0.0.1",
@@ -145,6 +169,9 @@ class DevStack:
             "AIGYM_SERVICE_SIGNING_KEY_FILE": str(self.keys.service_key_file),
             "AIGYM_LOG_FORMAT": self.options.log_format,
         }
+        if self.smtp_url:
+            env["AIGYM_SMTP_URL"] = self.smtp_url
+        return env
 
     def _start_service(self, spec: ServiceSpec, db: ServiceDatabase) -> RunningService:
         grpc_port, metrics_port = self.options.service_ports.get(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from aigym_platform.testing.database import postgres_server
+from aigym_platform.testing.mail import SmtpSink, WebhookReceiver, smtp_sink, webhook_receiver
 from aigym_platform.testing.redis import redis_server
 from aigym_platform.testing.tokens import TokenFactory
 
@@ -43,3 +44,17 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def token_factory(tmp_path_factory: pytest.TempPathFactory) -> TokenFactory:
     """Signing keys and JWKS files for the session; services under test trust them."""
     return TokenFactory.create(Path(tmp_path_factory.mktemp("keys")))
+
+
+@pytest.fixture(scope="session")
+def smtp_sink_server() -> Iterator[SmtpSink]:
+    """A real SMTP sink process for the session (the dev stack's); read messages with `.messages(to=...)`."""
+    with server_workdir("smtp") as workdir, smtp_sink(workdir / "mail") as sink:
+        yield sink
+
+
+@pytest.fixture
+def webhook_server() -> Iterator[WebhookReceiver]:
+    """A webhook receiver recording requests and answering scripted status codes (see WebhookReceiver)."""
+    with webhook_receiver() as receiver:
+        yield receiver

@@ -1,0 +1,147 @@
+"""Signed webhooks: POST a JSON body with an HMAC signature header; the status code decides retries."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from aigym_platform.delivery.results import DeliveryResult, DeliveryStatus, status_for_http_code
+from aigym_platform.delivery.settings import DeliverySettings
+from aigym_platform.delivery.signing import SIGNATURE_HEADER, signature_header
+
+DELIVERY_HEADER = "X-AIGym-Delivery"
+EVENT_HEADER = "X-AIGym-Event"
+_DETAIL_LIMIT = 300
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are answered as they are (a permanent failure): a signed body is never re-sent elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class WebhookSender:
+    """POSTs signed JSON to receivers' URLs (http or https)."""
+
+    def __init__(self, settings: DeliverySettings) -> None:
+        self.timeout = settings.webhook_timeout_seconds
+        self.user_agent = settings.webhook_user_agent
+        self._opener = urllib.request.build_opener(_NoRedirects)
+
+    async def send(
+        self,
+        url: str,
+        payload: Mapping[str, Any] | bytes,
+        *,
+        secrets: Sequence[str | bytes],
+        event_type: str,
+        idempotency_key: str | None = None,
+    ) -> DeliveryResult:
+        """Deliver once without blocking the event loop; never raises for a delivery failure.
+
+        The delivery id header (`X-AIGym-Delivery`) is derived from `idempotency_key` when given, so a
+        receiver can drop a retried duplicate. `secrets` sign the body (give two while rotating one).
+        """
+        return await asyncio.to_thread(
+            self.send_blocking,
+            url,
+            payload,
+            secrets=secrets,
+            event_type=event_type,
+            idempotency_key=idempotency_key,
+        )
+
+    def send_blocking(
+        self,
+        url: str,
+        payload: Mapping[str, Any] | bytes,
+        *,
+        secrets: Sequence[str | bytes],
+        event_type: str,
+        idempotency_key: str | None = None,
+    ) -> DeliveryResult:
+        """The same as `send`, in the calling thread."""
+        started = time.perf_counter()
+        attempted_at = datetime.now(UTC)
+        delivery_id = (
+            str(uuid.UUID(hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]))
+            if idempotency_key is not None
+            else str(uuid.uuid4())
+        )
+        body = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
+
+        def result(
+            status: DeliveryStatus, code: str, detail: str, retry_after: float | None = None
+        ) -> DeliveryResult:
+            elapsed = (time.perf_counter() - started) * 1000
+            return DeliveryResult(
+                "webhook",
+                url,
+                status,
+                code,
+                detail[:_DETAIL_LIMIT],
+                delivery_id,
+                attempted_at,
+                elapsed,
+                retry_after,
+            )
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return result(DeliveryStatus.PERMANENT_FAILURE, "invalid_url", "webhook URLs must be http(s)")
+        request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": self.user_agent,
+                SIGNATURE_HEADER: signature_header(secrets, body),
+                DELIVERY_HEADER: delivery_id,
+                EVENT_HEADER: event_type,
+            },
+        )
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                status_code = response.status
+                text = response.read(_DETAIL_LIMIT).decode(errors="replace")
+        except urllib.error.HTTPError as error:
+            status_code = error.code
+            text = error.read(_DETAIL_LIMIT).decode(errors="replace") if error.fp is not None else ""
+            retry_after = _retry_after(error.headers.get("Retry-After"))
+            return result(
+                status_for_http_code(status_code), f"http_{status_code}", text or error.reason, retry_after
+            )
+        except TimeoutError:
+            return result(DeliveryStatus.TRANSIENT_FAILURE, "timeout", f"no answer within {self.timeout}s")
+        except urllib.error.URLError as error:
+            reason = error.reason
+            code = "timeout" if isinstance(reason, TimeoutError) else "connection_failed"
+            return result(DeliveryStatus.TRANSIENT_FAILURE, code, str(reason))
+        except OSError as error:
+            return result(DeliveryStatus.TRANSIENT_FAILURE, "connection_failed", str(error))
+        return result(status_for_http_code(status_code), f"http_{status_code}", text)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds, from delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,146 @@
+"""Signed webhooks against a real HTTP receiver: signatures verify, status codes classify retries."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from aigym_platform.delivery import (
+    SIGNATURE_HEADER,
+    DeliverySettings,
+    DeliveryStatus,
+    InvalidSignatureError,
+    WebhookSender,
+    signature_header,
+    verify_signature,
+)
+from aigym_platform.devstack.ports import free_port
+from aigym_platform.testing.mail import ReceivedRequest, WebhookReceiver
+
+SECRET = "whsec-test-1"
+
+
+def sender(timeout: float = 5.0) -> WebhookSender:
+    return WebhookSender(DeliverySettings(webhook_timeout_seconds=timeout))
+
+
+async def test_delivered_webhook_carries_a_verifiable_signature(webhook_server: WebhookReceiver) -> None:
+    payload = {"type": "reminder", "occurrence": "2026-12-01T09:00:00+01:00"}
+
+    result = await sender().send(
+        webhook_server.url("/in"), payload, secrets=[SECRET], event_type="aigym.calendar.reminder_sent.v1"
+    )
+
+    assert (result.status, result.code, result.channel) == (DeliveryStatus.DELIVERED, "http_204", "webhook")
+    (request,) = webhook_server.requests
+    assert request.path == "/in"
+    assert json.loads(request.body) == payload
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["x-aigym-event"] == "aigym.calendar.reminder_sent.v1"
+    assert request.headers["x-aigym-delivery"] == result.message_id
+    stamp = verify_signature(request.headers[SIGNATURE_HEADER.lower()], request.body, [SECRET])
+    assert abs(stamp - time.time()) < 60
+    with pytest.raises(InvalidSignatureError):
+        verify_signature(request.headers[SIGNATURE_HEADER.lower()], request.body + b" ", [SECRET])
+    with pytest.raises(InvalidSignatureError):
+        verify_signature(request.headers[SIGNATURE_HEADER.lower()], request.body, ["another-secret"])
+
+
+async def test_rotation_signs_with_old_and_new_secret(webhook_server: WebhookReceiver) -> None:
+    await sender().send(webhook_server.url(), b'{"a":1}', secrets=["old", "new"], event_type="t")
+
+    header = webhook_server.requests[0].headers[SIGNATURE_HEADER.lower()]
+    assert header.count("v1=") == 2
+    verify_signature(header, b'{"a":1}', ["old"])
+    verify_signature(header, b'{"a":1}', ["new"])
+
+
+async def test_idempotency_key_keeps_the_delivery_id(webhook_server: WebhookReceiver) -> None:
+    send = sender()
+    first = await send.send(webhook_server.url(), {}, secrets=[SECRET], event_type="t", idempotency_key="k1")
+    again = await send.send(webhook_server.url(), {}, secrets=[SECRET], event_type="t", idempotency_key="k1")
+    other = await send.send(webhook_server.url(), {}, secrets=[SECRET], event_type="t", idempotency_key="k2")
+
+    assert first.message_id == again.message_id != other.message_id
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (200, DeliveryStatus.DELIVERED),
+        (202, DeliveryStatus.DELIVERED),
+        (400, DeliveryStatus.PERMANENT_FAILURE),
+        (401, DeliveryStatus.PERMANENT_FAILURE),
+        (404, DeliveryStatus.PERMANENT_FAILURE),
+        (410, DeliveryStatus.PERMANENT_FAILURE),
+        (408, DeliveryStatus.TRANSIENT_FAILURE),
+        (429, DeliveryStatus.TRANSIENT_FAILURE),
+        (500, DeliveryStatus.TRANSIENT_FAILURE),
+        (503, DeliveryStatus.TRANSIENT_FAILURE),
+    ],
+)
+async def test_status_codes_decide_retry(
+    webhook_server: WebhookReceiver, status: int, expected: DeliveryStatus
+) -> None:
+    webhook_server.respond_with.append(status)
+
+    result = await sender().send(webhook_server.url(), {}, secrets=[SECRET], event_type="t")
+
+    assert (result.status, result.code) == (expected, f"http_{status}")
+    assert result.retryable is (expected is DeliveryStatus.TRANSIENT_FAILURE)
+
+
+async def test_retry_after_hint_is_kept(webhook_server: WebhookReceiver) -> None:
+    webhook_server.respond = lambda _request: (503, {"Retry-After": "7"})
+
+    result = await sender().send(webhook_server.url(), {}, secrets=[SECRET], event_type="t")
+
+    assert result.retryable
+    assert result.retry_after_seconds == 7.0
+
+
+async def test_redirects_are_not_followed(webhook_server: WebhookReceiver) -> None:
+    webhook_server.respond = lambda request: (
+        (302, {"Location": webhook_server.url("/elsewhere")}) if request.path == "/hook" else (204, {})
+    )
+
+    result = await sender().send(webhook_server.url(), {}, secrets=[SECRET], event_type="t")
+
+    assert (result.status, result.code) == (DeliveryStatus.PERMANENT_FAILURE, "http_302")
+    assert [r.path for r in webhook_server.requests] == ["/hook"]
+
+
+async def test_slow_receiver_is_a_transient_timeout(webhook_server: WebhookReceiver) -> None:
+    def slow(_request: ReceivedRequest) -> tuple[int, dict[str, str]]:
+        time.sleep(1.5)
+        return 204, {}
+
+    webhook_server.respond = slow
+
+    result = await sender(timeout=0.5).send(webhook_server.url(), {}, secrets=[SECRET], event_type="t")
+
+    assert (result.status, result.code) == (DeliveryStatus.TRANSIENT_FAILURE, "timeout")
+
+
+async def test_unreachable_receiver_is_transient_and_bad_urls_are_permanent() -> None:
+    refused = await sender().send(f"http://127.0.0.1:{free_port()}/x", {}, secrets=[SECRET], event_type="t")
+    bad = await sender().send("ftp://example.com/x", {}, secrets=[SECRET], event_type="t")
+
+    assert (refused.status, refused.code) == (DeliveryStatus.TRANSIENT_FAILURE, "connection_failed")
+    assert (bad.status, bad.code) == (DeliveryStatus.PERMANENT_FAILURE, "invalid_url")
+
+
+def test_signature_checks_reject_stale_malformed_and_missing_headers() -> None:
+    body = b'{"x":1}'
+    old = signature_header([SECRET], body, timestamp=1_000_000)
+
+    assert verify_signature(old, body, [SECRET], now=1_000_100) == 1_000_000
+    with pytest.raises(InvalidSignatureError, match="tolerance"):
+        verify_signature(old, body, [SECRET], now=1_000_000 + 301)
+    for header in (None, "", "garbage", "t=abc,v1=00", "v1=00", "t=1"):
+        with pytest.raises(InvalidSignatureError):
+            verify_signature(header, body, [SECRET], now=1)
+    with pytest.raises(ValueError, match="secret"):
+        signature_header([], body)
