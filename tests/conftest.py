@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
 import pytest_asyncio
 
+from aigym.progress.v1.events_pb2 import CourseCompleted
 from aigym_platform.db import UnitOfWorkFactory, create_engine, create_sessionmaker, uow_factory
 from aigym_platform.devstack.services import SERVICES
+from aigym_platform.events.envelope import Event
 from aigym_platform.events.inbox import add_dead_letter, record_in_inbox
-from aigym_platform.events.registry import BLOCK_COMPLETED
+from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
@@ -19,6 +22,7 @@ from aigym_programs.directory import LearnerEntry
 from aigym_programs.directory_service import DirectoryService
 from aigym_programs.domain import ProgramDraft
 from aigym_programs.enrollment_service import EnrollmentRequest, EnrollmentsService
+from aigym_programs.progress_service import ProgramProgress
 from aigym_programs.service import ProgramsService
 from aigym_programs.structure import Node, NodeKind, Rule
 from aigym_progress.domain import CompletionInput
@@ -66,7 +70,22 @@ async def _seed_programs(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         await enrollments.enroll(admin, program.program_id, EnrollmentRequest("seed-learner"))
         directory = DirectoryService(uow_factory(create_sessionmaker(engine)))
         await directory.upsert_learner(admin, LearnerEntry("seed-learner", "Seed Learner"))
-        await _seed_inbox_and_dead_letters(uow_factory(create_sessionmaker(engine)), tenant)
+        units = uow_factory(create_sessionmaker(engine))
+        await _seed_inbox_and_dead_letters(units, tenant)
+        async with units(TenantId(tenant), None) as uow:  # the completion ledger, as the consumer fills it
+            completed = CourseCompleted(learner_id="seed-learner", course_id="seed-course")
+            event = Event(
+                uuid.uuid4(),
+                COURSE_COMPLETED,
+                TenantId(tenant),
+                "seed",
+                dt.datetime.now(dt.UTC),
+                "s",
+                1,
+                completed,
+            )
+            await ProgramProgress().record_course_completion(uow, event)
+            await uow.commit()
     finally:
         await engine.dispose()
 

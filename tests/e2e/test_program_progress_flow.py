@@ -117,7 +117,9 @@ def test_completing_the_courses_completes_the_enrollment_within_two_seconds(
 
     complete(COURSES[0])
     done_at = complete(COURSES[1])
-    core = wait_for(lambda s: "m" in s.get("reachedMilestones", []), done_at + 5)
+    # The first events also wait for the stack's Celery worker to finish starting (10-20 s on a busy
+    # 2-core machine); the 2-second claim is measured below, once the worker is demonstrably running.
+    core = wait_for(lambda s: "m" in s.get("reachedMilestones", []), done_at + 60)
     assert core["state"] == "ENROLLMENT_STATE_ACTIVE"
     assert sorted(core["completedCourseIds"]) == sorted(COURSES[:2])  # type: ignore[arg-type]
     last = complete(COURSES[3])

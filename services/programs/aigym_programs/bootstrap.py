@@ -12,6 +12,7 @@ from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
 from aigym_programs.directory_service import DirectoryService
 from aigym_programs.enrollment_service import EnrollmentsService
+from aigym_programs.maintenance_service import EnrollmentMaintenance
 from aigym_programs.service import ProgramsService
 from aigym_programs.servicer import ProgramsServicer
 from aigym_programs.settings import ProgramsSettings
@@ -46,7 +47,10 @@ def build(settings: ProgramsSettings) -> App:
     )
     units_of_work = uow_factory(create_sessionmaker(engine))
     servicer = ProgramsServicer(
-        ProgramsService(units_of_work), EnrollmentsService(units_of_work), DirectoryService(units_of_work)
+        ProgramsService(units_of_work),
+        EnrollmentsService(units_of_work),
+        DirectoryService(units_of_work),
+        EnrollmentMaintenance(units_of_work),
     )
     registration = Registration(
         SERVICE_FULL_NAME, servicer, programs_pb2_grpc.add_ProgramsServiceServicer_to_server

@@ -77,6 +77,12 @@ def compute_dates(
         due = start + rules.default_due_offset
     if end is None and rules.default_access_duration is not None:
         end = start + rules.default_access_duration
+    return check_dates(EnrollmentDates(start, due, end), field_prefix)
+
+
+def check_dates(dates: EnrollmentDates, field_prefix: str = "enrollment") -> EnrollmentDates:
+    """The dates if due and end are not before start and end is not before due; INVALID_ARGUMENT otherwise."""
+    start, due, end = dates.start, dates.due, dates.end
     problems = []
     if due is not None and due < start:
         problems.append(
@@ -92,7 +98,34 @@ def compute_dates(
         )
     if problems:
         raise InvalidArgument("; ".join(f"{p.field}: {p.description}" for p in problems), violations=problems)
-    return EnrollmentDates(start, due, end)
+    return dates
+
+
+DATE_FIELDS = frozenset({"start_time", "due_time", "end_time"})
+
+
+def override_dates(
+    current: EnrollmentDates,
+    mask: frozenset[str],
+    *,
+    start: dt.datetime | None,
+    due: dt.datetime | None,
+    end: dt.datetime | None,
+) -> EnrollmentDates:
+    """`current` with the masked fields replaced (an unset due or end clears it; start is required)."""
+    unknown = sorted(mask - DATE_FIELDS)
+    if unknown or not mask:
+        problem = f"may name only start_time, due_time and end_time, not {unknown}" if unknown else "is empty"
+        raise InvalidArgument.for_field("update_mask", problem, reason="BAD_UPDATE_MASK")
+    if "start_time" in mask and start is None:
+        raise InvalidArgument.for_field("enrollment.start_time", "an enrolment needs a start time")
+    return check_dates(
+        EnrollmentDates(
+            start if "start_time" in mask and start is not None else current.start,
+            due if "due_time" in mask else current.due,
+            end if "end_time" in mask else current.end,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -172,3 +205,61 @@ def apply_course_progress(
         reached_milestones=tuple(sorted(reached)),
     )
     return ProgressUpdate(updated, reached - set(enrollment.reached_milestones), completed_now, reopened)
+
+
+@dataclass(frozen=True)
+class EnrollmentChange:
+    """An enrolment before and after a migration or recompute, and the courses the move added or removed."""
+
+    before: Enrollment
+    after: Enrollment
+    added_course_ids: frozenset[str] = frozenset()
+    removed_course_ids: frozenset[str] = frozenset()
+    update: ProgressUpdate | None = None
+
+    @property
+    def milestones_gained(self) -> frozenset[str]:
+        """Milestones reached after but not before."""
+        return frozenset(self.after.reached_milestones) - set(self.before.reached_milestones)
+
+    @property
+    def milestones_lost(self) -> frozenset[str]:
+        """Milestones reached before but not after."""
+        return frozenset(self.before.reached_milestones) - set(self.after.reached_milestones)
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything stored differs."""
+        return any(
+            getattr(self.before, name) != getattr(self.after, name)
+            for name in (
+                "program_version",
+                "state",
+                "progress",
+                "completed_course_ids",
+                "reached_milestones",
+                "complete_time",
+            )
+        )
+
+
+def replan(
+    enrollment: Enrollment,
+    current: Structure,
+    target: Structure,
+    target_version: int,
+    completed_courses: frozenset[str],
+    when: dt.datetime,
+) -> EnrollmentChange:
+    """The enrolment re-pinned to `target_version` (or recomputed when it is the same version) from the
+    learner's completed courses; completion is gained or lost as the target's rules say."""
+    update = apply_course_progress(
+        replace(enrollment, program_version=target_version), target, completed_courses, when
+    )
+    return EnrollmentChange(
+        enrollment,
+        update.enrollment,
+        target.course_ids - current.course_ids,
+        current.course_ids - target.course_ids,
+        update,
+    )

@@ -58,6 +58,21 @@ class EnrollmentRepository(Protocol):
     async def progressing_for(self, learner_id: str, now: dt.datetime) -> list[Enrollment]:
         """The learner's active or completed, not ended enrolments, locked for update."""
 
+    async def save_dates(self, enrollment: Enrollment) -> None:
+        """Persist start, due and end."""
+
+    async def page_of_program(
+        self,
+        program_id: uuid.UUID,
+        after: uuid.UUID | None,
+        limit: int,
+        *,
+        states: frozenset[EnrollmentState],
+        learner_ids: frozenset[str] | None = None,
+        below_version: int | None = None,
+    ) -> list[Enrollment]:
+        """The program's enrolments in these states by id, strictly after `after`, locked for update."""
+
 
 def _to_domain(row: EnrollmentRow) -> Enrollment:
     return Enrollment(
@@ -139,6 +154,7 @@ class SqlEnrollmentRepository:
             )
             .values(
                 state=enrollment.state.value,
+                program_version=enrollment.program_version,
                 source=enrollment.source.value,
                 progress=enrollment.progress,
                 completed_course_ids=list(enrollment.completed_course_ids),
@@ -191,4 +207,44 @@ class SqlEnrollmentRepository:
             .order_by(EnrollmentRow.enrollment_id)
             .with_for_update()
         )
+        return [_to_domain(row) for row in (await self._session.execute(stmt)).scalars()]
+
+    async def save_dates(self, enrollment: Enrollment) -> None:
+        """Persist start, due and end."""
+        await self._session.execute(
+            update(EnrollmentRow)
+            .where(
+                EnrollmentRow.tenant_id == self._tenant,
+                EnrollmentRow.enrollment_id == enrollment.enrollment_id,
+            )
+            .values(
+                start_time=enrollment.dates.start,
+                due_time=enrollment.dates.due,
+                end_time=enrollment.dates.end,
+            )
+        )
+
+    async def page_of_program(
+        self,
+        program_id: uuid.UUID,
+        after: uuid.UUID | None,
+        limit: int,
+        *,
+        states: frozenset[EnrollmentState],
+        learner_ids: frozenset[str] | None = None,
+        below_version: int | None = None,
+    ) -> list[Enrollment]:
+        """The program's enrolments in these states by id, strictly after `after`, locked for update."""
+        stmt = select(EnrollmentRow).where(
+            EnrollmentRow.tenant_id == self._tenant,
+            EnrollmentRow.program_id == program_id,
+            EnrollmentRow.state.in_(sorted(state.value for state in states)),
+        )
+        if after is not None:
+            stmt = stmt.where(EnrollmentRow.enrollment_id > after)
+        if learner_ids is not None:
+            stmt = stmt.where(EnrollmentRow.learner_id.in_(sorted(learner_ids)))
+        if below_version is not None:
+            stmt = stmt.where(EnrollmentRow.program_version < below_version)
+        stmt = stmt.order_by(EnrollmentRow.enrollment_id).limit(limit).with_for_update()
         return [_to_domain(row) for row in (await self._session.execute(stmt)).scalars()]

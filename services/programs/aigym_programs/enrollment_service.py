@@ -21,10 +21,12 @@ from aigym_platform.errors import (
 from aigym_platform.events.registry import (
     ENROLLMENT_APPROVED,
     ENROLLMENT_CREATED,
+    ENROLLMENT_DATES_CHANGED,
     ENROLLMENT_WITHDRAWN,
 )
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_programs.completions_repository import SqlCompletionLedger
 from aigym_programs.directory_repository import SqlDirectoryRepository
 from aigym_programs.directory_service import DirectoryRepositoryFactory, team_scope
 from aigym_programs.domain import Program, ProgramState, Visibility
@@ -32,7 +34,9 @@ from aigym_programs.enrollment import (
     Enrollment,
     EnrollmentSource,
     EnrollmentState,
+    apply_course_progress,
     compute_dates,
+    override_dates,
 )
 from aigym_programs.enrollment_repository import (
     EnrollmentFilter,
@@ -42,10 +46,13 @@ from aigym_programs.enrollment_repository import (
 from aigym_programs.events import (
     enrollment_approved,
     enrollment_created,
+    enrollment_dates_changed,
     enrollment_subject,
     enrollment_withdrawn,
 )
+from aigym_programs.progress_service import CompletionLedgerFactory, announce_progress
 from aigym_programs.repository import ProgramRepository, SqlProgramRepository
+from aigym_programs.structure import Structure
 
 ProgramRepositoryFactory = Callable[[AsyncSession, TenantId], ProgramRepository]
 EnrollmentRepositoryFactory = Callable[[AsyncSession, TenantId], EnrollmentRepository]
@@ -102,17 +109,21 @@ class EnrollmentsService:
         programs: ProgramRepositoryFactory = SqlProgramRepository,
         enrollments: EnrollmentRepositoryFactory = SqlEnrollmentRepository,
         directory: DirectoryRepositoryFactory = SqlDirectoryRepository,
+        ledger: CompletionLedgerFactory = SqlCompletionLedger,
     ) -> None:
         self._uow = uow_factory
         self._programs = programs
         self._enrollments = enrollments
         self._directory = directory
+        self._ledger = ledger
 
     async def enroll(
         self, identity: Identity, program_id: uuid.UUID, request: EnrollmentRequest
     ) -> Enrollment:
         """Enrol one learner: admins anyone, learners themselves (directly or as a request to approve)."""
         identity.require(Role.LEARNER)
+        if not request.learner_id:
+            raise InvalidArgument.for_field("enrollment.learner_id", "is required", reason="LEARNER_REQUIRED")
         learner = identity.user_id if identity.is_self(request.learner_id) else request.learner_id
         is_admin = identity.has_role(Role.CLIENT_ADMIN)
         if not is_admin and learner != identity.user_id:
@@ -144,7 +155,11 @@ class EnrollmentsService:
                     reason="ALREADY_ENROLLED",
                     metadata={"enrollment_id": str(existing.enrollment_id)},
                 )
-            await _record_creation(uow, enrollment)
+            structure = await self._pinned_structure(uow, program)
+            ledger = self._ledger(uow.session, uow.tenant_id)
+            await ledger.lock_learners([learner])
+            courses = await ledger.courses_of([learner])
+            enrollment = await _record_creation(uow, repo, enrollment, structure, courses.get(learner))
             await uow.commit()
             return enrollment
 
@@ -163,9 +178,18 @@ class EnrollmentsService:
             program = await self._published_program(uow, program_id, visible_to_learner=False)
             repo = self._enrollments(uow.session, uow.tenant_id)
             existing = await repo.open_for(program_id, [row.learner_id for row in rows])
+            structure = await self._pinned_structure(uow, program)
+            ledger = self._ledger(uow.session, uow.tenant_id)
+            if not validate_only:
+                await ledger.lock_learners(row.learner_id.strip() for row in rows)
+            prior = await ledger.courses_of(row.learner_id.strip() for row in rows)
             seen: dict[str, Enrollment | None] = {}
             for index, row in enumerate(rows):
                 learner = row.learner_id.strip()
+                if not learner:
+                    problem = f"enrollments[{index}].learner_id: is required"
+                    results.append(BatchResult(index, learner, INVALID, error=problem))
+                    continue
                 if learner in existing or learner in seen:
                     results.append(
                         BatchResult(index, learner, ALREADY_ENROLLED, existing.get(learner) or seen[learner])
@@ -200,7 +224,8 @@ class EnrollmentsService:
                 created = await repo.add_if_absent(enrollment)
                 seen[learner] = enrollment if created else None
                 if created:
-                    await _record_creation(uow, enrollment)
+                    enrollment = await _record_creation(uow, repo, enrollment, structure, prior.get(learner))
+                    seen[learner] = enrollment
                 results.append(
                     BatchResult(
                         index,
@@ -264,6 +289,41 @@ class EnrollmentsService:
         """Approve a pending request; approving an active enrolment changes nothing."""
         return await self._change(identity, program_id, enrollment_id, "approve", self_allowed=False)
 
+    async def update_dates(
+        self,
+        identity: Identity,
+        program_id: uuid.UUID,
+        enrollment_id: uuid.UUID,
+        mask: frozenset[str],
+        request: EnrollmentRequest,
+        reason: str,
+    ) -> Enrollment:
+        """Override one learner's dates (the masked ones); audited with the reason and announced."""
+        identity.require(Role.CLIENT_ADMIN)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            repo = self._enrollments(uow.session, uow.tenant_id)
+            current = await repo.get(enrollment_id, for_update=True)
+            if current is None or current.program_id != program_id:
+                raise NotFound(f"enrollment {enrollment_id} not found", reason="ENROLLMENT_NOT_FOUND")
+            current.check_open("change the dates of")
+            dates = override_dates(current.dates, mask, start=request.start, due=request.due, end=request.end)
+            if dates == current.dates:
+                return current
+            changed = dataclasses.replace(current, dates=dates)
+            await repo.save_dates(changed)
+            await uow.audit(
+                "enrollment.override_dates",
+                "enrollment",
+                str(enrollment_id),
+                before=_audit_view(current),
+                after={**_audit_view(changed), "reason": reason},
+            )
+            await uow.publish(
+                ENROLLMENT_DATES_CHANGED, enrollment_subject(changed), enrollment_dates_changed(changed)
+            )
+            await uow.commit()
+            return changed
+
     async def _change(
         self,
         identity: Identity,
@@ -318,6 +378,12 @@ class EnrollmentsService:
             await uow.commit()
             return changed
 
+    async def _pinned_structure(self, uow: UnitOfWork, program: Program) -> Structure:
+        version = await self._programs(uow.session, uow.tenant_id).get_version(
+            program.program_id, program.current_version
+        )
+        return version.structure if version else Structure()
+
     async def _published_program(
         self, uow: UnitOfWork, program_id: uuid.UUID, *, visible_to_learner: bool
     ) -> Program:
@@ -369,9 +435,23 @@ class EnrollmentsService:
         return enrollment.learner_id == identity.user_id or scope is None or enrollment.learner_id in scope
 
 
-async def _record_creation(uow: UnitOfWork, enrollment: Enrollment) -> None:
-    """Audit a new enrolment and announce it, in its transaction."""
+async def _record_creation(
+    uow: UnitOfWork,
+    repo: EnrollmentRepository,
+    enrollment: Enrollment,
+    structure: Structure,
+    prior_courses: frozenset[str] | None,
+) -> Enrollment:
+    """Audit and announce a new enrolment; courses the learner completed before count at once."""
+    update = None
+    if prior_courses and prior_courses & structure.course_ids:
+        update = apply_course_progress(enrollment, structure, prior_courses, enrollment.create_time)
+        enrollment = update.enrollment
+        await repo.save_state(enrollment)
     await uow.audit(
         "enrollment.create", "enrollment", str(enrollment.enrollment_id), after=_audit_view(enrollment)
     )
     await uow.publish(ENROLLMENT_CREATED, enrollment_subject(enrollment), enrollment_created(enrollment))
+    if update is not None:
+        await announce_progress(uow, structure, update, enrollment.create_time)
+    return enrollment

@@ -12,7 +12,7 @@ from aigym.programs.v1 import programs_pb2
 from aigym_platform.errors import InvalidArgument
 from aigym_programs.directory import ChangeKind, ImportPlan, LearnerEntry
 from aigym_programs.domain import Program, ProgramDraft, ProgramState, ProgramVersion, Visibility
-from aigym_programs.enrollment import Enrollment, EnrollmentSource, EnrollmentState
+from aigym_programs.enrollment import Enrollment, EnrollmentChange, EnrollmentSource, EnrollmentState
 from aigym_programs.enrollment_service import (
     ALREADY_ENROLLED,
     CREATED,
@@ -313,4 +313,22 @@ def import_plan_to_proto(plan: ImportPlan, applied: bool) -> programs_pb2.BatchU
         deactivated=plan.count(ChangeKind.DEACTIVATED),
         unchanged=plan.unchanged,
         applied=applied,
+    )
+
+
+def enrollment_change_to_proto(change: EnrollmentChange) -> programs_pb2.EnrollmentChange:
+    """What a migration or recompute does to one enrolment."""
+    return programs_pb2.EnrollmentChange(
+        enrollment_id=str(change.after.enrollment_id),
+        learner_id=change.after.learner_id,
+        from_version=change.before.program_version,
+        to_version=change.after.program_version,
+        added_course_ids=sorted(change.added_course_ids),
+        removed_course_ids=sorted(change.removed_course_ids),
+        progress_before=change.before.progress,
+        progress_after=change.after.progress,
+        completed_before=change.before.complete_time is not None,
+        completed_after=change.after.complete_time is not None,
+        milestones_gained=sorted(change.milestones_gained),
+        milestones_lost=sorted(change.milestones_lost),
     )

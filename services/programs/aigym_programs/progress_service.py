@@ -1,7 +1,10 @@
 """Real-time program progress: course completions and resets from the progress service, as they arrive.
 
 Both handlers run inside the consumer's unit of work (the inbox row that makes redelivery harmless is in
-the same transaction) and never commit it themselves.
+the same transaction) and never commit it themselves. The learner's completed courses are kept in a
+ledger, so a program's progress can be recomputed (and migrated to a new version) at any time. Every
+transaction that reads or writes a learner's ledger takes that learner's lock first: two completions of
+one learner handled at once by two worker threads would otherwise each miss the other's course.
 """
 
 from __future__ import annotations
@@ -17,11 +20,49 @@ from aigym_platform.db import UnitOfWork
 from aigym_platform.events.envelope import Event
 from aigym_platform.events.registry import ENROLLMENT_COMPLETED, MILESTONE_REACHED
 from aigym_platform.identity import TenantId
+from aigym_programs.completions_repository import CompletionLedger, SqlCompletionLedger
 from aigym_programs.enrollment import ProgressUpdate, apply_course_progress
 from aigym_programs.enrollment_repository import EnrollmentRepository, SqlEnrollmentRepository
 from aigym_programs.events import enrollment_completed, enrollment_subject, milestone_reached
 from aigym_programs.repository import ProgramRepository, SqlProgramRepository
 from aigym_programs.structure import Structure
+
+CompletionLedgerFactory = Callable[[AsyncSession, TenantId], CompletionLedger]
+
+
+class PinnedStructures:
+    """Published versions' structures, loaded once per unit of work (versions never change)."""
+
+    def __init__(self, programs: ProgramRepository) -> None:
+        self._programs = programs
+        self._loaded: dict[tuple[uuid.UUID, int], Structure | None] = {}
+
+    async def get(self, program_id: uuid.UUID, version: int) -> Structure | None:
+        """The structure of a published version, or None if it does not exist."""
+        key = (program_id, version)
+        if key not in self._loaded:
+            found = await self._programs.get_version(program_id, version)
+            self._loaded[key] = found.structure if found else None
+        return self._loaded[key]
+
+
+async def announce_progress(
+    uow: UnitOfWork, structure: Structure, update: ProgressUpdate, when: dt.datetime
+) -> None:
+    """Publish the milestones an update reached and the completion it caused (audited)."""
+    enrollment = update.enrollment
+    subject = enrollment_subject(enrollment)
+    for node_id in sorted(update.new_milestones):
+        payload = milestone_reached(enrollment, node_id, structure.by_id[node_id].title, when)
+        await uow.publish(MILESTONE_REACHED, subject, payload)
+    if update.completed_now:
+        await uow.publish(ENROLLMENT_COMPLETED, subject, enrollment_completed(enrollment, when))
+        await uow.audit(
+            "enrollment.complete",
+            "enrollment",
+            str(enrollment.enrollment_id),
+            after={"completed_at": when, "progress": enrollment.progress},
+        )
 
 
 class ProgramProgress:
@@ -31,65 +72,48 @@ class ProgramProgress:
         self,
         programs: Callable[[AsyncSession, TenantId], ProgramRepository] = SqlProgramRepository,
         enrollments: Callable[[AsyncSession, TenantId], EnrollmentRepository] = SqlEnrollmentRepository,
+        ledger: CompletionLedgerFactory = SqlCompletionLedger,
     ) -> None:
         self._programs = programs
         self._enrollments = enrollments
+        self._ledger = ledger
 
     async def record_course_completion(
         self, uow: UnitOfWork, event: Event[progress_events.CourseCompleted]
     ) -> None:
-        """Add the course to every progressing enrolment whose pinned version contains it."""
+        """Remember the completed course and add it to every progressing enrolment that contains it."""
+        payload = event.payload
         when = (
-            event.payload.completed_at.ToDatetime(tzinfo=dt.UTC)
-            if event.payload.HasField("completed_at")
+            payload.completed_at.ToDatetime(tzinfo=dt.UTC)
+            if payload.HasField("completed_at")
             else event.occurred_at
         )
-        await self._apply(uow, event.payload.learner_id, event.payload.course_id, when, completed=True)
+        ledger = self._ledger(uow.session, uow.tenant_id)
+        await ledger.lock_learners([payload.learner_id])
+        await ledger.record(payload.learner_id, payload.course_id, when)
+        await self._refresh(uow, payload.learner_id, payload.course_id, when)
 
     async def record_progress_reset(
         self, uow: UnitOfWork, event: Event[progress_events.ProgressReset]
     ) -> None:
-        """Remove the course again (recertification); a completed enrolment that now falls short reopens."""
-        await self._apply(
-            uow, event.payload.learner_id, event.payload.course_id, event.occurred_at, completed=False
-        )
+        """Forget the course again (recertification); a completed enrolment that now falls short reopens."""
+        payload = event.payload
+        ledger = self._ledger(uow.session, uow.tenant_id)
+        await ledger.lock_learners([payload.learner_id])
+        await ledger.remove(payload.learner_id, payload.course_id)
+        await self._refresh(uow, payload.learner_id, payload.course_id, event.occurred_at)
 
-    async def _apply(
-        self, uow: UnitOfWork, learner_id: str, course_id: str, when: dt.datetime, *, completed: bool
-    ) -> None:
+    async def _refresh(self, uow: UnitOfWork, learner_id: str, course_id: str, when: dt.datetime) -> None:
+        ledger = self._ledger(uow.session, uow.tenant_id)
+        courses = (await ledger.courses_of([learner_id])).get(learner_id, frozenset())
         enrollments = self._enrollments(uow.session, uow.tenant_id)
-        programs = self._programs(uow.session, uow.tenant_id)
-        structures: dict[tuple[uuid.UUID, int], Structure | None] = {}
+        structures = PinnedStructures(self._programs(uow.session, uow.tenant_id))
         for enrollment in await enrollments.progressing_for(learner_id, dt.datetime.now(dt.UTC)):
-            key = (enrollment.program_id, enrollment.program_version)
-            if key not in structures:
-                version = await programs.get_version(*key)
-                structures[key] = version.structure if version else None
-            structure = structures[key]
+            structure = await structures.get(enrollment.program_id, enrollment.program_version)
             if structure is None or course_id not in structure.course_ids:
                 continue
-            courses = set(enrollment.completed_course_ids)
-            if (course_id in courses) == completed:
-                continue  # already counted (or already absent): nothing changes
-            courses = courses | {course_id} if completed else courses - {course_id}
-            update = apply_course_progress(enrollment, structure, frozenset(courses), when)
+            update = apply_course_progress(enrollment, structure, courses, when)
+            if update.enrollment == enrollment:
+                continue  # a redelivered or repeated fact: nothing changes
             await enrollments.save_state(update.enrollment)
-            await self._announce(uow, structure, update, when)
-
-    @staticmethod
-    async def _announce(
-        uow: UnitOfWork, structure: Structure, update: ProgressUpdate, when: dt.datetime
-    ) -> None:
-        enrollment = update.enrollment
-        subject = enrollment_subject(enrollment)
-        for node_id in sorted(update.new_milestones):
-            payload = milestone_reached(enrollment, node_id, structure.by_id[node_id].title, when)
-            await uow.publish(MILESTONE_REACHED, subject, payload)
-        if update.completed_now:
-            await uow.publish(ENROLLMENT_COMPLETED, subject, enrollment_completed(enrollment, when))
-            await uow.audit(
-                "enrollment.complete",
-                "enrollment",
-                str(enrollment.enrollment_id),
-                after={"completed_at": when, "progress": enrollment.progress},
-            )
+            await announce_progress(uow, structure, update, when)

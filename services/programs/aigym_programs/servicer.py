@@ -14,6 +14,7 @@ from aigym_programs.directory_repository import LearnerFilter
 from aigym_programs.directory_service import DirectoryService
 from aigym_programs.enrollment_repository import EnrollmentFilter
 from aigym_programs.enrollment_service import EnrollmentsService
+from aigym_programs.maintenance_service import EnrollmentMaintenance
 from aigym_programs.service import ProgramsService
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -25,11 +26,16 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
     """gRPC face of ProgramsService."""
 
     def __init__(
-        self, service: ProgramsService, enrollments: EnrollmentsService, directory: DirectoryService
+        self,
+        service: ProgramsService,
+        enrollments: EnrollmentsService,
+        directory: DirectoryService,
+        maintenance: EnrollmentMaintenance,
     ) -> None:
         self._service = service
         self._enrollments = enrollments
         self._directory = directory
+        self._maintenance = maintenance
 
     async def CreateProgram(
         self, request: programs_pb2.CreateProgramRequest, context: Context
@@ -222,6 +228,60 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         enrollment_id = mappers.parse_id(request.enrollment_id, "enrollment_id")
         return mappers.enrollment_to_proto(
             await self._enrollments.approve(current_identity(), program_id, enrollment_id)
+        )
+
+    async def UpdateEnrollment(
+        self, request: programs_pb2.UpdateEnrollmentRequest, context: Context
+    ) -> programs_pb2.Enrollment:
+        """Override an enrolment's dates."""
+        program_id = mappers.parse_id(request.program_id, "program_id")
+        enrollment_id = mappers.parse_id(request.enrollment.enrollment_id, "enrollment.enrollment_id")
+        changed = await self._enrollments.update_dates(
+            current_identity(),
+            program_id,
+            enrollment_id,
+            frozenset(request.update_mask.paths),
+            mappers.enrollment_request_from_proto(request.enrollment),
+            request.reason,
+        )
+        return mappers.enrollment_to_proto(changed)
+
+    async def MigrateEnrollments(
+        self, request: programs_pb2.MigrateEnrollmentsRequest, context: Context
+    ) -> programs_pb2.MigrateEnrollmentsResponse:
+        """Migrate (or dry-run migrating) one page of enrolments to a newer version."""
+        result = await self._maintenance.migrate(
+            current_identity(),
+            mappers.parse_id(request.program_id, "program_id"),
+            request.target_version,
+            list(request.learner_ids),
+            validate_only=request.validate_only,
+            requested=request.page_size,
+            token=request.page_token,
+        )
+        return programs_pb2.MigrateEnrollmentsResponse(
+            target_version=result.target_version,
+            changes=[mappers.enrollment_change_to_proto(change) for change in result.changes],
+            applied=result.applied,
+            next_page_token=result.next_token,
+        )
+
+    async def RecomputeEnrollments(
+        self, request: programs_pb2.RecomputeEnrollmentsRequest, context: Context
+    ) -> programs_pb2.RecomputeEnrollmentsResponse:
+        """Recompute (or dry-run recomputing) one page of a program's enrolments."""
+        result = await self._maintenance.recompute(
+            current_identity(),
+            mappers.parse_id(request.program_id, "program_id"),
+            validate_only=request.validate_only,
+            requested=request.page_size,
+            token=request.page_token,
+        )
+        return programs_pb2.RecomputeEnrollmentsResponse(
+            changes=[mappers.enrollment_change_to_proto(change) for change in result.changes],
+            examined_count=result.examined,
+            applied=result.applied,
+            next_page_token=result.next_token,
         )
 
     async def UpsertLearner(

@@ -91,3 +91,14 @@ class LearnerRow(Base):
     teams: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LearnerCourseCompletionRow(Base):
+    """A course a learner has completed (mirrors the progress service's course_completed events)."""
+
+    __tablename__ = "learner_course_completions"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    course_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    completed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

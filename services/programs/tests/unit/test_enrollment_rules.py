@@ -16,6 +16,8 @@ from aigym_programs.enrollment import (
     EnrollmentState,
     apply_course_progress,
     compute_dates,
+    override_dates,
+    replan,
 )
 from aigym_programs.structure import Node, NodeKind, Rule, validate_structure
 
@@ -83,3 +85,48 @@ def test_progress_milestones_and_completion() -> None:
     assert reset.enrollment.state is EnrollmentState.ACTIVE
     assert reset.enrollment.complete_time is None
     assert reset.enrollment.reached_milestones == ()
+
+
+def test_replan_to_a_version_with_a_new_course_loses_completion_and_names_the_difference() -> None:
+    done = apply_course_progress(enrollment(), STRUCTURE, frozenset({"A", "B", "C"}), NOW).enrollment
+    assert done.state is EnrollmentState.COMPLETED
+    bigger = validate_structure(
+        [
+            Node("root", NodeKind.SET, rule=Rule.ALL_ANY_ORDER),
+            Node("a", NodeKind.COURSE, "root", course_id="A"),
+            Node("e", NodeKind.COURSE, "root", course_id="E"),
+        ]
+    )
+    change = replan(done, STRUCTURE, bigger, 2, frozenset({"A", "B", "C"}), NOW + DAY)
+    assert (change.after.program_version, change.after.state) == (2, EnrollmentState.ACTIVE)
+    assert change.after.complete_time is None
+    assert (change.added_course_ids, change.removed_course_ids) == (
+        frozenset({"E"}),
+        frozenset({"B", "C", "D"}),
+    )
+    assert change.milestones_lost == frozenset({"core-done"})
+    assert change.after.progress == pytest.approx(0.5)
+    assert change.changed
+
+
+def test_replan_onto_the_same_version_with_the_same_courses_changes_nothing() -> None:
+    current = apply_course_progress(enrollment(), STRUCTURE, frozenset({"A"}), NOW).enrollment
+    change = replan(current, STRUCTURE, STRUCTURE, 1, frozenset({"A"}), NOW + DAY)
+    assert not change.changed
+    assert change.milestones_gained == frozenset()
+
+
+def test_date_override_replaces_only_masked_fields_and_keeps_the_order_rules() -> None:
+    current = EnrollmentDates(NOW, NOW + 10 * DAY, NOW + 20 * DAY)
+    later = override_dates(current, frozenset({"due_time"}), start=None, due=NOW + 15 * DAY, end=None)
+    assert later == EnrollmentDates(NOW, NOW + 15 * DAY, NOW + 20 * DAY)
+    cleared = override_dates(current, frozenset({"end_time"}), start=None, due=None, end=None)
+    assert cleared.end is None
+    with pytest.raises(InvalidArgument) as past_end:
+        override_dates(current, frozenset({"due_time"}), start=None, due=NOW + 30 * DAY, end=None)
+    assert past_end.value.violations[0].field == "enrollment.end_time"
+    with pytest.raises(InvalidArgument) as bad_mask:
+        override_dates(current, frozenset({"state"}), start=None, due=None, end=None)
+    assert bad_mask.value.violations[0].field == "update_mask"
+    with pytest.raises(InvalidArgument):
+        override_dates(current, frozenset({"start_time"}), start=None, due=None, end=None)

@@ -470,6 +470,98 @@ class ApproveEnrollmentRequest(_message.Message):
     enrollment_id: str
     def __init__(self, program_id: _Optional[str] = ..., enrollment_id: _Optional[str] = ...) -> None: ...
 
+class UpdateEnrollmentRequest(_message.Message):
+    __slots__ = ("program_id", "enrollment", "update_mask", "reason")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    enrollment: Enrollment
+    update_mask: _field_mask_pb2.FieldMask
+    reason: str
+    def __init__(self, program_id: _Optional[str] = ..., enrollment: _Optional[_Union[Enrollment, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class EnrollmentChange(_message.Message):
+    __slots__ = ("enrollment_id", "learner_id", "from_version", "to_version", "added_course_ids", "removed_course_ids", "progress_before", "progress_after", "completed_before", "completed_after", "milestones_gained", "milestones_lost")
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TO_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ADDED_COURSE_IDS_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_COURSE_IDS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_AFTER_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    MILESTONES_GAINED_FIELD_NUMBER: _ClassVar[int]
+    MILESTONES_LOST_FIELD_NUMBER: _ClassVar[int]
+    enrollment_id: str
+    learner_id: str
+    from_version: int
+    to_version: int
+    added_course_ids: _containers.RepeatedScalarFieldContainer[str]
+    removed_course_ids: _containers.RepeatedScalarFieldContainer[str]
+    progress_before: float
+    progress_after: float
+    completed_before: bool
+    completed_after: bool
+    milestones_gained: _containers.RepeatedScalarFieldContainer[str]
+    milestones_lost: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, enrollment_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., from_version: _Optional[int] = ..., to_version: _Optional[int] = ..., added_course_ids: _Optional[_Iterable[str]] = ..., removed_course_ids: _Optional[_Iterable[str]] = ..., progress_before: _Optional[float] = ..., progress_after: _Optional[float] = ..., completed_before: _Optional[bool] = ..., completed_after: _Optional[bool] = ..., milestones_gained: _Optional[_Iterable[str]] = ..., milestones_lost: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MigrateEnrollmentsRequest(_message.Message):
+    __slots__ = ("program_id", "target_version", "learner_ids", "validate_only", "page_size", "page_token")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TARGET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_IDS_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    target_version: int
+    learner_ids: _containers.RepeatedScalarFieldContainer[str]
+    validate_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, program_id: _Optional[str] = ..., target_version: _Optional[int] = ..., learner_ids: _Optional[_Iterable[str]] = ..., validate_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class MigrateEnrollmentsResponse(_message.Message):
+    __slots__ = ("target_version", "changes", "applied", "next_page_token")
+    TARGET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    target_version: int
+    changes: _containers.RepeatedCompositeFieldContainer[EnrollmentChange]
+    applied: bool
+    next_page_token: str
+    def __init__(self, target_version: _Optional[int] = ..., changes: _Optional[_Iterable[_Union[EnrollmentChange, _Mapping]]] = ..., applied: _Optional[bool] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RecomputeEnrollmentsRequest(_message.Message):
+    __slots__ = ("program_id", "validate_only", "page_size", "page_token")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    validate_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, program_id: _Optional[str] = ..., validate_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class RecomputeEnrollmentsResponse(_message.Message):
+    __slots__ = ("changes", "examined_count", "applied", "next_page_token")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    EXAMINED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[EnrollmentChange]
+    examined_count: int
+    applied: bool
+    next_page_token: str
+    def __init__(self, changes: _Optional[_Iterable[_Union[EnrollmentChange, _Mapping]]] = ..., examined_count: _Optional[int] = ..., applied: _Optional[bool] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class Learner(_message.Message):
     __slots__ = ("learner_id", "display_name", "email", "time_zone", "locale", "manager_id", "teams", "active", "update_time")
     LEARNER_ID_FIELD_NUMBER: _ClassVar[int]

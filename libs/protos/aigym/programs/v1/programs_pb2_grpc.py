@@ -129,6 +129,21 @@ class ProgramsServiceStub:
                 request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ApproveEnrollmentRequest.SerializeToString,
                 response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
                 _registered_method=True)
+        self.UpdateEnrollment = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/UpdateEnrollment',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.UpdateEnrollmentRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+                _registered_method=True)
+        self.MigrateEnrollments = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/MigrateEnrollments',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.MigrateEnrollmentsRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.MigrateEnrollmentsResponse.FromString,
+                _registered_method=True)
+        self.RecomputeEnrollments = channel.unary_unary(
+                '/aigym.programs.v1.ProgramsService/RecomputeEnrollments',
+                request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.RecomputeEnrollmentsRequest.SerializeToString,
+                response_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.RecomputeEnrollmentsResponse.FromString,
+                _registered_method=True)
         self.UpsertLearner = channel.unary_unary(
                 '/aigym.programs.v1.ProgramsService/UpsertLearner',
                 request_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.UpsertLearnerRequest.SerializeToString,
@@ -293,6 +308,33 @@ class ProgramsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateEnrollment(self, request, context):
+        """Overrides one learner's start, due or end date (the fields named in `update_mask`). Audited with the
+        reason; requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MigrateEnrollments(self, request, context):
+        """Moves enrolments pinned to older versions to a newer published version. With `validate_only` it
+        only reports, per learner, what would change (courses added/removed, progress, completion and
+        milestones gained or lost); nothing is written until it is called without. Pages through the
+        program's enrolments; call again with `next_page_token` until it is empty. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecomputeEnrollments(self, request, context):
+        """Recomputes every enrolment's progress, milestones and completion of a program from the learners'
+        recorded course completions against the pinned versions (repairs drift); `validate_only` reports
+        the differences without writing. Pages like MigrateEnrollments. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UpsertLearner(self, request, context):
         """Creates or replaces a learner of the tenant's directory (idempotent). Requires `client_admin`.
         """
@@ -423,6 +465,21 @@ def add_ProgramsServiceServicer_to_server(servicer, server):
                     servicer.ApproveEnrollment,
                     request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.ApproveEnrollmentRequest.FromString,
                     response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.SerializeToString,
+            ),
+            'UpdateEnrollment': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateEnrollment,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.UpdateEnrollmentRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.SerializeToString,
+            ),
+            'MigrateEnrollments': grpc.unary_unary_rpc_method_handler(
+                    servicer.MigrateEnrollments,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.MigrateEnrollmentsRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.MigrateEnrollmentsResponse.SerializeToString,
+            ),
+            'RecomputeEnrollments': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecomputeEnrollments,
+                    request_deserializer=aigym_dot_programs_dot_v1_dot_programs__pb2.RecomputeEnrollmentsRequest.FromString,
+                    response_serializer=aigym_dot_programs_dot_v1_dot_programs__pb2.RecomputeEnrollmentsResponse.SerializeToString,
             ),
             'UpsertLearner': grpc.unary_unary_rpc_method_handler(
                     servicer.UpsertLearner,
@@ -940,6 +997,87 @@ class ProgramsService:
             '/aigym.programs.v1.ProgramsService/ApproveEnrollment',
             aigym_dot_programs_dot_v1_dot_programs__pb2.ApproveEnrollmentRequest.SerializeToString,
             aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateEnrollment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/UpdateEnrollment',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.UpdateEnrollmentRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.Enrollment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MigrateEnrollments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/MigrateEnrollments',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.MigrateEnrollmentsRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.MigrateEnrollmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecomputeEnrollments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.programs.v1.ProgramsService/RecomputeEnrollments',
+            aigym_dot_programs_dot_v1_dot_programs__pb2.RecomputeEnrollmentsRequest.SerializeToString,
+            aigym_dot_programs_dot_v1_dot_programs__pb2.RecomputeEnrollmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,
