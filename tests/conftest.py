@@ -9,7 +9,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 import pytest_asyncio
 
+from aigym.programs.v1 import events_pb2 as programs_events
+from aigym.progress.v1 import events_pb2 as progress_events
 from aigym.progress.v1.events_pb2 import CourseCompleted
+from aigym_analytics.ingest_service import Ingestion
 from aigym_platform.db import UnitOfWorkFactory, create_engine, create_sessionmaker, uow_factory
 from aigym_platform.devstack.services import SERVICES
 from aigym_platform.events.envelope import Event
@@ -109,8 +112,50 @@ async def _seed_progress(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         await engine.dispose()
 
 
+async def _seed_analytics(db: ServiceDatabase, tenant: uuid.UUID) -> None:
+    engine = create_engine(db.app_url, pool_size=1, max_overflow=0)
+    try:
+        units = uow_factory(create_sessionmaker(engine))
+        handlers = Ingestion().handlers()
+        now = dt.datetime.now(dt.UTC)
+        payloads = [
+            (
+                "record_learner",
+                programs_events.LearnerUpserted(learner_id="seed-learner", display_name="Seed"),
+            ),
+            (
+                "record_program_published",
+                programs_events.ProgramPublished(program_id="p", version=1, title="P"),
+            ),
+            (
+                "record_enrollment_created",
+                programs_events.EnrollmentCreated(
+                    enrollment_id="e", program_id="p", learner_id="seed-learner"
+                ),
+            ),
+            (
+                "record_block_activity",
+                progress_events.BlockCompleted(
+                    learner_id="seed-learner", course_id="c", block_id="b", attempt=1
+                ),
+            ),
+        ]
+        for (
+            handler,
+            payload,
+        ) in payloads:  # as the consumer applies them (inbox row + effect, one transaction)
+            event = Event(uuid.uuid4(), handler, TenantId(tenant), "seed", now, "seed", 1, payload)
+            async with units(TenantId(tenant), None) as uow:
+                await record_in_inbox(uow.session, tenant, event.event_id, handler, BLOCK_COMPLETED)
+                await handlers[handler](uow, event)
+                await uow.commit()
+        await _seed_inbox_and_dead_letters(units, tenant)
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def seeders() -> dict[str, Seeder]:
     """One seeder per service. Each must leave at least one row in every tenant table of its service, so
     the isolation test can prove RLS hides them: a new table without seeded rows makes that test fail."""
-    return {"programs": _seed_programs, "progress": _seed_progress}
+    return {"programs": _seed_programs, "progress": _seed_progress, "analytics": _seed_analytics}

@@ -29,4 +29,5 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("programs", "aigym_programs", ("aigym.programs.v1.ProgramsService",), 50051, 9101),
     ServiceSpec("progress", "aigym_progress", ("aigym.progress.v1.ProgressService",), 50052, 9102),
+    ServiceSpec("analytics", "aigym_analytics", ("aigym.analytics.v1.AnalyticsService",), 50054, 9104),
 )

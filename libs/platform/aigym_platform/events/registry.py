@@ -132,7 +132,7 @@ REGISTRY = EventRegistry(
             event_type=BLOCK_COMPLETED,
             producer="progress",
             payload=progress_events_pb2.BlockCompleted,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_block_activity"),),
             description="A learner's stored progress in a course block moved forward (higher value or "
             "score); `completed` says whether the block now counts as completed. Consumers to come: "
             "achievements (badges), analytics.",
@@ -141,7 +141,10 @@ REGISTRY = EventRegistry(
             event_type=COURSE_COMPLETED,
             producer="progress",
             payload=progress_events_pb2.CourseCompleted,
-            consumers=(Consumer("programs", "record_course_completion"),),
+            consumers=(
+                Consumer("programs", "record_course_completion"),
+                Consumer("analytics", "record_course_completion"),
+            ),
             description="A learner completed every required block of a course (same transaction as the "
             "completion that did it). Programs adds the course to every progressing enrolment whose "
             "pinned version contains it (milestones, program completion). Consumers to come: "
@@ -151,7 +154,10 @@ REGISTRY = EventRegistry(
             event_type=PROGRESS_RESET,
             producer="progress",
             payload=progress_events_pb2.ProgressReset,
-            consumers=(Consumer("programs", "record_progress_reset"),),
+            consumers=(
+                Consumer("programs", "record_progress_reset"),
+                Consumer("analytics", "record_progress_reset"),
+            ),
             description="An admin reset a learner's progress in a course: the attempt was archived and "
             "a new one starts from zero. Programs takes the course out of the learner's enrolments again "
             "(a completed enrolment that now falls short reopens). Consumers to come: analytics.",
@@ -160,7 +166,7 @@ REGISTRY = EventRegistry(
             event_type=PROGRAM_PUBLISHED,
             producer="programs",
             payload=programs_events_pb2.ProgramPublished,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_program_published"),),
             description="A program's structure became a new immutable version (first publication or a "
             "republication with changes). Consumers to come: calendar, analytics.",
         ),
@@ -168,7 +174,7 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_CREATED,
             producer="programs",
             payload=programs_events_pb2.EnrollmentCreated,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_enrollment_created"),),
             description="A learner was enrolled (by an admin, a batch upload or themselves) or asked to "
             "be (`state` pending_approval). Consumers to come: calendar (deadlines), analytics.",
         ),
@@ -176,7 +182,7 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_COMPLETED,
             producer="programs",
             payload=programs_events_pb2.EnrollmentCompleted,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_enrollment_completed"),),
             description="An enrolment's root set became satisfied by course completions against its "
             "pinned version. Consumers to come: achievements (program badges), analytics.",
         ),
@@ -184,7 +190,7 @@ REGISTRY = EventRegistry(
             event_type=MILESTONE_REACHED,
             producer="programs",
             payload=programs_events_pb2.MilestoneReached,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_milestone"),),
             description="A set marked as a milestone in an enrolment's pinned version became satisfied "
             "(once per enrolment and milestone). Consumers to come: achievements, analytics.",
         ),
@@ -192,7 +198,7 @@ REGISTRY = EventRegistry(
             event_type=PROGRAM_ARCHIVED,
             producer="programs",
             payload=programs_events_pb2.ProgramArchived,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_program_archived"),),
             description="A program was archived: it takes no new enrolments; existing enrolments go on. "
             "Consumers to come: calendar, analytics.",
         ),
@@ -200,7 +206,7 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_APPROVED,
             producer="programs",
             payload=programs_events_pb2.EnrollmentApproved,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_enrollment_approved"),),
             description="An admin approved a learner's enrolment request (created earlier with state "
             "pending_approval); the enrolment is active from now on.",
         ),
@@ -208,7 +214,7 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_WITHDRAWN,
             producer="programs",
             payload=programs_events_pb2.EnrollmentWithdrawn,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_enrollment_withdrawn"),),
             description="An enrolment was withdrawn (by the learner or an admin); its deadlines no "
             "longer apply.",
         ),
@@ -216,7 +222,7 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_DATES_CHANGED,
             producer="programs",
             payload=programs_events_pb2.EnrollmentDatesChanged,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_enrollment_dates"),),
             description="An admin overrode an enrolment's start, due or end date for this learner "
             "(audited); the payload carries all three as they are now.",
         ),
@@ -232,7 +238,7 @@ REGISTRY = EventRegistry(
             event_type=LEARNER_UPSERTED,
             producer="programs",
             payload=programs_events_pb2.LearnerUpserted,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_learner"),),
             description="A learner's directory entry was created or changed (single upsert or an "
             "import); the payload is the whole entry, so consumers keep a local copy (names, email, "
             "time zone, manager) by replacing theirs.",
@@ -241,7 +247,7 @@ REGISTRY = EventRegistry(
             event_type=LEARNER_DEACTIVATED,
             producer="programs",
             payload=programs_events_pb2.LearnerDeactivated,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_learner_deactivated"),),
             description="A learner became inactive (an upsert with active false or an import that "
             "no longer lists them); published after the learner_upserted of the same change.",
         ),

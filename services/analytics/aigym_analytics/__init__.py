@@ -1,0 +1,1 @@
+"""AI Gym analytics service: facts and aggregates from events, dashboards, insights."""

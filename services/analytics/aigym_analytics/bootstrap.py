@@ -1,0 +1,48 @@
+"""Composition root of the analytics service: settings -> engine -> unit of work -> servicer -> server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from aigym.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+from aigym_analytics.servicer import AnalyticsServicer
+from aigym_analytics.settings import AnalyticsSettings
+from aigym_platform.db import create_engine
+from aigym_platform.server import GrpcServer, Registration
+from aigym_platform.tokens import verifier_from_settings
+
+SERVICE_FULL_NAME = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name
+
+
+@dataclass
+class App:
+    """Everything one analytics process runs, for start-up and orderly shutdown."""
+
+    settings: AnalyticsSettings
+    engine: AsyncEngine
+    server: GrpcServer
+
+    async def start(self) -> int:
+        """Start serving; returns the bound port."""
+        return await self.server.start()
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Drain the server, then close database connections."""
+        await self.server.stop(grace)
+        await self.engine.dispose()
+
+
+def build(settings: AnalyticsSettings) -> App:
+    """Wire the analytics service from its settings (no I/O until `App.start`)."""
+    engine = create_engine(
+        settings.database_url.get_secret_value(),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    registration = Registration(
+        SERVICE_FULL_NAME, AnalyticsServicer(), analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server
+    )
+    server = GrpcServer(settings, verifier_from_settings(settings), [registration])
+    return App(settings, engine, server)

@@ -1,0 +1,204 @@
+"""Pure rules of analytics: what a fact contributes to the aggregates, date ranges in a time zone, scopes.
+
+The aggregates are a pure function of the set of facts (never of their arrival order), which is what makes
+them equal a from-scratch recomputation however the events were delivered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import zoneinfo
+from dataclasses import dataclass
+
+from aigym_platform.errors import FieldViolation, InvalidArgument
+
+SLOT = dt.timedelta(minutes=15)
+SLOT_SECONDS = int(SLOT.total_seconds())
+MAX_RANGE_DAYS = 366
+DEFAULT_RANGE_DAYS = 30
+STALL_DAYS = 7
+
+
+class FactKind(enum.StrEnum):
+    """Kinds of raw facts (the `facts.kind` column)."""
+
+    BLOCK = "block"
+    COURSE_COMPLETED = "course_completed"
+    RESET = "reset"
+    ENROLLED = "enrolled"
+    PROGRAM_COMPLETED = "program_completed"
+    MILESTONE = "milestone"
+    WITHDRAWN = "withdrawn"
+
+
+class Dimension(enum.StrEnum):
+    """What an hourly counter row is about; the tenant dimension's key is ''."""
+
+    TENANT = "tenant"
+    PROGRAM = "program"
+    COURSE = "course"
+    LEARNER = "learner"
+
+
+METRICS: tuple[str, ...] = (
+    "block_activities",
+    "block_completions",
+    "course_completions",
+    "resets",
+    "enrollments",
+    "program_completions",
+    "milestones",
+    "withdrawals",
+    "time_on_task_seconds",
+    "scored",
+    "score_sum",
+)
+
+_COUNTER_OF_KIND: dict[FactKind, str] = {
+    FactKind.COURSE_COMPLETED: "course_completions",
+    FactKind.RESET: "resets",
+    FactKind.ENROLLED: "enrollments",
+    FactKind.PROGRAM_COMPLETED: "program_completions",
+    FactKind.MILESTONE: "milestones",
+    FactKind.WITHDRAWN: "withdrawals",
+}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A learning event reduced to what the aggregates need."""
+
+    kind: FactKind
+    occur_time: dt.datetime
+    learner_id: str
+    course_id: str = ""
+    program_id: str = ""
+    block_id: str = ""
+    completed: bool = False
+    score: float | None = None
+
+
+def hour_of(instant: dt.datetime) -> dt.datetime:
+    """The UTC hour an instant's counters go to."""
+    return instant.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def slot_of(instant: dt.datetime) -> dt.datetime:
+    """The UTC quarter hour an instant falls in (time-on-task unit)."""
+    utc = instant.astimezone(dt.UTC)
+    return utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
+
+
+def dimensions(fact: Fact) -> list[tuple[Dimension, str]]:
+    """The counter rows a fact adds to: always tenant and learner, plus its course or its program."""
+    keys = [(Dimension.TENANT, ""), (Dimension.LEARNER, fact.learner_id)]
+    if fact.course_id:
+        keys.append((Dimension.COURSE, fact.course_id))
+    if fact.program_id:
+        keys.append((Dimension.PROGRAM, fact.program_id))
+    return keys
+
+
+def deltas(fact: Fact) -> dict[str, float]:
+    """The counters one fact adds (time on task is added separately, once per new activity slot)."""
+    if fact.kind is FactKind.BLOCK:
+        out: dict[str, float] = {"block_activities": 1, "block_completions": 1 if fact.completed else 0}
+        if fact.score is not None:
+            out["scored"] = 1
+            out["score_sum"] = fact.score
+        return out
+    return {_COUNTER_OF_KIND[fact.kind]: 1}
+
+
+# --- ranges and time zones -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalRange:
+    """Local calendar days [start, end] in a time zone, with the UTC instants bounding them."""
+
+    start: dt.date
+    end: dt.date
+    zone: zoneinfo.ZoneInfo
+
+    @property
+    def time_zone(self) -> str:
+        """The IANA name."""
+        return self.zone.key
+
+    @property
+    def utc_start(self) -> dt.datetime:
+        """Local midnight starting `start`, in UTC."""
+        return dt.datetime.combine(self.start, dt.time(), self.zone).astimezone(dt.UTC)
+
+    @property
+    def utc_end(self) -> dt.datetime:
+        """Local midnight after `end`, in UTC (exclusive)."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), self.zone).astimezone(dt.UTC)
+
+    def days(self) -> list[dt.date]:
+        """Every day of the range, oldest first."""
+        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def parse_zone(name: str, field: str = "range.time_zone") -> zoneinfo.ZoneInfo:
+    """An IANA zone ('' is UTC); InvalidArgument naming `field` if unknown."""
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidArgument.for_field(
+            field, f"unknown time zone {name!r}", reason="UNKNOWN_TIME_ZONE"
+        ) from None
+
+
+def resolve_range(start: str, end: str, time_zone: str, now: dt.datetime) -> LocalRange:
+    """Resolve a requested range: empty end = today, empty start = 29 days before the end."""
+    zone = parse_zone(time_zone)
+    violations: list[FieldViolation] = []
+
+    def parse(value: str, field: str) -> dt.date | None:
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            violations.append(FieldViolation(field, f"{value!r} is not a date (YYYY-MM-DD)", "INVALID_DATE"))
+            return None
+
+    end_day = parse(end, "range.end_date") or now.astimezone(zone).date()
+    start_day = parse(start, "range.start_date") or end_day - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if not violations and start_day > end_day:
+        violations.append(FieldViolation("range.start_date", "must not be after end_date", "RANGE_REVERSED"))
+    if not violations and (end_day - start_day).days + 1 > MAX_RANGE_DAYS:
+        violations.append(
+            FieldViolation(
+                "range.end_date", f"a range covers at most {MAX_RANGE_DAYS} days", "RANGE_TOO_LONG"
+            )
+        )
+    if violations:
+        raise InvalidArgument("invalid date range", violations=violations)
+    return LocalRange(start_day, end_day, zone)
+
+
+# --- scope ---------------------------------------------------------------------------------------------
+
+
+class ScopeKind(enum.StrEnum):
+    """Whose data an answer covers."""
+
+    SELF = "self"
+    TEAM = "team"
+    TENANT = "tenant"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The learners a caller may see: everyone (tenant) or an explicit set (self, team)."""
+
+    kind: ScopeKind
+    learner_ids: frozenset[str] = frozenset()
+
+    def allows(self, learner_id: str) -> bool:
+        """Whether this scope includes `learner_id`."""
+        return self.kind is ScopeKind.TENANT or learner_id in self.learner_ids
