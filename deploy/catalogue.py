@@ -102,6 +102,7 @@ class DeployOptions:
 # One entry per service that needs more than the defaults.
 OPTIONS: dict[str, DeployOptions] = {
     "programs": DeployOptions(),
+    "progress": DeployOptions(queues=("jobs",)),  # consumes no events yet: only the idle-session job
 }
 
 
@@ -139,7 +140,7 @@ class DeployedService:
         """Whether it gets Celery workers (and beat loads its schedules)."""
         if self.options.has_tasks is not None:
             return self.options.has_tasks
-        return self.name in REGISTRY.consumers()
+        return self.name in REGISTRY.consumers() or self.spec.jobs
 
     @property
     def tasks_module(self) -> str:

@@ -30,6 +30,8 @@ from aigym_programs.service import ProgramsService
 from aigym_programs.structure import Node, NodeKind, Rule
 from aigym_progress.domain import CompletionInput
 from aigym_progress.service import ProgressService
+from aigym_progress.session_service import SessionService
+from aigym_progress.sessions import SessionInput
 from aigym_progress.structure import Block, BlockType
 
 Seeder = Callable[[ServiceDatabase, uuid.UUID], Awaitable[None]]
@@ -107,6 +109,8 @@ async def _seed_progress(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         await service.record_completion(
             admin, CompletionInput("seed-learner", "seed-course", "seed-block", 0.5)
         )
+        sessions = SessionService(units)
+        await sessions.start_session(admin, SessionInput("seed-learner", "seed-course"))  # + time_on_task
         await _seed_inbox_and_dead_letters(units, tenant)
     finally:
         await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import httpx
@@ -148,3 +149,52 @@ def test_ping(gateway: httpx.Client, tokens: Tokens) -> None:
     tenant = uuid.uuid4()
     body = gateway.get("/v1/progress:ping", headers=tokens.headers(tenant, "learner", user="pinger")).json()
     assert (body["service"], body["userId"], body["tenantId"]) == ("progress", "pinger", str(tenant))
+
+
+def test_sessions_over_rest_feed_time_on_task(gateway: httpx.Client, tokens: Tokens) -> None:
+    tenant = uuid.uuid4()
+    define_course(gateway, tokens, tenant)
+    learner = tokens.headers(tenant, "learner", user="learner-1")
+    started = gateway.post("/v1/sessions", json={"learnerId": "me", "courseId": COURSE}, headers=learner)
+    assert started.status_code == 200, started.text
+    session = started.json()
+    assert (session["state"], session["kind"]) == ("SESSION_STATE_OPEN", "SESSION_KIND_ONLINE")
+    beat = gateway.post(f"/v1/sessions/{session['sessionId']}:heartbeat", json={}, headers=learner)
+    assert beat.status_code == 200, beat.text
+    assert beat.json()["heartbeats"] == 1
+    ended = gateway.post(f"/v1/sessions/{session['sessionId']}:end", json={}, headers=learner).json()
+    assert (ended["state"], ended["endReason"], ended["timeOnTaskAlgorithm"]) == (
+        "SESSION_STATE_CLOSED",
+        "SESSION_END_REASON_ENDED",
+        "tot.v1",
+    )
+    again = gateway.post(f"/v1/sessions/{session['sessionId']}:heartbeat", json={}, headers=learner)
+    assert again.status_code == 400, again.text  # FAILED_PRECONDITION: the session is closed
+    end = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
+    offline = {
+        "learnerId": "me",
+        "courseId": COURSE,
+        "kind": "SESSION_KIND_OFFLINE",
+        "startTime": (end - dt.timedelta(minutes=90)).isoformat().replace("+00:00", "Z"),
+        "endTime": end.isoformat().replace("+00:00", "Z"),
+        "note": "workshop",
+    }
+    declared = gateway.post("/v1/sessions", json=offline, headers=learner)
+    assert declared.json()["state"] == "SESSION_STATE_PENDING_APPROVAL", declared.text
+    denied = gateway.post(f"/v1/sessions/{declared.json()['sessionId']}:approve", json={}, headers=learner)
+    assert denied.status_code == 403, denied.text
+    approved = gateway.post(
+        f"/v1/sessions/{declared.json()['sessionId']}:approve",
+        json={},
+        headers=tokens.headers(tenant, "client_admin", user="admin-1"),
+    ).json()
+    assert approved["state"] == "SESSION_STATE_CLOSED"
+    assert int(approved["timeOnTaskSeconds"]) >= 90 * 60  # int64 is a JSON string
+    progress = gateway.get(f"/v1/learners/me/courses/{COURSE}/progress", headers=learner).json()
+    assert progress["timeOnTaskSeconds"] == approved["timeOnTaskSeconds"]
+    listed = gateway.get("/v1/learners/me/sessions", params={"pageSize": 1}, headers=learner).json()
+    assert len(listed["sessions"]) == 1
+    assert listed["nextPageToken"]
+    other_tenant = tokens.headers(uuid.uuid4(), "client_admin", user="admin-9")
+    hidden = gateway.post(f"/v1/sessions/{session['sessionId']}:end", json={}, headers=other_tenant)
+    assert hidden.status_code == 404, hidden.text

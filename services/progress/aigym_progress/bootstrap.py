@@ -12,6 +12,7 @@ from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
 from aigym_progress.service import ProgressService
 from aigym_progress.servicer import ProgressServicer
+from aigym_progress.session_service import SessionService
 from aigym_progress.settings import ProgressSettings
 
 SERVICE_FULL_NAME = progress_pb2.DESCRIPTOR.services_by_name["ProgressService"].full_name
@@ -42,9 +43,10 @@ def build(settings: ProgressSettings) -> App:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
-    service = ProgressService(uow_factory(create_sessionmaker(engine)))
+    uow = uow_factory(create_sessionmaker(engine))
+    servicer = ProgressServicer(ProgressService(uow), SessionService(uow))
     registration = Registration(
-        SERVICE_FULL_NAME, ProgressServicer(service), progress_pb2_grpc.add_ProgressServiceServicer_to_server
+        SERVICE_FULL_NAME, servicer, progress_pb2_grpc.add_ProgressServiceServicer_to_server
     )
     server = GrpcServer(settings, verifier_from_settings(settings), [registration])
     return App(settings, engine, server)

@@ -89,6 +89,14 @@ class BlockView:
 
 
 @dataclass(frozen=True)
+class TimeOnTask:
+    """A learner's time on task in a course and the algorithm version that computed it."""
+
+    seconds: int
+    algorithm: str
+
+
+@dataclass(frozen=True)
 class CourseProgress:
     """A learner's progress in a course (one row per learner and course; `attempt` grows with resets)."""
 
@@ -106,6 +114,7 @@ class CourseProgress:
     last_activity_time: dt.datetime | None = None
     complete_time: dt.datetime | None = None
     blocks: tuple[BlockView, ...] = ()
+    time_on_task: TimeOnTask | None = None
 
     @classmethod
     def fresh(

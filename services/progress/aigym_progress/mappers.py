@@ -9,6 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from aigym.progress.v1 import progress_pb2
 from aigym_platform.errors import InvalidArgument
 from aigym_progress.domain import Completion, CompletionInput, CourseProgress, ProgressState
+from aigym_progress.sessions import EndReason, LearningSession, SessionInput, SessionKind, SessionState
 from aigym_progress.structure import Block, BlockType, CourseStructure
 
 _TYPE_TO_PROTO = {
@@ -121,6 +122,9 @@ def progress_to_proto(progress: CourseProgress) -> progress_pb2.CourseProgress:
         required_blocks=progress.required_blocks,
         attempt=progress.attempt,
     )
+    if progress.time_on_task is not None:
+        message.time_on_task_seconds = progress.time_on_task.seconds
+        message.time_on_task_algorithm = progress.time_on_task.algorithm
     for name in ("start_time", "last_activity_time", "complete_time"):
         value = getattr(progress, name)
         if value is not None:
@@ -137,3 +141,71 @@ def progress_to_proto(progress: CourseProgress) -> progress_pb2.CourseProgress:
 def state_from_proto(state: int) -> ProgressState | None:
     """A state filter (UNSPECIFIED: any state)."""
     return _STATE_FROM_PROTO.get(state)
+
+
+_KIND_TO_PROTO = {
+    SessionKind.ONLINE: progress_pb2.SESSION_KIND_ONLINE,
+    SessionKind.OFFLINE: progress_pb2.SESSION_KIND_OFFLINE,
+}
+_SESSION_STATE_TO_PROTO = {
+    SessionState.OPEN: progress_pb2.SESSION_STATE_OPEN,
+    SessionState.CLOSED: progress_pb2.SESSION_STATE_CLOSED,
+    SessionState.PENDING_APPROVAL: progress_pb2.SESSION_STATE_PENDING_APPROVAL,
+    SessionState.REJECTED: progress_pb2.SESSION_STATE_REJECTED,
+}
+_SESSION_STATE_FROM_PROTO: dict[int, SessionState] = {v: k for k, v in _SESSION_STATE_TO_PROTO.items()}
+_END_REASON_TO_PROTO = {
+    EndReason.ENDED: progress_pb2.SESSION_END_REASON_ENDED,
+    EndReason.IDLE_TIMEOUT: progress_pb2.SESSION_END_REASON_IDLE_TIMEOUT,
+    EndReason.OFFLINE_APPROVED: progress_pb2.SESSION_END_REASON_OFFLINE_APPROVED,
+}
+
+
+def session_from_proto(message: progress_pb2.LearningSession) -> SessionInput:
+    """The client-writable fields of a LearningSession (kind unset: online)."""
+    kind = SessionKind.OFFLINE if message.kind == progress_pb2.SESSION_KIND_OFFLINE else SessionKind.ONLINE
+    return SessionInput(
+        learner_id=message.learner_id,
+        course_id=message.course_id,
+        kind=kind,
+        start_time=message.start_time.ToDatetime(dt.UTC) if message.HasField("start_time") else None,
+        end_time=message.end_time.ToDatetime(dt.UTC) if message.HasField("end_time") else None,
+        request_id=message.request_id,
+        note=message.note,
+    )
+
+
+def session_to_proto(session: LearningSession) -> progress_pb2.LearningSession:
+    """A learning session as its API resource."""
+    message = progress_pb2.LearningSession(
+        session_id=str(session.session_id),
+        learner_id=session.learner_id,
+        course_id=session.course_id,
+        kind=_KIND_TO_PROTO[session.kind],
+        start_time=_stamp(session.start_time),
+        request_id=session.request_id or "",
+        note=session.note,
+        state=_SESSION_STATE_TO_PROTO[session.state],
+        last_signal_time=_stamp(session.last_signal_time),
+        heartbeats=session.heartbeats,
+        active_seconds=session.active_seconds,
+        time_on_task_algorithm=session.algorithm,
+        created_by=session.created_by,
+        decided_by=session.decided_by or "",
+        decision_reason=session.decision_reason,
+    )
+    if session.end_reason is not None:
+        message.end_reason = _END_REASON_TO_PROTO[session.end_reason]
+    if session.end_time is not None:
+        message.end_time.CopyFrom(_stamp(session.end_time))
+    if session.decide_time is not None:
+        message.decide_time.CopyFrom(_stamp(session.decide_time))
+    if session.time_on_task is not None:
+        message.time_on_task_seconds = session.time_on_task.seconds
+        message.time_on_task_algorithm = session.time_on_task.algorithm
+    return message
+
+
+def session_state_from_proto(state: int) -> SessionState | None:
+    """A session state filter (UNSPECIFIED: any state)."""
+    return _SESSION_STATE_FROM_PROTO.get(state)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
@@ -32,9 +33,11 @@ from aigym_progress.domain import (
     with_blocks,
 )
 from aigym_progress.repository import LockMode, ProgressRepository, SqlProgressRepository
+from aigym_progress.session_repository import SessionRepository, SqlSessionRepository
 from aigym_progress.structure import Block, BlockState, CourseStructure, blocks_digest, validate_blocks
 
 RepositoryFactory = Callable[[AsyncSession, TenantId], ProgressRepository]
+SessionRepositoryFactory = Callable[[AsyncSession, TenantId], SessionRepository]
 Clock = Callable[[], dt.datetime]
 
 
@@ -79,10 +82,21 @@ class ProgressService:
         uow_factory: UnitOfWorkFactory,
         repositories: RepositoryFactory = SqlProgressRepository,
         clock: Clock = utcnow,
+        sessions: SessionRepositoryFactory = SqlSessionRepository,
     ) -> None:
         self._uow = uow_factory
         self._repositories = repositories
         self._clock = clock
+        self._sessions = sessions
+
+    async def _with_time_on_task(
+        self, uow: UnitOfWork, rows: Sequence[CourseProgress]
+    ) -> list[CourseProgress]:
+        """The progress rows with the learners' time on task in their courses (one query)."""
+        figures = await self._sessions(uow.session, uow.tenant_id).times_on_task(
+            [(p.learner_id, p.course_id) for p in rows]
+        )
+        return [dataclasses.replace(p, time_on_task=figures.get((p.learner_id, p.course_id))) for p in rows]
 
     def _repo(self, uow: UnitOfWork) -> ProgressRepository:
         return self._repositories(uow.session, uow.tenant_id)
@@ -239,6 +253,7 @@ class ProgressService:
                 learner, course_id, structure
             )
             states = await repo.get_block_states(learner, course_id, progress.attempt)
+            (progress,) = await self._with_time_on_task(uow, [progress])
         return with_blocks(progress, structure, states)
 
     async def list_learner_progress(
@@ -257,6 +272,7 @@ class ProgressService:
         size = page_size(requested_size)
         async with self._uow(identity.tenant_id, identity) as uow:
             rows = await self._repo(uow).list_learner_progress(learner, state, after, size + 1)
+            rows = await self._with_time_on_task(uow, rows)
         page, token = rows[:size], ""
         if len(rows) > size:
             last = page[-1]
@@ -290,6 +306,7 @@ class ProgressService:
             if await repo.current_revision(course_id) is None:
                 raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
             rows = await repo.list_roster(course_id, state, ordering, after, size + 1)
+            rows = await self._with_time_on_task(uow, rows)
         page, token = rows[:size], ""
         if len(rows) > size:
             last = page[-1]

@@ -13,6 +13,7 @@ from aigym_platform.identity import current_identity, request_id_var
 from aigym_platform.rpc_errors import to_status
 from aigym_progress import mappers
 from aigym_progress.service import ProgressService
+from aigym_progress.session_service import SessionService
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -22,8 +23,9 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class ProgressServicer(progress_pb2_grpc.ProgressServiceServicer):  # type: ignore[misc]
     """gRPC face of ProgressService."""
 
-    def __init__(self, service: ProgressService) -> None:
+    def __init__(self, service: ProgressService, sessions: SessionService) -> None:
         self._service = service
+        self._sessions = sessions
 
     async def UpdateCourseStructure(
         self, request: progress_pb2.UpdateCourseStructureRequest, context: Context
@@ -118,6 +120,62 @@ class ProgressServicer(progress_pb2_grpc.ProgressServiceServicer):  # type: igno
             current_identity(), request.learner_id, request.course_id, request.reason
         )
         return mappers.progress_to_proto(progress)
+
+    async def StartSession(
+        self, request: progress_pb2.StartSessionRequest, context: Context
+    ) -> progress_pb2.LearningSession:
+        """Start an online session or declare an offline one."""
+        session = await self._sessions.start_session(
+            current_identity(), mappers.session_from_proto(request.session)
+        )
+        return mappers.session_to_proto(session)
+
+    async def HeartbeatSession(
+        self, request: progress_pb2.HeartbeatSessionRequest, context: Context
+    ) -> progress_pb2.LearningSession:
+        """Keep an online session alive."""
+        return mappers.session_to_proto(
+            await self._sessions.heartbeat(current_identity(), request.session_id)
+        )
+
+    async def EndSession(
+        self, request: progress_pb2.EndSessionRequest, context: Context
+    ) -> progress_pb2.LearningSession:
+        """End an online session."""
+        return mappers.session_to_proto(
+            await self._sessions.end_session(current_identity(), request.session_id)
+        )
+
+    async def ApproveSession(
+        self, request: progress_pb2.ApproveSessionRequest, context: Context
+    ) -> progress_pb2.LearningSession:
+        """Approve a pending offline session."""
+        session = await self._sessions.approve_session(current_identity(), request.session_id)
+        return mappers.session_to_proto(session)
+
+    async def RejectSession(
+        self, request: progress_pb2.RejectSessionRequest, context: Context
+    ) -> progress_pb2.LearningSession:
+        """Reject a pending offline session."""
+        session = await self._sessions.reject_session(current_identity(), request.session_id, request.reason)
+        return mappers.session_to_proto(session)
+
+    async def ListSessions(
+        self, request: progress_pb2.ListSessionsRequest, context: Context
+    ) -> progress_pb2.ListSessionsResponse:
+        """Return one page of a learner's sessions."""
+        page = await self._sessions.list_sessions(
+            current_identity(),
+            request.learner_id,
+            request.course_id,
+            mappers.session_state_from_proto(request.state),
+            request.page_size,
+            request.page_token,
+        )
+        return progress_pb2.ListSessionsResponse(
+            sessions=[mappers.session_to_proto(s) for s in page.sessions],
+            next_page_token=page.next_page_token,
+        )
 
     async def Ping(self, request: progress_pb2.PingRequest, context: Context) -> progress_pb2.PingResponse:
         """Echo the verified caller without touching storage."""

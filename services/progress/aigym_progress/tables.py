@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -123,3 +123,42 @@ class ProgressResetRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     reset_by: Mapped[str] = mapped_column(String(200))
     reset_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LearningSessionRow(Base):
+    """A learning session (online or offline); never deleted."""
+
+    __tablename__ = "learning_sessions"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(String(128))
+    course_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(24))
+    start_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_signal_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    end_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    heartbeats: Mapped[int] = mapped_column(Integer)
+    active_seconds: Mapped[int] = mapped_column(Integer)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decide_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decision_reason: Mapped[str] = mapped_column(Text)
+
+
+class TimeOnTaskRow(Base):
+    """A learner's time on task in a course (all sessions merged) and the algorithm that computed it."""
+
+    __tablename__ = "time_on_task"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    course_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seconds: Mapped[int] = mapped_column(BigInteger)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -20,9 +22,12 @@ from aigym_progress.domain import (
     ProgressReset,
     ProgressState,
     RosterOrder,
+    TimeOnTask,
     sort_key,
 )
 from aigym_progress.repository import LockMode, RosterCursor
+from aigym_progress.session_repository import SessionCursor
+from aigym_progress.sessions import LearningSession, SessionState
 from aigym_progress.structure import BlockState, CourseStructure
 
 
@@ -45,6 +50,8 @@ class TenantState:
     blocks: dict[tuple[str, str, int, str], ArchivedBlock] = field(default_factory=dict)
     completions: dict[uuid.UUID, Completion] = field(default_factory=dict)
     resets: dict[uuid.UUID, ProgressReset] = field(default_factory=dict)
+    sessions: dict[uuid.UUID, LearningSession] = field(default_factory=dict)
+    times: dict[tuple[str, str], TimeOnTask] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -234,3 +241,71 @@ class FakeProgressRepository:
             if course == course_id and (state is None or p.state is state) and beyond(p)
         ]
         return sorted(rows, key=key, reverse=ordering.descending)[:limit]
+
+
+class FakeSessionRepository:
+    """SessionRepository over a FakeSession's rows."""
+
+    def __init__(self, session: FakeSession, tenant_id: TenantId) -> None:
+        self._s = session.state
+
+    @staticmethod
+    def _stored(session: LearningSession) -> LearningSession:
+        return dataclasses.replace(session, time_on_task=None)  # the table does not hold the merged figure
+
+    async def get_session(self, session_id: uuid.UUID) -> LearningSession | None:
+        return self._s.sessions.get(session_id)
+
+    async def get_session_by_request_id(self, request_id: str) -> LearningSession | None:
+        return next((s for s in self._s.sessions.values() if s.request_id == request_id), None)
+
+    async def add_session(self, session: LearningSession) -> bool:
+        if session.request_id and await self.get_session_by_request_id(session.request_id):
+            return False
+        self._s.sessions[session.session_id] = self._stored(session)
+        return True
+
+    async def save_session(self, session: LearningSession) -> None:
+        self._s.sessions[session.session_id] = self._stored(session)
+
+    async def course_sessions(self, learner_id: str, course_id: str) -> list[LearningSession]:
+        return [
+            s for s in self._s.sessions.values() if (s.learner_id, s.course_id) == (learner_id, course_id)
+        ]
+
+    async def save_time_on_task(
+        self, learner_id: str, course_id: str, figure: TimeOnTask, at: dt.datetime
+    ) -> None:
+        self._s.times[(learner_id, course_id)] = figure
+
+    async def times_on_task(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TimeOnTask]:
+        return {key: self._s.times[key] for key in keys if key in self._s.times}
+
+    async def list_sessions(
+        self,
+        learner_id: str,
+        course_id: str | None,
+        state: SessionState | None,
+        after: SessionCursor | None,
+        limit: int,
+    ) -> list[LearningSession]:
+        def key(s: LearningSession) -> tuple[dt.datetime, str]:
+            return (s.start_time, str(s.session_id))
+
+        found = [
+            s
+            for s in self._s.sessions.values()
+            if s.learner_id == learner_id
+            and (not course_id or s.course_id == course_id)
+            and (state is None or s.state is state)
+            and (after is None or key(s) < after)
+        ]
+        return sorted(found, key=key, reverse=True)[:limit]
+
+    async def idle_sessions(self, before: dt.datetime, limit: int) -> list[LearningSession]:
+        found = [
+            s
+            for s in self._s.sessions.values()
+            if s.state is SessionState.OPEN and s.last_signal_time < before
+        ]
+        return sorted(found, key=lambda s: s.last_signal_time)[:limit]

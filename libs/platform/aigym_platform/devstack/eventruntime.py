@@ -20,7 +20,8 @@ class RuntimeProcess:
 
 
 def event_runtime(services: Sequence[ServiceSpec], registry: EventRegistry) -> list[RuntimeProcess]:
-    """Relays of producing services, workers of consuming ones (module `<pkg>.tasks`), and one beat."""
+    """Relays of producing services, workers of consuming ones or ones with jobs (module `<pkg>.tasks`),
+    and one beat."""
     processes: list[RuntimeProcess] = []
     tasks_modules: list[str] = []
     producers, consumers = registry.producers(), registry.consumers()
@@ -29,7 +30,7 @@ def event_runtime(services: Sequence[ServiceSpec], registry: EventRegistry) -> l
         if spec.name in producers:
             argv = (sys.executable, "-m", "aigym_platform.events.relay", "--service", spec.name)
             processes.append(RuntimeProcess(f"{spec.name}-relay", spec.name, argv))
-        if spec.name in consumers:
+        if spec.name in consumers or spec.jobs:
             module = f"{spec.module}.tasks"
             tasks_modules.append(module)
             argv = (

@@ -16,6 +16,9 @@ class ServiceSpec:
     grpc_services: tuple[str, ...]
     grpc_port: int
     metrics_port: int
+    # True when `<module>.tasks` has scheduled jobs of its own, so it gets a worker (and beat loads its
+    # SCHEDULES) even if it consumes no events.
+    jobs: bool = False
 
     @property
     def migrations_dir(self) -> Path:
@@ -28,6 +31,6 @@ class ServiceSpec:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("programs", "aigym_programs", ("aigym.programs.v1.ProgramsService",), 50051, 9101),
-    ServiceSpec("progress", "aigym_progress", ("aigym.progress.v1.ProgressService",), 50052, 9102),
+    ServiceSpec("progress", "aigym_progress", ("aigym.progress.v1.ProgressService",), 50052, 9102, jobs=True),
     ServiceSpec("analytics", "aigym_analytics", ("aigym.analytics.v1.AnalyticsService",), 50054, 9104),
 )

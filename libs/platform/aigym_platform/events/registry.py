@@ -106,6 +106,7 @@ PROBE_RECORDED = "aigym.platform.probe_recorded.v1"
 BLOCK_COMPLETED = "aigym.progress.block_completed.v1"
 COURSE_COMPLETED = "aigym.progress.course_completed.v1"
 PROGRESS_RESET = "aigym.progress.progress_reset.v1"
+SESSION_ENDED = "aigym.progress.session_ended.v1"
 PROGRAM_PUBLISHED = "aigym.programs.program_published.v1"
 ENROLLMENT_CREATED = "aigym.programs.enrollment_created.v1"
 ENROLLMENT_COMPLETED = "aigym.programs.enrollment_completed.v1"
@@ -161,6 +162,15 @@ REGISTRY = EventRegistry(
             description="An admin reset a learner's progress in a course: the attempt was archived and "
             "a new one starts from zero. Programs takes the course out of the learner's enrolments again "
             "(a completed enrolment that now falls short reopens). Consumers to come: analytics.",
+        ),
+        EventSpec(
+            event_type=SESSION_ENDED,
+            producer="progress",
+            payload=progress_events_pb2.SessionEnded,
+            consumers=(),
+            description="A learning session closed (ended, closed after the idle timeout, or an offline "
+            "session approved), with its active seconds and the learner's merged time on task in the "
+            "course and the algorithm version (`tot.v1`). Consumers to come: analytics.",
         ),
         EventSpec(
             event_type=PROGRAM_PUBLISHED,

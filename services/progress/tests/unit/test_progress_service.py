@@ -14,7 +14,12 @@ from aigym_platform.identity import Identity, Role, TenantId
 from aigym_progress.domain import Completion, CompletionInput, ProgressState
 from aigym_progress.service import ProgressService
 from aigym_progress.structure import Block, BlockType
-from services.progress.tests.fakes import FakeProgressRepository, FakeStore, FakeUnitOfWork
+from services.progress.tests.fakes import (
+    FakeProgressRepository,
+    FakeSessionRepository,
+    FakeStore,
+    FakeUnitOfWork,
+)
 
 COURSE = "course-1"
 BLOCKS = [
@@ -45,6 +50,7 @@ class World:
             lambda tenant, identity: FakeUnitOfWork(self.store, tenant, identity),  # type: ignore[arg-type,return-value]
             FakeProgressRepository,  # type: ignore[arg-type]
             Clock(),
+            FakeSessionRepository,  # type: ignore[arg-type]
         )
         self.admin = self.person("admin-1", Role.CLIENT_ADMIN)
         self.manager = self.person("manager-1", Role.MANAGER)

@@ -67,3 +67,27 @@ class ProgressReset(_message.Message):
     was_completed: bool
     reason: str
     def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., reset_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., course_revision: _Optional[int] = ..., archived_attempt: _Optional[int] = ..., attempt: _Optional[int] = ..., was_completed: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class SessionEnded(_message.Message):
+    __slots__ = ("learner_id", "course_id", "session_id", "kind", "start_time", "end_time", "end_reason", "active_seconds", "time_on_task_seconds", "time_on_task_algorithm")
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    COURSE_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ON_TASK_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ON_TASK_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    course_id: str
+    session_id: str
+    kind: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    end_reason: str
+    active_seconds: int
+    time_on_task_seconds: int
+    time_on_task_algorithm: str
+    def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., session_id: _Optional[str] = ..., kind: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_reason: _Optional[str] = ..., active_seconds: _Optional[int] = ..., time_on_task_seconds: _Optional[int] = ..., time_on_task_algorithm: _Optional[str] = ...) -> None: ...

@@ -31,6 +31,27 @@ class ProgressState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROGRESS_STATE_NOT_STARTED: _ClassVar[ProgressState]
     PROGRESS_STATE_IN_PROGRESS: _ClassVar[ProgressState]
     PROGRESS_STATE_COMPLETED: _ClassVar[ProgressState]
+
+class SessionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SESSION_KIND_UNSPECIFIED: _ClassVar[SessionKind]
+    SESSION_KIND_ONLINE: _ClassVar[SessionKind]
+    SESSION_KIND_OFFLINE: _ClassVar[SessionKind]
+
+class SessionState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SESSION_STATE_UNSPECIFIED: _ClassVar[SessionState]
+    SESSION_STATE_OPEN: _ClassVar[SessionState]
+    SESSION_STATE_CLOSED: _ClassVar[SessionState]
+    SESSION_STATE_PENDING_APPROVAL: _ClassVar[SessionState]
+    SESSION_STATE_REJECTED: _ClassVar[SessionState]
+
+class SessionEndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SESSION_END_REASON_UNSPECIFIED: _ClassVar[SessionEndReason]
+    SESSION_END_REASON_ENDED: _ClassVar[SessionEndReason]
+    SESSION_END_REASON_IDLE_TIMEOUT: _ClassVar[SessionEndReason]
+    SESSION_END_REASON_OFFLINE_APPROVED: _ClassVar[SessionEndReason]
 BLOCK_TYPE_UNSPECIFIED: BlockType
 BLOCK_TYPE_VIDEO: BlockType
 BLOCK_TYPE_READING: BlockType
@@ -43,6 +64,18 @@ PROGRESS_STATE_UNSPECIFIED: ProgressState
 PROGRESS_STATE_NOT_STARTED: ProgressState
 PROGRESS_STATE_IN_PROGRESS: ProgressState
 PROGRESS_STATE_COMPLETED: ProgressState
+SESSION_KIND_UNSPECIFIED: SessionKind
+SESSION_KIND_ONLINE: SessionKind
+SESSION_KIND_OFFLINE: SessionKind
+SESSION_STATE_UNSPECIFIED: SessionState
+SESSION_STATE_OPEN: SessionState
+SESSION_STATE_CLOSED: SessionState
+SESSION_STATE_PENDING_APPROVAL: SessionState
+SESSION_STATE_REJECTED: SessionState
+SESSION_END_REASON_UNSPECIFIED: SessionEndReason
+SESSION_END_REASON_ENDED: SessionEndReason
+SESSION_END_REASON_IDLE_TIMEOUT: SessionEndReason
+SESSION_END_REASON_OFFLINE_APPROVED: SessionEndReason
 
 class Block(_message.Message):
     __slots__ = ("block_id", "type", "weight", "required", "min_score")
@@ -119,7 +152,7 @@ class BlockProgress(_message.Message):
     def __init__(self, block_id: _Optional[str] = ..., value: _Optional[float] = ..., score: _Optional[float] = ..., completed: _Optional[bool] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CourseProgress(_message.Message):
-    __slots__ = ("learner_id", "course_id", "course_revision", "state", "percent", "completed_blocks", "total_blocks", "completed_required_blocks", "required_blocks", "attempt", "start_time", "last_activity_time", "complete_time", "blocks")
+    __slots__ = ("learner_id", "course_id", "course_revision", "state", "percent", "completed_blocks", "total_blocks", "completed_required_blocks", "required_blocks", "attempt", "start_time", "last_activity_time", "complete_time", "blocks", "time_on_task_seconds", "time_on_task_algorithm")
     LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
     COURSE_ID_FIELD_NUMBER: _ClassVar[int]
     COURSE_REVISION_FIELD_NUMBER: _ClassVar[int]
@@ -134,6 +167,8 @@ class CourseProgress(_message.Message):
     LAST_ACTIVITY_TIME_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
     BLOCKS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ON_TASK_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ON_TASK_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
     learner_id: str
     course_id: str
     course_revision: int
@@ -148,7 +183,9 @@ class CourseProgress(_message.Message):
     last_activity_time: _timestamp_pb2.Timestamp
     complete_time: _timestamp_pb2.Timestamp
     blocks: _containers.RepeatedCompositeFieldContainer[BlockProgress]
-    def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., course_revision: _Optional[int] = ..., state: _Optional[_Union[ProgressState, str]] = ..., percent: _Optional[float] = ..., completed_blocks: _Optional[int] = ..., total_blocks: _Optional[int] = ..., completed_required_blocks: _Optional[int] = ..., required_blocks: _Optional[int] = ..., attempt: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_activity_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., blocks: _Optional[_Iterable[_Union[BlockProgress, _Mapping]]] = ...) -> None: ...
+    time_on_task_seconds: int
+    time_on_task_algorithm: str
+    def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., course_revision: _Optional[int] = ..., state: _Optional[_Union[ProgressState, str]] = ..., percent: _Optional[float] = ..., completed_blocks: _Optional[int] = ..., total_blocks: _Optional[int] = ..., completed_required_blocks: _Optional[int] = ..., required_blocks: _Optional[int] = ..., attempt: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_activity_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., blocks: _Optional[_Iterable[_Union[BlockProgress, _Mapping]]] = ..., time_on_task_seconds: _Optional[int] = ..., time_on_task_algorithm: _Optional[str] = ...) -> None: ...
 
 class UpdateCourseStructureRequest(_message.Message):
     __slots__ = ("course_id", "structure")
@@ -253,6 +290,102 @@ class ResetCourseProgressRequest(_message.Message):
     course_id: str
     reason: str
     def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class LearningSession(_message.Message):
+    __slots__ = ("session_id", "learner_id", "course_id", "kind", "start_time", "end_time", "request_id", "note", "state", "end_reason", "last_signal_time", "heartbeats", "active_seconds", "time_on_task_seconds", "time_on_task_algorithm", "created_by", "decided_by", "decide_time", "decision_reason")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    COURSE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    END_REASON_FIELD_NUMBER: _ClassVar[int]
+    LAST_SIGNAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEATS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ON_TASK_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ON_TASK_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DECISION_REASON_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    learner_id: str
+    course_id: str
+    kind: SessionKind
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    request_id: str
+    note: str
+    state: SessionState
+    end_reason: SessionEndReason
+    last_signal_time: _timestamp_pb2.Timestamp
+    heartbeats: int
+    active_seconds: int
+    time_on_task_seconds: int
+    time_on_task_algorithm: str
+    created_by: str
+    decided_by: str
+    decide_time: _timestamp_pb2.Timestamp
+    decision_reason: str
+    def __init__(self, session_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., kind: _Optional[_Union[SessionKind, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., note: _Optional[str] = ..., state: _Optional[_Union[SessionState, str]] = ..., end_reason: _Optional[_Union[SessionEndReason, str]] = ..., last_signal_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., heartbeats: _Optional[int] = ..., active_seconds: _Optional[int] = ..., time_on_task_seconds: _Optional[int] = ..., time_on_task_algorithm: _Optional[str] = ..., created_by: _Optional[str] = ..., decided_by: _Optional[str] = ..., decide_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decision_reason: _Optional[str] = ...) -> None: ...
+
+class StartSessionRequest(_message.Message):
+    __slots__ = ("session",)
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    session: LearningSession
+    def __init__(self, session: _Optional[_Union[LearningSession, _Mapping]] = ...) -> None: ...
+
+class HeartbeatSessionRequest(_message.Message):
+    __slots__ = ("session_id",)
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    def __init__(self, session_id: _Optional[str] = ...) -> None: ...
+
+class EndSessionRequest(_message.Message):
+    __slots__ = ("session_id",)
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    def __init__(self, session_id: _Optional[str] = ...) -> None: ...
+
+class ApproveSessionRequest(_message.Message):
+    __slots__ = ("session_id",)
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    def __init__(self, session_id: _Optional[str] = ...) -> None: ...
+
+class RejectSessionRequest(_message.Message):
+    __slots__ = ("session_id", "reason")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    reason: str
+    def __init__(self, session_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListSessionsRequest(_message.Message):
+    __slots__ = ("learner_id", "course_id", "state", "page_size", "page_token")
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    COURSE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    course_id: str
+    state: SessionState
+    page_size: int
+    page_token: str
+    def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., state: _Optional[_Union[SessionState, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSessionsResponse(_message.Message):
+    __slots__ = ("sessions", "next_page_token")
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    sessions: _containers.RepeatedCompositeFieldContainer[LearningSession]
+    next_page_token: str
+    def __init__(self, sessions: _Optional[_Iterable[_Union[LearningSession, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PingRequest(_message.Message):
     __slots__ = ()

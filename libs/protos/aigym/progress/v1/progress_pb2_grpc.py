@@ -81,6 +81,36 @@ class ProgressServiceStub:
                 request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ResetCourseProgressRequest.SerializeToString,
                 response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.CourseProgress.FromString,
                 _registered_method=True)
+        self.StartSession = channel.unary_unary(
+                '/aigym.progress.v1.ProgressService/StartSession',
+                request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.StartSessionRequest.SerializeToString,
+                response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+                _registered_method=True)
+        self.HeartbeatSession = channel.unary_unary(
+                '/aigym.progress.v1.ProgressService/HeartbeatSession',
+                request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.HeartbeatSessionRequest.SerializeToString,
+                response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+                _registered_method=True)
+        self.EndSession = channel.unary_unary(
+                '/aigym.progress.v1.ProgressService/EndSession',
+                request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.EndSessionRequest.SerializeToString,
+                response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+                _registered_method=True)
+        self.ApproveSession = channel.unary_unary(
+                '/aigym.progress.v1.ProgressService/ApproveSession',
+                request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ApproveSessionRequest.SerializeToString,
+                response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+                _registered_method=True)
+        self.RejectSession = channel.unary_unary(
+                '/aigym.progress.v1.ProgressService/RejectSession',
+                request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.RejectSessionRequest.SerializeToString,
+                response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+                _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/aigym.progress.v1.ProgressService/ListSessions',
+                request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
         self.Ping = channel.unary_unary(
                 '/aigym.progress.v1.ProgressService/Ping',
                 request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.PingRequest.SerializeToString,
@@ -163,6 +193,54 @@ class ProgressServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartSession(self, request, context):
+        """Starts a learning session: a learner working in a course (online: kept alive by heartbeats), or an
+        offline session the learner declares afterwards (start and end given), which counts towards time on
+        task once an admin approves it (an admin's own declaration is approved at once). Retrying with the same
+        `request_id` returns the first session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HeartbeatSession(self, request, context):
+        """Keeps an online session alive. A session silent for longer than the idle timeout is closed at its last
+        signal and the heartbeat fails with FAILED_PRECONDITION (`SESSION_EXPIRED`): start a new session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndSession(self, request, context):
+        """Ends an online session (idempotent: ending a closed session returns it unchanged) and publishes
+        session_ended.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveSession(self, request, context):
+        """Approves a pending offline session: it now counts towards time on task. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectSession(self, request, context):
+        """Rejects a pending offline session: it never counts. Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSessions(self, request, context):
+        """Lists a learner's sessions, newest first, optionally of one course and in one state (the learner
+        themselves; `manager` for anyone).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Ping(self, request, context):
         """Answers without touching storage: who the service thinks the caller is. Used for diagnostics and as
         the no-op ceiling in benchmarks. Any authenticated caller.
@@ -213,6 +291,36 @@ def add_ProgressServiceServicer_to_server(servicer, server):
                     servicer.ResetCourseProgress,
                     request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ResetCourseProgressRequest.FromString,
                     response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.CourseProgress.SerializeToString,
+            ),
+            'StartSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartSession,
+                    request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.StartSessionRequest.FromString,
+                    response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.SerializeToString,
+            ),
+            'HeartbeatSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.HeartbeatSession,
+                    request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.HeartbeatSessionRequest.FromString,
+                    response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.SerializeToString,
+            ),
+            'EndSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndSession,
+                    request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.EndSessionRequest.FromString,
+                    response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.SerializeToString,
+            ),
+            'ApproveSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveSession,
+                    request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ApproveSessionRequest.FromString,
+                    response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.SerializeToString,
+            ),
+            'RejectSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectSession,
+                    request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.RejectSessionRequest.FromString,
+                    response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsRequest.FromString,
+                    response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsResponse.SerializeToString,
             ),
             'Ping': grpc.unary_unary_rpc_method_handler(
                     servicer.Ping,
@@ -443,6 +551,168 @@ class ProgressService:
             '/aigym.progress.v1.ProgressService/ResetCourseProgress',
             aigym_dot_progress_dot_v1_dot_progress__pb2.ResetCourseProgressRequest.SerializeToString,
             aigym_dot_progress_dot_v1_dot_progress__pb2.CourseProgress.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.progress.v1.ProgressService/StartSession',
+            aigym_dot_progress_dot_v1_dot_progress__pb2.StartSessionRequest.SerializeToString,
+            aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HeartbeatSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.progress.v1.ProgressService/HeartbeatSession',
+            aigym_dot_progress_dot_v1_dot_progress__pb2.HeartbeatSessionRequest.SerializeToString,
+            aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.progress.v1.ProgressService/EndSession',
+            aigym_dot_progress_dot_v1_dot_progress__pb2.EndSessionRequest.SerializeToString,
+            aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.progress.v1.ProgressService/ApproveSession',
+            aigym_dot_progress_dot_v1_dot_progress__pb2.ApproveSessionRequest.SerializeToString,
+            aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.progress.v1.ProgressService/RejectSession',
+            aigym_dot_progress_dot_v1_dot_progress__pb2.RejectSessionRequest.SerializeToString,
+            aigym_dot_progress_dot_v1_dot_progress__pb2.LearningSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.progress.v1.ProgressService/ListSessions',
+            aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsRequest.SerializeToString,
+            aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
