@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aigym.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+from aigym_analytics.service import AnalyticsService
 from aigym_analytics.servicer import AnalyticsServicer
 from aigym_analytics.settings import AnalyticsSettings
-from aigym_platform.db import create_engine
+from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
 
@@ -41,8 +42,11 @@ def build(settings: AnalyticsSettings) -> App:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
+    service = AnalyticsService(uow_factory(create_sessionmaker(engine)))
     registration = Registration(
-        SERVICE_FULL_NAME, AnalyticsServicer(), analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server
+        SERVICE_FULL_NAME,
+        AnalyticsServicer(service),
+        analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server,
     )
     server = GrpcServer(settings, verifier_from_settings(settings), [registration])
     return App(settings, engine, server)
