@@ -19,23 +19,29 @@ from aigym.programs.v1 import programs_pb2_grpc
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER
 from aigym_platform.devstack.stack import DevStack
 from bench.harness import PhaseResult, Request, RequestFactory, closed_loop, progress, report, running_stack
+from bench.programs_data import copy_enrollments, learner_ids
 
 
 def admin_token(stack: DevStack, tenant: uuid.UUID) -> str:
     """A client_admin token of `tenant` signed with the stack's dev key."""
+    return user_token(stack, tenant, "bench-admin", "client_admin")
+
+
+def user_token(stack: DevStack, tenant: uuid.UUID, user: str, role: str) -> str:
+    """A token of `user` with `role` in `tenant`, signed with the stack's dev key."""
     assert stack.keys is not None
     return stack.keys.user_key.mint(
         issuer=DEV_ISSUER,
         audience=DEV_AUDIENCE,
-        subject="bench-admin",
+        subject=user,
         tenant_id=str(tenant),
-        roles=["client_admin"],
+        roles=[role],
         ttl_seconds=3600,
     )
 
 
 async def seed(stack: DevStack, tenant: uuid.UUID, count: int) -> list[str]:
-    """Create `count` programs in `tenant` through the gRPC API (20 concurrent calls)."""
+    """Create and publish `count` programs in `tenant` through the gRPC API (20 concurrent calls)."""
     metadata = (("authorization", f"Bearer {admin_token(stack, tenant)}"),)
     ids: list[str] = []
     async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.services['programs'].grpc_port}") as channel:
@@ -49,9 +55,13 @@ async def seed(stack: DevStack, tenant: uuid.UUID, count: int) -> list[str]:
                     description="seeded for benchmarks",
                     tags=[f"t{i % 10}"],
                     visibility=pb.VISIBILITY_PUBLIC,
+                    structure=STRUCTURE,
                 )
                 created = await stub.CreateProgram(
                     pb.CreateProgramRequest(program=program), metadata=metadata
+                )
+                await stub.PublishProgram(
+                    pb.PublishProgramRequest(program_id=created.program_id), metadata=metadata
                 )
                 ids.append(created.program_id)
                 if len(ids) % 50 == 0 or len(ids) == count:
@@ -61,7 +71,19 @@ async def seed(stack: DevStack, tenant: uuid.UUID, count: int) -> list[str]:
     return ids
 
 
-def phases(ids: list[str], auth: dict[str, str]) -> list[tuple[str, RequestFactory]]:
+STRUCTURE = pb.ProgramStructure(
+    nodes=[
+        pb.ProgramNode(node_id="root", kind=pb.NODE_KIND_SET, rule=pb.COMPLETION_RULE_ALL_ANY_ORDER),
+        pb.ProgramNode(node_id="c1", parent_id="root", kind=pb.NODE_KIND_COURSE, course_id="course-1"),
+        pb.ProgramNode(node_id="c2", parent_id="root", kind=pb.NODE_KIND_COURSE, course_id="course-2"),
+    ]
+)
+LEARNER_TOKENS = 500  # distinct learners whose "my programs" pages the phase rotates through
+
+
+def phases(
+    ids: list[str], auth: dict[str, str], learner_auth: list[dict[str, str]]
+) -> list[tuple[str, RequestFactory]]:
     """The measured request mixes, the no-op ceiling first."""
     json_auth = {**auth, "content-type": "application/json"}
 
@@ -72,6 +94,22 @@ def phases(ids: list[str], auth: dict[str, str]) -> list[tuple[str, RequestFacto
         ("no-op ceiling (Ping)", lambda _: Request("GET", "/v1/programs:ping", auth)),
         ("GetProgram", lambda i: Request("GET", f"/v1/programs/{ids[i % len(ids)]}", auth)),
         ("ListPrograms first page (50)", lambda _: Request("GET", "/v1/programs?pageSize=50", auth)),
+        (
+            '"my programs" (ListLearnerEnrollments me)',
+            lambda i: Request("GET", "/v1/learners/me/enrollments", learner_auth[i % len(learner_auth)]),
+        ),
+        (
+            "admin enrolment list (first 50)",
+            lambda i: Request("GET", f"/v1/programs/{ids[i % len(ids)]}/enrollments?pageSize=50", auth),
+        ),
+        (
+            "admin list, active + progress >= 0.5",
+            lambda i: Request(
+                "GET",
+                f"/v1/programs/{ids[i % len(ids)]}/enrollments?state=ENROLLMENT_STATE_ACTIVE&minProgress=0.5",
+                auth,
+            ),
+        ),
         ("CreateProgram (write + audit)", create),
     ]
 
@@ -80,11 +118,20 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
     """Seed, measure every phase, print the table."""
     tenant = uuid.uuid4()
     ids = await seed(stack, tenant, args.programs)
+    app_url = stack.services["programs"].database.app_url
+    learners = learner_ids(args.learners)
+    await copy_enrollments(app_url, tenant, ids, learners, args.enrollments)
     for _ in range(args.noise_tenants):
-        await seed(stack, uuid.uuid4(), args.programs // 5)
+        noise = uuid.uuid4()
+        noise_ids = await seed(stack, noise, args.programs // 5)
+        await copy_enrollments(app_url, noise, noise_ids, learners[:1000], args.enrollments // 10)
     auth = {"authorization": f"Bearer {admin_token(stack, tenant)}"}
+    learner_auth = [
+        {"authorization": f"Bearer {user_token(stack, tenant, learner, 'learner')}"}
+        for learner in learners[:LEARNER_TOKENS]
+    ]
     results: list[PhaseResult] = []
-    for name, factory in phases(ids, auth):
+    for name, factory in phases(ids, auth, learner_auth):
         progress(name, 0, 1)
         result = await closed_loop(
             name,
@@ -99,7 +146,8 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         progress(name, 1, 1)
     print(
         f"\nprograms API through Envoy, concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
-        f"{args.programs} programs in the measured tenant\n"
+        f"{args.programs} programs, {args.enrollments} enrolments of {args.learners} learners in the "
+        f"measured tenant ({args.noise_tenants} other tenants)\n"
     )
     print(report(results, results[0]))
 
@@ -110,7 +158,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--programs", type=int, default=1000, help="programs in the measured tenant")
-    parser.add_argument("--noise-tenants", type=int, default=2, help="other tenants (each with programs/5)")
+    parser.add_argument("--enrollments", type=int, default=100_000, help="enrolments in the measured tenant")
+    parser.add_argument("--learners", type=int, default=10_000, help="learners they are spread over")
+    parser.add_argument(
+        "--noise-tenants", type=int, default=2, help="other tenants (each with programs/5, enrolments/10)"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
