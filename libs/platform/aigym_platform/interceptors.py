@@ -12,6 +12,7 @@ from typing import Any, cast
 import grpc
 import protovalidate
 from google.protobuf.message import Message
+from sqlalchemy.exc import DBAPIError
 
 from aigym_platform import metrics
 from aigym_platform.errors import DomainError, FieldViolation, InvalidArgument, Unauthenticated, Unavailable
@@ -160,6 +161,18 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
             except TimeoutError:
                 code = grpc.StatusCode.DEADLINE_EXCEEDED
                 await context.abort(code, "deadline exceeded")
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                # A pooled connection the database dropped (restart, failover): the pool replaces it, and
+                # the client may retry (Envoy retries reads on UNAVAILABLE).
+                log.warning("database connection lost in %s", method)
+                status = to_status(
+                    Unavailable("database connection lost; retry", reason="DATABASE_UNAVAILABLE"),
+                    request_id=request_id,
+                )
+                code = grpc.StatusCode.UNAVAILABLE
+                await context.abort(code, status.message, trailing_metadata=_details(status))
             except asyncio.CancelledError:
                 code = grpc.StatusCode.CANCELLED
                 raise

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
+from aigym_platform.events.admin import events_admin_registration
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
 from aigym_programs.directory_service import DirectoryService
@@ -55,5 +56,6 @@ def build(settings: ProgramsSettings) -> App:
     registration = Registration(
         SERVICE_FULL_NAME, servicer, programs_pb2_grpc.add_ProgramsServiceServicer_to_server
     )
-    server = GrpcServer(settings, verifier_from_settings(settings), [registration])
+    admin = events_admin_registration(settings, units_of_work)  # dead letters of the programs consumers
+    server = GrpcServer(settings, verifier_from_settings(settings), [registration, admin])
     return App(settings, engine, server)

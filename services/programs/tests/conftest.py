@@ -29,11 +29,14 @@ async def programs_db(postgres: tuple[str, str]) -> ServiceDatabase:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def programs_app(programs_db: ServiceDatabase, token_factory: TokenFactory) -> AsyncIterator[App]:
-    """A real programs server (real database, real interceptors) on a free port."""
+async def programs_app(
+    programs_db: ServiceDatabase, token_factory: TokenFactory, redis_url: str
+) -> AsyncIterator[App]:
+    """A real programs server (real database, real broker, real interceptors) on a free port."""
     settings = ProgramsSettings(
         grpc_port=0,
         database_url=SecretStr(programs_db.app_url),
+        redis_url=SecretStr(redis_url),
         jwt_issuer=token_factory.issuer,
         jwt_audience=token_factory.audience,
         jwks_file=str(token_factory.jwks_file),

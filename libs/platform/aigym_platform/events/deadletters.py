@@ -1,8 +1,8 @@
 """Dead-letter administration: `python -m aigym_platform.events.deadletters --service NAME list|replay`.
 
-`DeadLetters` is the service-layer API; this CLI is its first transport. The admin RPC (issue: an
-`EventsAdminService` with ListDeadLetters/ReplayDeadLetter on every consuming service) will call the same
-methods with the caller's tenant: client admins for their tenant, platform admins acting in a named tenant.
+`DeadLetters` is the service-layer API; this CLI is one transport, the admin RPC
+(`aigym.events.v1.EventsAdminService`, `events/admin.py`, served by every consuming service) the other: it
+calls the same methods inside the caller's tenant, for client admins.
 Listing across tenants reads only the ids of tenants that have dead letters (a definer function); the
 letters themselves are always read and changed under RLS inside one tenant, as the app role.
 """
@@ -23,7 +23,7 @@ from aigym_platform.events.envelope import encode
 from aigym_platform.events.inbox import DeadLetter, dead_letter_tenants, list_dead_letters, mark_replayed
 from aigym_platform.events.registry import Consumer
 from aigym_platform.events.schema import DEAD_LETTER_TABLE
-from aigym_platform.identity import TenantId
+from aigym_platform.identity import Identity, TenantId
 from aigym_platform.jobs.app import create_celery_app
 from aigym_platform.settings import ServiceSettings
 
@@ -34,7 +34,7 @@ class DeadLetters:
 
     service: str
     uow: UnitOfWorkFactory
-    app: Celery
+    app: Celery | None  # needed only to replay
 
     async def tenants(self) -> list[uuid.UUID]:
         """Tenants that have dead letters waiting."""
@@ -46,15 +46,20 @@ class DeadLetters:
         async with self.uow(tenant, None) as unit:
             return await list_dead_letters(unit.session, state=state)
 
-    async def replay(self, tenant: TenantId, dead_letter_id: int) -> DeadLetter | None:
-        """Send one dead letter to its handler again and flag it replayed; None if it is not dead."""
-        async with self.uow(tenant, None) as unit:
+    async def replay(
+        self, tenant: TenantId, dead_letter_id: int, *, identity: Identity | None = None
+    ) -> DeadLetter | None:
+        """Send one dead letter to its handler again and flag it replayed; None if it is not dead. With an
+        identity (the admin RPC) the replay is audited as that caller."""
+        async with self.uow(tenant, identity) as unit:
             locked = await unit.session.execute(
                 text(f"SELECT 1 FROM {DEAD_LETTER_TABLE} WHERE id = :id AND state = 'dead' FOR UPDATE"),  # noqa: S608
                 {"id": dead_letter_id},
             )
             if locked.first() is None:
                 return None
+            if self.app is None:
+                raise RuntimeError("replaying dead letters needs a Celery app")
             letters = [d for d in await list_dead_letters(unit.session) if d.id == dead_letter_id]
             letter = letters[0]
             consumer = Consumer(self.service, letter.handler)
@@ -66,6 +71,13 @@ class DeadLetters:
                 queue=consumer.queue,
             )
             replayed = await mark_replayed(unit.session, dead_letter_id)
+            if identity is not None:
+                await unit.audit(
+                    "dead_letter.replay",
+                    "dead_letter",
+                    str(dead_letter_id),
+                    after={"event_id": str(letter.event_id), "handler": letter.handler},
+                )
             await unit.commit()
             return replayed
 

@@ -6,6 +6,7 @@ import json
 import logging
 import uuid
 
+import asyncpg
 import grpc
 import pytest
 from prometheus_client import REGISTRY
@@ -13,6 +14,7 @@ from prometheus_client import REGISTRY
 from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
 from aigym_platform.logs import ContextFilter, JsonFormatter
+from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.tokens import TokenFactory, bearer
 
 SERVICE = "aigym.programs.v1.ProgramsService"
@@ -76,3 +78,30 @@ async def test_log_lines_carry_call_context(
     assert line["request_id"] == "req-123"
     assert line["rpc"] == f"/{SERVICE}/GetProgram"
     assert line["level"] == "INFO"
+
+
+async def test_a_dropped_database_connection_answers_unavailable_once_then_recovers(
+    programs_stub: programs_pb2_grpc.ProgramsServiceStub,
+    token_factory: TokenFactory,
+    programs_db: ServiceDatabase,
+    postgres: tuple[str, str],
+) -> None:
+    metadata = bearer(token_factory.token(uuid.uuid4(), ["client_admin"]))
+    await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=metadata)  # a pooled connection
+    admin = await asyncpg.connect(postgres[0])
+    try:
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE usename = $1 AND datname = $2",
+            programs_db.app_role,
+            programs_db.database,
+        )
+    finally:
+        await admin.close()
+    assert killed >= 1
+    with pytest.raises(grpc.aio.AioRpcError) as lost:
+        await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=metadata)
+    assert lost.value.code() == grpc.StatusCode.UNAVAILABLE  # retryable, not INTERNAL
+    assert "database connection lost" in (lost.value.details() or "")
+    for _ in range(3):  # the pool discarded every connection older than the failure
+        await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=metadata)
