@@ -12,6 +12,14 @@ import pytest_asyncio
 from aigym.programs.v1 import events_pb2 as programs_events
 from aigym.progress.v1 import events_pb2 as progress_events
 from aigym.progress.v1.events_pb2 import CourseCompleted
+from aigym_achievements.awarding import Awarder, CredentialConfig
+from aigym_achievements.domain import BadgeDraft, TenantSettings
+from aigym_achievements.event_handlers import EventHandlers
+from aigym_achievements.openbadges import Urls
+from aigym_achievements.repository import AchievementsRepository
+from aigym_achievements.rules import CourseCompleted as CourseCompletedRule
+from aigym_achievements.rules import Fact, FactType
+from aigym_achievements.service import BadgesService
 from aigym_analytics.ingest_service import Ingestion
 from aigym_platform.db import UnitOfWorkFactory, create_engine, create_sessionmaker, uow_factory
 from aigym_platform.devstack.services import SERVICES
@@ -158,8 +166,45 @@ async def _seed_analytics(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         await engine.dispose()
 
 
+async def _seed_achievements(db: ServiceDatabase, tenant: uuid.UUID) -> None:
+    engine = create_engine(db.app_url, pool_size=1, max_overflow=0)
+    try:
+        units = uow_factory(create_sessionmaker(engine))
+        awarder = Awarder(CredentialConfig(Urls("https://seed.example")))
+        admin = Identity("seed-admin", TenantId(tenant), frozenset({Role.CLIENT_ADMIN}))
+        badges = BadgesService(units, awarder)
+        badge = await badges.create_badge(
+            admin, BadgeDraft("Seed badge", rule=CourseCompletedRule("seed-course"))
+        )
+        await badges.activate_badge(admin, badge.badge_id, backfill=False)
+        await badges.update_settings(
+            admin, TenantSettings(leaderboards_enabled=True), ["leaderboards_enabled"]
+        )
+        async with units(TenantId(tenant), admin) as uow:
+            await AchievementsRepository(uow.session, uow.tenant_id).upsert_learner(
+                "seed-learner", "Seed Learner", "Europe/Berlin", True, dt.datetime.now(dt.UTC)
+            )
+            fact = Fact(
+                str(uuid.uuid4()),
+                FactType.COURSE_COMPLETED,
+                dt.datetime.now(dt.UTC),
+                {"course_id": "seed-course"},
+            )
+            # facts, an award with its credential: issuer key, status lists, public ids, outbox, audit
+            assert await EventHandlers(awarder).record_fact(uow, "seed-learner", fact)
+            await uow.commit()
+        await _seed_inbox_and_dead_letters(units, tenant)
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def seeders() -> dict[str, Seeder]:
     """One seeder per service. Each must leave at least one row in every tenant table of its service, so
     the isolation test can prove RLS hides them: a new table without seeded rows makes that test fail."""
-    return {"programs": _seed_programs, "progress": _seed_progress, "analytics": _seed_analytics}
+    return {
+        "programs": _seed_programs,
+        "progress": _seed_progress,
+        "analytics": _seed_analytics,
+        "achievements": _seed_achievements,
+    }

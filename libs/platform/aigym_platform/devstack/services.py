@@ -19,6 +19,9 @@ class ServiceSpec:
     # True when `<module>.tasks` has scheduled jobs of its own, so it gets a worker (and beat loads its
     # SCHEDULES) even if it consumes no events.
     jobs: bool = False
+    # REST path prefixes the gateway lets through without a token (the service itself decides which of its
+    # RPCs accept a call without identity).
+    public_path_prefixes: tuple[str, ...] = ()
 
     @property
     def migrations_dir(self) -> Path:
@@ -33,4 +36,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("programs", "aigym_programs", ("aigym.programs.v1.ProgramsService",), 50051, 9101),
     ServiceSpec("progress", "aigym_progress", ("aigym.progress.v1.ProgressService",), 50052, 9102, jobs=True),
     ServiceSpec("analytics", "aigym_analytics", ("aigym.analytics.v1.AnalyticsService",), 50054, 9104),
+    ServiceSpec(
+        "achievements",
+        "aigym_achievements",
+        ("aigym.achievements.v1.AchievementsService",),
+        50053,
+        9103,
+        public_path_prefixes=("/v1/credentials/", "/v1/status-lists/", "/v1/issuers/"),
+    ),
 )

@@ -168,6 +168,7 @@ class DevStack:
             "AIGYM_SERVICE_JWKS_FILE": str(self.keys.service_jwks_file),
             "AIGYM_SERVICE_SIGNING_KEY_FILE": str(self.keys.service_key_file),
             "AIGYM_LOG_FORMAT": self.options.log_format,
+            "AIGYM_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.options.gateway_port}",
         }
         if self.smtp_url:
             env["AIGYM_SMTP_URL"] = self.smtp_url
@@ -236,6 +237,9 @@ class DevStack:
             jwt=JwtConfig(issuer=DEV_ISSUER, audiences=(DEV_AUDIENCE,), jwks_file=str(self.keys.jwks_file)),
             listen_port=self.options.gateway_port,
             admin_port=self.options.gateway_admin_port,
+            public_path_prefixes=tuple(
+                prefix for r in self.services.values() for prefix in r.spec.public_path_prefixes
+            ),
         )
         path = self.data_dir / "envoy.yaml"
         path.write_text(render_yaml(config))

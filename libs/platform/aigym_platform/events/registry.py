@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
+from aigym.achievements.v1 import events_pb2 as achievements_events_pb2
 from aigym.events.v1 import events_pb2
 from aigym.programs.v1 import events_pb2 as programs_events_pb2
 from aigym.progress.v1 import events_pb2 as progress_events_pb2
@@ -118,6 +119,9 @@ ENROLLMENT_DATES_CHANGED = "aigym.programs.enrollment_dates_changed.v1"
 ENROLLMENT_MIGRATED = "aigym.programs.enrollment_migrated.v1"
 LEARNER_UPSERTED = "aigym.programs.learner_upserted.v1"
 LEARNER_DEACTIVATED = "aigym.programs.learner_deactivated.v1"
+ACHIEVEMENT_AWARDED = "aigym.achievements.achievement_awarded.v1"
+ACHIEVEMENT_REVOKED = "aigym.achievements.achievement_revoked.v1"
+ACHIEVEMENT_EXPIRED = "aigym.achievements.achievement_expired.v1"
 
 REGISTRY = EventRegistry(
     [
@@ -133,10 +137,13 @@ REGISTRY = EventRegistry(
             event_type=BLOCK_COMPLETED,
             producer="progress",
             payload=progress_events_pb2.BlockCompleted,
-            consumers=(Consumer("analytics", "record_block_activity"),),
+            consumers=(
+                Consumer("analytics", "record_block_activity"),
+                Consumer("achievements", "record_block_completion"),
+            ),
             description="A learner's stored progress in a course block moved forward (higher value or "
-            "score); `completed` says whether the block now counts as completed. Consumers to come: "
-            "achievements (badges), analytics.",
+            "score); `completed` says whether the block now counts as completed. Achievements records "
+            "completed blocks for badge rules; analytics counts activity.",
         ),
         EventSpec(
             event_type=COURSE_COMPLETED,
@@ -145,11 +152,12 @@ REGISTRY = EventRegistry(
             consumers=(
                 Consumer("programs", "record_course_completion"),
                 Consumer("analytics", "record_course_completion"),
+                Consumer("achievements", "record_course_completion"),
             ),
             description="A learner completed every required block of a course (same transaction as the "
             "completion that did it). Programs adds the course to every progressing enrolment whose "
-            "pinned version contains it (milestones, program completion). Consumers to come: "
-            "achievements, analytics.",
+            "pinned version contains it (milestones, program completion); achievements records it for "
+            "badge rules; analytics counts it.",
         ),
         EventSpec(
             event_type=PROGRESS_RESET,
@@ -192,17 +200,25 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_COMPLETED,
             producer="programs",
             payload=programs_events_pb2.EnrollmentCompleted,
-            consumers=(Consumer("analytics", "record_enrollment_completed"),),
+            consumers=(
+                Consumer("analytics", "record_enrollment_completed"),
+                Consumer("achievements", "record_program_completion"),
+            ),
             description="An enrolment's root set became satisfied by course completions against its "
-            "pinned version. Consumers to come: achievements (program badges), analytics.",
+            "pinned version. Achievements records a program completion (program badges); analytics "
+            "counts it.",
         ),
         EventSpec(
             event_type=MILESTONE_REACHED,
             producer="programs",
             payload=programs_events_pb2.MilestoneReached,
-            consumers=(Consumer("analytics", "record_milestone"),),
+            consumers=(
+                Consumer("analytics", "record_milestone"),
+                Consumer("achievements", "record_milestone"),
+            ),
             description="A set marked as a milestone in an enrolment's pinned version became satisfied "
-            "(once per enrolment and milestone). Consumers to come: achievements, analytics.",
+            "(once per enrolment and milestone). Achievements records it for milestone badges; analytics "
+            "counts it.",
         ),
         EventSpec(
             event_type=PROGRAM_ARCHIVED,
@@ -248,7 +264,10 @@ REGISTRY = EventRegistry(
             event_type=LEARNER_UPSERTED,
             producer="programs",
             payload=programs_events_pb2.LearnerUpserted,
-            consumers=(Consumer("analytics", "record_learner"),),
+            consumers=(
+                Consumer("analytics", "record_learner"),
+                Consumer("achievements", "record_learner"),
+            ),
             description="A learner's directory entry was created or changed (single upsert or an "
             "import); the payload is the whole entry, so consumers keep a local copy (names, email, "
             "time zone, manager) by replacing theirs.",
@@ -260,6 +279,31 @@ REGISTRY = EventRegistry(
             consumers=(Consumer("analytics", "record_learner_deactivated"),),
             description="A learner became inactive (an upsert with active false or an import that "
             "no longer lists them); published after the learner_upserted of the same change.",
+        ),
+        EventSpec(
+            event_type=ACHIEVEMENT_AWARDED,
+            producer="achievements",
+            payload=achievements_events_pb2.AchievementAwarded,
+            consumers=(),
+            description="A learner earned a badge (its rule satisfied by arriving events, a retroactive "
+            "backfill, or an admin by hand); at most once per learner, badge and award period. Carries the "
+            "evidence event ids and the Open Badges credential id. Consumers to come: analytics.",
+        ),
+        EventSpec(
+            event_type=ACHIEVEMENT_REVOKED,
+            producer="achievements",
+            payload=achievements_events_pb2.AchievementRevoked,
+            consumers=(),
+            description="An admin revoked an award with a reason (audited); the credential's revocation "
+            "bit is set in its status list. Consumers to come: analytics.",
+        ),
+        EventSpec(
+            event_type=ACHIEVEMENT_EXPIRED,
+            producer="achievements",
+            payload=achievements_events_pb2.AchievementExpired,
+            consumers=(),
+            description="An award reached its expiry time (found by the scheduled expiry job); the learner "
+            "may earn the badge again from later activity. Consumers to come: analytics.",
         ),
     ]
 )
