@@ -21,6 +21,8 @@ from aigym_achievements.rules import CourseCompleted as CourseCompletedRule
 from aigym_achievements.rules import Fact, FactType
 from aigym_achievements.service import BadgesService
 from aigym_analytics.ingest_service import Ingestion
+from aigym_analytics.report_service import ReportService
+from aigym_analytics.reports import Recipient, ReportDefinition, ReportFormat, ReportType, Schedule
 from aigym_platform.db import UnitOfWorkFactory, create_engine, create_sessionmaker, uow_factory
 from aigym_platform.devstack.services import SERVICES
 from aigym_platform.events.envelope import Event
@@ -161,6 +163,13 @@ async def _seed_analytics(db: ServiceDatabase, tenant: uuid.UUID) -> None:
                 await record_in_inbox(uow.session, tenant, event.event_id, handler, BLOCK_COMPLETED)
                 await handlers[handler](uow, event)
                 await uow.commit()
+        reports = ReportService(units, None, None)  # no delivery configured: the attempt is logged as failed
+        admin = Identity("seed-admin", TenantId(tenant), frozenset({Role.CLIENT_ADMIN}))
+        definition = ReportDefinition(
+            "Seed", ReportType.OVERVIEW, ReportFormat.CSV, Schedule(), (Recipient(email="seed@example.com"),)
+        )
+        stored = await reports.create(admin, definition)  # definition + audit row
+        await reports.run_now(admin, stored.report_id)  # run + delivery log row
         await _seed_inbox_and_dead_letters(units, tenant)
     finally:
         await engine.dispose()

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from aigym.analytics.v1 import analytics_pb2 as pb
 from aigym_analytics.domain import LocalRange, Scope, ScopeKind
 from aigym_analytics.insights import Action, ActionKind, Risk, RiskCode
+from aigym_analytics.report_repository import DeliveryRow, StoredReport, StoredRun
+from aigym_analytics.report_service import etag_of
+from aigym_analytics.reports import (
+    DataScope,
+    EmptyPolicy,
+    Frequency,
+    Recipient,
+    ReportDefinition,
+    ReportFormat,
+    ReportType,
+    Schedule,
+)
 from aigym_analytics.repository import Day, EnrollmentView
 from aigym_analytics.service import (
     AtRiskResult,
@@ -244,3 +259,195 @@ def actions_to_proto(actions: list[Action]) -> pb.ListRecommendationsResponse:
         if a.due_time:
             rec.due_time.CopyFrom(_stamp(a.due_time))
     return out
+
+
+# --- reports ------------------------------------------------------------------------------------------------
+
+_TYPES = {
+    pb.REPORT_TYPE_OVERVIEW: ReportType.OVERVIEW,
+    pb.REPORT_TYPE_PROGRAM: ReportType.PROGRAM,
+    pb.REPORT_TYPE_AT_RISK: ReportType.AT_RISK,
+    pb.REPORT_TYPE_ACTIVITY: ReportType.ACTIVITY,
+}
+_FORMATS = {
+    pb.REPORT_FORMAT_CSV: ReportFormat.CSV,
+    pb.REPORT_FORMAT_XLSX: ReportFormat.XLSX,
+    pb.REPORT_FORMAT_PDF: ReportFormat.PDF,
+}
+_FREQUENCIES = {
+    pb.FREQUENCY_MANUAL: Frequency.MANUAL,
+    pb.FREQUENCY_DAILY: Frequency.DAILY,
+    pb.FREQUENCY_WEEKLY: Frequency.WEEKLY,
+    pb.FREQUENCY_MONTHLY: Frequency.MONTHLY,
+    pb.FREQUENCY_CRON: Frequency.CRON,
+}
+_SCOPES_IN = {pb.DATA_SCOPE_OWNER: DataScope.OWNER, pb.DATA_SCOPE_RECIPIENT: DataScope.RECIPIENT}
+_EMPTY = {pb.EMPTY_POLICY_SEND: EmptyPolicy.SEND, pb.EMPTY_POLICY_SKIP: EmptyPolicy.SKIP}
+REPORT_FIELDS = (
+    "title",
+    "type",
+    "program_id",
+    "period_days",
+    "format",
+    "schedule",
+    "recipients",
+    "data_scope",
+    "empty_policy",
+)
+
+
+def _pick(table: dict[Any, Any], value: int, field: str, default: Any = None) -> Any:
+    if value in table:
+        return table[value]
+    if default is not None:
+        return default
+    raise InvalidArgument.for_field(field, "is required", reason="REQUIRED")
+
+
+def _schedule(message: pb.ReportSchedule) -> Schedule:
+    return Schedule(
+        _pick(_FREQUENCIES, message.frequency, "report.schedule.frequency", Frequency.MANUAL),
+        message.local_time,
+        message.weekday,
+        message.month_day,
+        message.cron,
+        message.time_zone or "UTC",
+    )
+
+
+def report_from_proto(message: pb.Report) -> ReportDefinition:
+    """A definition from a create request (every enum required except the defaults named in the proto)."""
+    return ReportDefinition(
+        title=message.title,
+        report_type=_pick(_TYPES, message.type, "report.type"),
+        format=_pick(_FORMATS, message.format, "report.format"),
+        schedule=_schedule(message.schedule),
+        recipients=tuple(Recipient(r.email, r.webhook_url, r.webhook_secret) for r in message.recipients),
+        data_scope=_pick(_SCOPES_IN, message.data_scope, "report.data_scope", DataScope.OWNER),
+        empty_policy=_pick(_EMPTY, message.empty_policy, "report.empty_policy", EmptyPolicy.SEND),
+        program_id=message.program_id,
+        period_days=message.period_days or 7,
+    )
+
+
+def report_change(message: pb.Report, paths: list[str]) -> Callable[[ReportDefinition], ReportDefinition]:
+    """A function applying the masked fields of `message` to a stored definition."""
+    unknown = [p for p in paths if p not in REPORT_FIELDS]
+    if unknown:
+        raise InvalidArgument.for_field("update_mask", f"unknown fields {unknown}", reason="UNKNOWN_FIELD")
+    given = report_from_proto_partial(message)
+
+    def change(current: ReportDefinition) -> ReportDefinition:
+        names = {"type": "report_type"}
+        updates = {names.get(p, p): given[p] for p in (paths or list(given))}
+        if "recipients" in updates:  # a recipient sent without its secret keeps the stored one (same URL)
+            stored = {r.webhook_url: r.webhook_secret for r in current.recipients if r.webhook_url}
+            updates["recipients"] = tuple(
+                Recipient(r.email, r.webhook_url, r.webhook_secret or stored.get(r.webhook_url, ""))
+                for r in updates["recipients"]
+            )
+        return current.with_changes(**updates)
+
+    return change
+
+
+def report_from_proto_partial(message: pb.Report) -> dict[str, Any]:
+    """The fields a PATCH body carries (non-default values only)."""
+    out: dict[str, Any] = {}
+    if message.title:
+        out["title"] = message.title
+    if message.type:
+        out["type"] = _pick(_TYPES, message.type, "report.type")
+    if message.program_id:
+        out["program_id"] = message.program_id
+    if message.period_days:
+        out["period_days"] = message.period_days
+    if message.format:
+        out["format"] = _pick(_FORMATS, message.format, "report.format")
+    if message.HasField("schedule"):
+        out["schedule"] = _schedule(message.schedule)
+    if message.recipients:
+        out["recipients"] = tuple(
+            Recipient(r.email, r.webhook_url, r.webhook_secret) for r in message.recipients
+        )
+    if message.data_scope:
+        out["data_scope"] = _pick(_SCOPES_IN, message.data_scope, "report.data_scope")
+    if message.empty_policy:
+        out["empty_policy"] = _pick(_EMPTY, message.empty_policy, "report.empty_policy")
+    return out
+
+
+def report_to_proto(report: StoredReport) -> pb.Report:
+    """A stored definition (webhook secrets never leave the service)."""
+    d = report.definition
+    s = d.schedule
+    out = pb.Report(
+        report_id=str(report.report_id),
+        title=d.title,
+        type={v: k for k, v in _TYPES.items()}[d.report_type],
+        program_id=d.program_id,
+        period_days=d.period_days,
+        format={v: k for k, v in _FORMATS.items()}[d.format],
+        schedule=pb.ReportSchedule(
+            frequency={v: k for k, v in _FREQUENCIES.items()}[s.frequency],
+            local_time=s.local_time,
+            weekday=s.weekday,
+            month_day=s.month_day,
+            cron=s.cron,
+            time_zone=s.time_zone,
+        ),
+        recipients=[pb.Recipient(email=r.email, webhook_url=r.webhook_url) for r in d.recipients],
+        data_scope={v: k for k, v in _SCOPES_IN.items()}[d.data_scope],
+        empty_policy={v: k for k, v in _EMPTY.items()}[d.empty_policy],
+        owner_id=report.owner_id,
+        etag=etag_of(report),
+    )
+    out.create_time.CopyFrom(_stamp(report.create_time))
+    out.update_time.CopyFrom(_stamp(report.update_time))
+    if report.next_run_time:
+        out.next_run_time.CopyFrom(_stamp(report.next_run_time))
+    return out
+
+
+def run_to_proto(run: StoredRun) -> pb.ReportRun:
+    """A run."""
+    out = pb.ReportRun(
+        run_id=str(run.run_id),
+        report_id=str(run.report_id),
+        trigger=run.trigger,
+        state=run.state,
+        row_count=run.row_count,
+        filename=run.filename,
+        content_type=run.content_type,
+        error=run.error,
+        delivered=run.delivered,
+        retrying=run.retrying,
+        failed=run.failed,
+    )
+    out.scheduled_time.CopyFrom(_stamp(run.scheduled_time))
+    out.create_time.CopyFrom(_stamp(run.create_time))
+    return out
+
+
+def delivery_to_proto(row: DeliveryRow) -> pb.ReportDelivery:
+    """One delivery attempt."""
+    out = pb.ReportDelivery(
+        channel=row.channel,
+        recipient=row.recipient,
+        attempt=row.attempt,
+        status=row.status,
+        code=row.code,
+        detail=row.detail,
+    )
+    out.attempt_time.CopyFrom(_stamp(row.attempt_time))
+    if row.next_attempt_time:
+        out.next_attempt_time.CopyFrom(_stamp(row.next_attempt_time))
+    return out
+
+
+def parse_uuid(value: str, field: str) -> uuid.UUID:
+    """A UUID path parameter (the proto validates the format; this converts)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidArgument.for_field(field, "must be a UUID", reason="INVALID_UUID") from None

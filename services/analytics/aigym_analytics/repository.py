@@ -392,6 +392,33 @@ class AnalyticsRepository:
         )
         return str(rows[0][0]) if rows else None
 
+    async def learner_by_email(self, email: str) -> str | None:
+        """The learner with this email in the directory copy (case-insensitive), if any."""
+        rows = await self._rows(
+            "SELECT learner_id FROM learners"
+            " WHERE tenant_id = :tenant AND lower(email) = lower(:email) LIMIT 1",
+            email=email,
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def activity_rows(
+        self, span: LocalRange, learners: Sequence[str] | None, limit: int
+    ) -> list[tuple[Any, ...]]:
+        """Raw facts of the range in time order (time, learner, kind, course, program, block, done, score)."""
+        rows = await self._rows(
+            """SELECT occur_time, learner_id, kind, course_id, program_id, block_id, completed, score
+               FROM facts
+               WHERE tenant_id = :tenant AND occur_time >= :start AND occur_time < :end
+                 AND (CAST(:all AS boolean) OR learner_id = ANY(:learners))
+               ORDER BY occur_time, event_id LIMIT :limit""",
+            start=span.utc_start,
+            end=span.utc_end,
+            all=learners is None,
+            learners=list(learners or []),
+            limit=limit,
+        )
+        return [tuple(r) for r in rows]
+
     async def low_scores(self, learners: Sequence[str], since: dt.datetime, below: float) -> dict[str, int]:
         """learner -> scored block records below `below` since `since`."""
         rows = await self._rows(

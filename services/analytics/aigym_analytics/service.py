@@ -124,7 +124,8 @@ def _totals(days: list[Day], active: int) -> Day:
     return Day(start, active, score_sum=sum(d.score_sum for d in days), **counters)
 
 
-def _open(view: EnrollmentView) -> OpenEnrollment:
+def open_enrollment(view: EnrollmentView) -> OpenEnrollment:
+    """The insight rules' view of an enrolment."""
     return OpenEnrollment(
         view.enrollment_id,
         view.program_id,
@@ -287,7 +288,9 @@ class AnalyticsService:
             low = await repo.low_scores(learners, now - LOW_SCORE_WINDOW, LOW_SCORE) if learners else {}
         risks = rank(
             [
-                assess(_open(v), low.get(v.learner_id, 0), now, inactive_days or DEFAULT_INACTIVE_DAYS)
+                assess(
+                    open_enrollment(v), low.get(v.learner_id, 0), now, inactive_days or DEFAULT_INACTIVE_DAYS
+                )
                 for v in views
             ]
         )
@@ -305,4 +308,4 @@ class AnalyticsService:
             learner = await self._learner_in_scope(identity, learner_id, repo)
             views = await repo.enrollment_views(learners=[learner], states=("active",))
             courses = await repo.learner_courses(learner)
-        return next_actions([_open(v) for v in views], courses, now)
+        return next_actions([open_enrollment(v) for v in views], courses, now)

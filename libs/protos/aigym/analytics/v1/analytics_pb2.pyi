@@ -2,6 +2,10 @@ import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
 from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.api import httpbody_pb2 as _httpbody_pb2
+from google.protobuf import empty_pb2 as _empty_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -33,6 +37,42 @@ class RecommendationKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RECOMMENDATION_KIND_NEAREST_DEADLINE: _ClassVar[RecommendationKind]
     RECOMMENDATION_KIND_UNBLOCKS_MOST: _ClassVar[RecommendationKind]
     RECOMMENDATION_KIND_RESUME: _ClassVar[RecommendationKind]
+
+class ReportType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPORT_TYPE_UNSPECIFIED: _ClassVar[ReportType]
+    REPORT_TYPE_OVERVIEW: _ClassVar[ReportType]
+    REPORT_TYPE_PROGRAM: _ClassVar[ReportType]
+    REPORT_TYPE_AT_RISK: _ClassVar[ReportType]
+    REPORT_TYPE_ACTIVITY: _ClassVar[ReportType]
+
+class ReportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPORT_FORMAT_UNSPECIFIED: _ClassVar[ReportFormat]
+    REPORT_FORMAT_CSV: _ClassVar[ReportFormat]
+    REPORT_FORMAT_XLSX: _ClassVar[ReportFormat]
+    REPORT_FORMAT_PDF: _ClassVar[ReportFormat]
+
+class Frequency(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FREQUENCY_UNSPECIFIED: _ClassVar[Frequency]
+    FREQUENCY_MANUAL: _ClassVar[Frequency]
+    FREQUENCY_DAILY: _ClassVar[Frequency]
+    FREQUENCY_WEEKLY: _ClassVar[Frequency]
+    FREQUENCY_MONTHLY: _ClassVar[Frequency]
+    FREQUENCY_CRON: _ClassVar[Frequency]
+
+class DataScope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DATA_SCOPE_UNSPECIFIED: _ClassVar[DataScope]
+    DATA_SCOPE_OWNER: _ClassVar[DataScope]
+    DATA_SCOPE_RECIPIENT: _ClassVar[DataScope]
+
+class EmptyPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EMPTY_POLICY_UNSPECIFIED: _ClassVar[EmptyPolicy]
+    EMPTY_POLICY_SEND: _ClassVar[EmptyPolicy]
+    EMPTY_POLICY_SKIP: _ClassVar[EmptyPolicy]
 SCOPE_UNSPECIFIED: Scope
 SCOPE_SELF: Scope
 SCOPE_TEAM: Scope
@@ -46,6 +86,27 @@ RECOMMENDATION_KIND_UNSPECIFIED: RecommendationKind
 RECOMMENDATION_KIND_NEAREST_DEADLINE: RecommendationKind
 RECOMMENDATION_KIND_UNBLOCKS_MOST: RecommendationKind
 RECOMMENDATION_KIND_RESUME: RecommendationKind
+REPORT_TYPE_UNSPECIFIED: ReportType
+REPORT_TYPE_OVERVIEW: ReportType
+REPORT_TYPE_PROGRAM: ReportType
+REPORT_TYPE_AT_RISK: ReportType
+REPORT_TYPE_ACTIVITY: ReportType
+REPORT_FORMAT_UNSPECIFIED: ReportFormat
+REPORT_FORMAT_CSV: ReportFormat
+REPORT_FORMAT_XLSX: ReportFormat
+REPORT_FORMAT_PDF: ReportFormat
+FREQUENCY_UNSPECIFIED: Frequency
+FREQUENCY_MANUAL: Frequency
+FREQUENCY_DAILY: Frequency
+FREQUENCY_WEEKLY: Frequency
+FREQUENCY_MONTHLY: Frequency
+FREQUENCY_CRON: Frequency
+DATA_SCOPE_UNSPECIFIED: DataScope
+DATA_SCOPE_OWNER: DataScope
+DATA_SCOPE_RECIPIENT: DataScope
+EMPTY_POLICY_UNSPECIFIED: EmptyPolicy
+EMPTY_POLICY_SEND: EmptyPolicy
+EMPTY_POLICY_SKIP: EmptyPolicy
 
 class DateRange(_message.Message):
     __slots__ = ("start_date", "end_date", "time_zone")
@@ -356,3 +417,213 @@ class PingResponse(_message.Message):
     roles: _containers.RepeatedScalarFieldContainer[str]
     server_time: _timestamp_pb2.Timestamp
     def __init__(self, service: _Optional[str] = ..., user_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetChartRequest(_message.Message):
+    __slots__ = ("chart", "range", "program_id")
+    CHART_FIELD_NUMBER: _ClassVar[int]
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    chart: str
+    range: DateRange
+    program_id: str
+    def __init__(self, chart: _Optional[str] = ..., range: _Optional[_Union[DateRange, _Mapping]] = ..., program_id: _Optional[str] = ...) -> None: ...
+
+class ReportSchedule(_message.Message):
+    __slots__ = ("frequency", "local_time", "weekday", "month_day", "cron", "time_zone")
+    FREQUENCY_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    WEEKDAY_FIELD_NUMBER: _ClassVar[int]
+    MONTH_DAY_FIELD_NUMBER: _ClassVar[int]
+    CRON_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    frequency: Frequency
+    local_time: str
+    weekday: int
+    month_day: int
+    cron: str
+    time_zone: str
+    def __init__(self, frequency: _Optional[_Union[Frequency, str]] = ..., local_time: _Optional[str] = ..., weekday: _Optional[int] = ..., month_day: _Optional[int] = ..., cron: _Optional[str] = ..., time_zone: _Optional[str] = ...) -> None: ...
+
+class Recipient(_message.Message):
+    __slots__ = ("email", "webhook_url", "webhook_secret")
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_URL_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_SECRET_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    webhook_url: str
+    webhook_secret: str
+    def __init__(self, email: _Optional[str] = ..., webhook_url: _Optional[str] = ..., webhook_secret: _Optional[str] = ...) -> None: ...
+
+class Report(_message.Message):
+    __slots__ = ("report_id", "title", "type", "program_id", "period_days", "format", "schedule", "recipients", "data_scope", "empty_policy", "owner_id", "next_run_time", "create_time", "update_time", "etag")
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_DAYS_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    DATA_SCOPE_FIELD_NUMBER: _ClassVar[int]
+    EMPTY_POLICY_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    NEXT_RUN_TIME_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    title: str
+    type: ReportType
+    program_id: str
+    period_days: int
+    format: ReportFormat
+    schedule: ReportSchedule
+    recipients: _containers.RepeatedCompositeFieldContainer[Recipient]
+    data_scope: DataScope
+    empty_policy: EmptyPolicy
+    owner_id: str
+    next_run_time: _timestamp_pb2.Timestamp
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    etag: str
+    def __init__(self, report_id: _Optional[str] = ..., title: _Optional[str] = ..., type: _Optional[_Union[ReportType, str]] = ..., program_id: _Optional[str] = ..., period_days: _Optional[int] = ..., format: _Optional[_Union[ReportFormat, str]] = ..., schedule: _Optional[_Union[ReportSchedule, _Mapping]] = ..., recipients: _Optional[_Iterable[_Union[Recipient, _Mapping]]] = ..., data_scope: _Optional[_Union[DataScope, str]] = ..., empty_policy: _Optional[_Union[EmptyPolicy, str]] = ..., owner_id: _Optional[str] = ..., next_run_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class CreateReportRequest(_message.Message):
+    __slots__ = ("report",)
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    report: Report
+    def __init__(self, report: _Optional[_Union[Report, _Mapping]] = ...) -> None: ...
+
+class ListReportsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListReportsResponse(_message.Message):
+    __slots__ = ("reports", "next_page_token")
+    REPORTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    reports: _containers.RepeatedCompositeFieldContainer[Report]
+    next_page_token: str
+    def __init__(self, reports: _Optional[_Iterable[_Union[Report, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetReportRequest(_message.Message):
+    __slots__ = ("report_id",)
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    def __init__(self, report_id: _Optional[str] = ...) -> None: ...
+
+class UpdateReportRequest(_message.Message):
+    __slots__ = ("report_id", "report", "update_mask")
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    report: Report
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, report_id: _Optional[str] = ..., report: _Optional[_Union[Report, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class DeleteReportRequest(_message.Message):
+    __slots__ = ("report_id",)
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    def __init__(self, report_id: _Optional[str] = ...) -> None: ...
+
+class RunReportRequest(_message.Message):
+    __slots__ = ("report_id",)
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    def __init__(self, report_id: _Optional[str] = ...) -> None: ...
+
+class ReportRun(_message.Message):
+    __slots__ = ("run_id", "report_id", "trigger", "scheduled_time", "state", "row_count", "filename", "content_type", "error", "create_time", "delivered", "retrying", "failed")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    RETRYING_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    report_id: str
+    trigger: str
+    scheduled_time: _timestamp_pb2.Timestamp
+    state: str
+    row_count: int
+    filename: str
+    content_type: str
+    error: str
+    create_time: _timestamp_pb2.Timestamp
+    delivered: int
+    retrying: int
+    failed: int
+    def __init__(self, run_id: _Optional[str] = ..., report_id: _Optional[str] = ..., trigger: _Optional[str] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[str] = ..., row_count: _Optional[int] = ..., filename: _Optional[str] = ..., content_type: _Optional[str] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered: _Optional[int] = ..., retrying: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class ListReportRunsRequest(_message.Message):
+    __slots__ = ("report_id", "page_size", "page_token")
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, report_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListReportRunsResponse(_message.Message):
+    __slots__ = ("runs", "next_page_token")
+    RUNS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    runs: _containers.RepeatedCompositeFieldContainer[ReportRun]
+    next_page_token: str
+    def __init__(self, runs: _Optional[_Iterable[_Union[ReportRun, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetReportRunContentRequest(_message.Message):
+    __slots__ = ("report_id", "run_id")
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    run_id: str
+    def __init__(self, report_id: _Optional[str] = ..., run_id: _Optional[str] = ...) -> None: ...
+
+class ReportDelivery(_message.Message):
+    __slots__ = ("channel", "recipient", "attempt", "status", "code", "detail", "attempt_time", "next_attempt_time")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    channel: str
+    recipient: str
+    attempt: int
+    status: str
+    code: str
+    detail: str
+    attempt_time: _timestamp_pb2.Timestamp
+    next_attempt_time: _timestamp_pb2.Timestamp
+    def __init__(self, channel: _Optional[str] = ..., recipient: _Optional[str] = ..., attempt: _Optional[int] = ..., status: _Optional[str] = ..., code: _Optional[str] = ..., detail: _Optional[str] = ..., attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListReportDeliveriesRequest(_message.Message):
+    __slots__ = ("report_id", "run_id")
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    run_id: str
+    def __init__(self, report_id: _Optional[str] = ..., run_id: _Optional[str] = ...) -> None: ...
+
+class ListReportDeliveriesResponse(_message.Message):
+    __slots__ = ("deliveries",)
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    deliveries: _containers.RepeatedCompositeFieldContainer[ReportDelivery]
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[ReportDelivery, _Mapping]]] = ...) -> None: ...

@@ -4,6 +4,8 @@ import grpc
 import warnings
 
 from aigym.analytics.v1 import analytics_pb2 as aigym_dot_analytics_dot_v1_dot_analytics__pb2
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -72,6 +74,56 @@ class AnalyticsServiceStub:
                 request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListRecommendationsRequest.SerializeToString,
                 response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListRecommendationsResponse.FromString,
                 _registered_method=True)
+        self.GetChart = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/GetChart',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetChartRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
+        self.CreateReport = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/CreateReport',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.CreateReportRequest.SerializeToString,
+                response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.Report.FromString,
+                _registered_method=True)
+        self.ListReports = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/ListReports',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportsRequest.SerializeToString,
+                response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportsResponse.FromString,
+                _registered_method=True)
+        self.GetReport = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/GetReport',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetReportRequest.SerializeToString,
+                response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.Report.FromString,
+                _registered_method=True)
+        self.UpdateReport = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/UpdateReport',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.UpdateReportRequest.SerializeToString,
+                response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.Report.FromString,
+                _registered_method=True)
+        self.DeleteReport = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/DeleteReport',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.DeleteReportRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.RunReport = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/RunReport',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.RunReportRequest.SerializeToString,
+                response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ReportRun.FromString,
+                _registered_method=True)
+        self.ListReportRuns = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/ListReportRuns',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportRunsRequest.SerializeToString,
+                response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportRunsResponse.FromString,
+                _registered_method=True)
+        self.GetReportRunContent = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/GetReportRunContent',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetReportRunContentRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
+        self.ListReportDeliveries = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/ListReportDeliveries',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesRequest.SerializeToString,
+                response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesResponse.FromString,
+                _registered_method=True)
         self.Ping = channel.unary_unary(
                 '/aigym.analytics.v1.AnalyticsService/Ping',
                 request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.PingRequest.SerializeToString,
@@ -138,6 +190,77 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetChart(self, request, context):
+        """Renders a chart as PNG: `overview` (daily active learners and completions) or `program-funnel` (needs
+        `program_id`). Same scoping as the dashboards.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateReport(self, request, context):
+        """Defines a scheduled report. Requires `manager` (their team's data) or `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReports(self, request, context):
+        """Lists the tenant's reports (a manager sees their own), newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReport(self, request, context):
+        """Returns one report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateReport(self, request, context):
+        """Changes the fields named in `update_mask` (all given fields when absent); `etag` guards lost updates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteReport(self, request, context):
+        """Deletes a report (its runs and delivery log stay readable for the audit).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunReport(self, request, context):
+        """Runs a report now and sends it to its recipients ("run now", for testing a definition).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReportRuns(self, request, context):
+        """Lists a report's runs, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReportRunContent(self, request, context):
+        """Downloads a run's stored output (CSV, XLSX or PDF).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReportDeliveries(self, request, context):
+        """Lists every delivery attempt of a run (per recipient: delivered, failed with reason, retry planned).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Ping(self, request, context):
         """Answers without touching storage: who the service thinks the caller is. Any authenticated caller.
         """
@@ -177,6 +300,56 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.ListRecommendations,
                     request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListRecommendationsRequest.FromString,
                     response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListRecommendationsResponse.SerializeToString,
+            ),
+            'GetChart': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChart,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetChartRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'CreateReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateReport,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.CreateReportRequest.FromString,
+                    response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.Report.SerializeToString,
+            ),
+            'ListReports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReports,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportsRequest.FromString,
+                    response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportsResponse.SerializeToString,
+            ),
+            'GetReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReport,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetReportRequest.FromString,
+                    response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.Report.SerializeToString,
+            ),
+            'UpdateReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateReport,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.UpdateReportRequest.FromString,
+                    response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.Report.SerializeToString,
+            ),
+            'DeleteReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteReport,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.DeleteReportRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'RunReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunReport,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.RunReportRequest.FromString,
+                    response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ReportRun.SerializeToString,
+            ),
+            'ListReportRuns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReportRuns,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportRunsRequest.FromString,
+                    response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportRunsResponse.SerializeToString,
+            ),
+            'GetReportRunContent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReportRunContent,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetReportRunContentRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'ListReportDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReportDeliveries,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesRequest.FromString,
+                    response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesResponse.SerializeToString,
             ),
             'Ping': grpc.unary_unary_rpc_method_handler(
                     servicer.Ping,
@@ -354,6 +527,276 @@ class AnalyticsService:
             '/aigym.analytics.v1.AnalyticsService/ListRecommendations',
             aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListRecommendationsRequest.SerializeToString,
             aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListRecommendationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/GetChart',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetChartRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/CreateReport',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.CreateReportRequest.SerializeToString,
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/ListReports',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportsRequest.SerializeToString,
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/GetReport',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetReportRequest.SerializeToString,
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/UpdateReport',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.UpdateReportRequest.SerializeToString,
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/DeleteReport',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.DeleteReportRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/RunReport',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.RunReportRequest.SerializeToString,
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.ReportRun.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReportRuns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/ListReportRuns',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportRunsRequest.SerializeToString,
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportRunsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReportRunContent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/GetReportRunContent',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetReportRunContentRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReportDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/ListReportDeliveries',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesRequest.SerializeToString,
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
