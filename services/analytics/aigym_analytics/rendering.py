@@ -7,17 +7,16 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display: render to memory only
-
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
-from openpyxl import Workbook
+from typing import TYPE_CHECKING, Any
 
 from aigym_analytics.reports import ReportFormat
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# matplotlib and openpyxl are imported where used: importing them costs a second of CPU, which every
+# worker and server process would otherwise pay at start-up for a feature most of them never call.
+# `Figure` is used directly (never pyplot), so no GUI backend is ever selected.
 
 MEDIA_TYPES = {
     ReportFormat.CSV: "text/csv; charset=utf-8",
@@ -68,6 +67,8 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(table: Table) -> bytes:
     """A workbook with one sheet (header row frozen)."""
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=table.title[:31] or "Report")
     sheet.freeze_panes = "A2"
@@ -101,6 +102,8 @@ def _draw(figure: Figure, table: Table, chart: Chart) -> None:
 
 def to_png(table: Table, chart: Chart) -> bytes:
     """The chart as a PNG image."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 4.5), dpi=100)
     _draw(figure, table, chart)
     out = io.BytesIO()
@@ -110,6 +113,9 @@ def to_png(table: Table, chart: Chart) -> bytes:
 
 def to_pdf(table: Table) -> bytes:
     """A PDF: the chart (if any) on the first page, then the table in pages of PDF_TABLE_ROWS rows."""
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
     out = io.BytesIO()
     with PdfPages(out) as pdf:
         first = Figure(figsize=(11.69, 8.27))
