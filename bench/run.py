@@ -6,7 +6,7 @@ import runpy
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["bench.programs_api"]
+BENCHMARKS = ["bench.programs_api", "bench.achievements_latency"]
 
 
 def main() -> None:

@@ -74,11 +74,17 @@ class Awarder:
     def __init__(self, config: CredentialConfig, clock: Clock = utcnow) -> None:
         self.config = config
         self.clock = clock
+        # Keys read back from the database never change, so a process may keep them (a key generated in a
+        # transaction is not cached: that transaction may still roll back).
+        self._keys: dict[uuid.UUID, IssuerKey] = {}
 
     async def issuer_key(self, repo: AchievementsRepository, tenant_id: uuid.UUID) -> IssuerKey:
         """The tenant's signing key, generated and stored on first use."""
+        if (cached := self._keys.get(tenant_id)) is not None:
+            return cached
         keys = await repo.issuer_keys()
         if keys:
+            self._keys[tenant_id] = keys[-1]
             return keys[-1]
         key = generate_key(self.config.urls.key_id(tenant_id), self.clock(), self.config.key_passphrase)
         if await repo.add_issuer_key(key):
@@ -131,8 +137,9 @@ class Awarder:
         actor: str = "system",
         reason: str = "",
     ) -> Award | None:
-        """Record one award with its signed OpenBadgeCredential, publish achievement_awarded and audit it.
-        None if the learner already has an award of this badge in this period (nothing is written then)."""
+        """Record one award with its signed OpenBadgeCredential and publish achievement_awarded; manual
+        awards are audited too (rule and backfill awards are recorded by the award row, its evidence and the
+        event). None if the learner already has an award of this badge in this period."""
         now = self.clock()
         tenant = uow.tenant_id
         settings = await repo.get_settings()
@@ -200,6 +207,8 @@ class Awarder:
         if expire_time is not None:
             payload.expire_time.CopyFrom(stamp(expire_time))
         await uow.publish(ACHIEVEMENT_AWARDED, award_subject(learner_id, badge.badge_id), payload)
+        if source is not AwardSource.MANUAL:
+            return award
         await uow.audit(
             "award.create",
             "award",

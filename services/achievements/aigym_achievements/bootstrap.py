@@ -15,6 +15,7 @@ from aigym_achievements.service import BackfillTrigger, BadgesService, no_trigge
 from aigym_achievements.servicer import PUBLIC_METHODS, AchievementsServicer
 from aigym_achievements.settings import AchievementsSettings
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
+from aigym_platform.events.admin import events_admin_registration
 from aigym_platform.identity import TenantId
 from aigym_platform.jobs.app import create_celery_app
 from aigym_platform.jobs.queues import job_task_name, jobs_queue
@@ -82,7 +83,8 @@ def build(settings: AchievementsSettings) -> App:
     registration = Registration(
         SERVICE_FULL_NAME, servicer, achievements_pb2_grpc.add_AchievementsServiceServicer_to_server
     )
+    admin = events_admin_registration(settings, units)  # dead letters of the achievements consumers
     server = GrpcServer(
-        settings, verifier_from_settings(settings), [registration], public_methods=PUBLIC_METHODS
+        settings, verifier_from_settings(settings), [registration, admin], public_methods=PUBLIC_METHODS
     )
     return App(settings, engine, server)

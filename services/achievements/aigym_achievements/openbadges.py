@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import gzip
 import json
 import uuid
@@ -53,8 +54,15 @@ def generate_key(key_id: str, now: dt.datetime, passphrase: str | None = None) -
 
 
 def _private_key(key: IssuerKey, passphrase: str | None) -> ec.EllipticCurvePrivateKey:
-    password = passphrase.encode() if passphrase and "ENCRYPTED" in key.private_pem else None
-    loaded = serialization.load_pem_private_key(key.private_pem.encode(), password=password)
+    return _load_private_key(key.private_pem, passphrase)
+
+
+# Loading an encrypted PEM runs its key derivation (deliberately slow); every award signs, so a process
+# keeps the keys it loaded (a handful per tenant at most).
+@functools.lru_cache(maxsize=1024)
+def _load_private_key(pem: str, passphrase: str | None) -> ec.EllipticCurvePrivateKey:
+    password = passphrase.encode() if passphrase and "ENCRYPTED" in pem else None
+    loaded = serialization.load_pem_private_key(pem.encode(), password=password)
     if not isinstance(loaded, ec.EllipticCurvePrivateKey):
         raise ValueError("issuer key is not an EC key")
     return loaded

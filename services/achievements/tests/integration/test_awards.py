@@ -17,6 +17,7 @@ from google.protobuf import duration_pb2, json_format
 
 from aigym.achievements.v1 import achievements_pb2 as pb
 from aigym.achievements.v1 import achievements_pb2_grpc
+from aigym.events.v1 import admin_pb2, admin_pb2_grpc
 from aigym.programs.v1 import events_pb2 as programs_events
 from aigym.progress.v1 import events_pb2 as progress_events
 from aigym_achievements.award_service import AwardsService
@@ -24,6 +25,7 @@ from aigym_achievements.awarding import Awarder
 from aigym_achievements.bootstrap import App, awarder_from_settings
 from aigym_achievements.openbadges import bit_is_set, decode_bitstring
 from aigym_platform.db import UnitOfWorkFactory
+from aigym_platform.events.inbox import add_dead_letter
 from aigym_platform.events.registry import (
     ACHIEVEMENT_AWARDED,
     ACHIEVEMENT_EXPIRED,
@@ -390,3 +392,19 @@ async def test_learner_achievements_show_awards_and_progress(
         metadata=as_user(token_factory, tenant, "manager"),
     )
     assert len(managed.awards) == 1
+
+
+async def test_dead_letters_of_the_achievements_consumers_are_listed_by_the_admin_rpc(
+    achievements_app: App, units: UnitOfWorkFactory, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
+    async with units(TenantId(tenant), None) as uow:
+        await add_dead_letter(
+            uow.session, tenant, uuid.uuid4(), "record_block_completion", BLOCK_COMPLETED, "s", b"", "boom", 8
+        )
+        await uow.commit()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{achievements_app.server.port}") as channel:
+        admin = admin_pb2_grpc.EventsAdminServiceStub(channel)
+        listed = await admin.ListDeadLetters(
+            admin_pb2.ListDeadLettersRequest(), metadata=as_user(token_factory, tenant, "client_admin")
+        )
+    assert [(d.handler, d.error) for d in listed.dead_letters] == [("record_block_completion", "boom")]
