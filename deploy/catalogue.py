@@ -102,7 +102,8 @@ class DeployOptions:
 # One entry per service that needs more than the defaults.
 OPTIONS: dict[str, DeployOptions] = {
     "programs": DeployOptions(),
-    "progress": DeployOptions(queues=("jobs",)),  # consumes no events yet: only the idle-session job
+    # Consumes no events yet (its worker runs the idle-session job); calls programs (path validator).
+    "progress": DeployOptions(queues=("jobs",), calls=("programs",)),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aigym_platform.devstack.services import target_variable
 from deploy import catalogue as c
 
 Obj = dict[str, Any]
@@ -280,6 +281,7 @@ def grpc_service_objects(svc: c.DeployedService) -> list[Obj]:
             env("AIGYM_SHUTDOWN_DRAIN_SECONDS", str(c.SHUTDOWN_DRAIN_SECONDS)),
             env("AIGYM_SHUTDOWN_GRACE_SECONDS", str(c.SHUTDOWN_GRACE_SECONDS)),
             secret_env("AIGYM_DATABASE_URL", svc.database_secret),
+            *(env(target_variable(callee), f"dns:///{callee}:{c.GRPC_PORT}") for callee in svc.options.calls),
         ],
         mounts=[TOKENS_MOUNT, USER_JWKS_MOUNT],
         ports=[

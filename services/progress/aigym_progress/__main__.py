@@ -17,6 +17,8 @@ async def _serve(settings: ProgressSettings) -> None:
     try:
         await app.server.serve_until_signalled()
     finally:
+        if app.programs_channel is not None:
+            await app.programs_channel.close()
         await app.engine.dispose()
 
 

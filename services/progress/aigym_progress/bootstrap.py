@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aigym.progress.v1 import progress_pb2, progress_pb2_grpc
+from aigym_platform.client import ServiceTokens, service_channel
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.server import GrpcServer, Registration
-from aigym_platform.tokens import verifier_from_settings
+from aigym_platform.tokens import SigningKey, verifier_from_settings
+from aigym_progress.path_service import PathService
+from aigym_progress.programs_client import GrpcProgramsDirectory, ProgramsDirectory, UnconfiguredPrograms
 from aigym_progress.service import ProgressService
 from aigym_progress.servicer import ProgressServicer
 from aigym_progress.session_service import SessionService
@@ -25,6 +29,7 @@ class App:
     settings: ProgressSettings
     engine: AsyncEngine
     server: GrpcServer
+    programs_channel: grpc.aio.Channel | None = None
 
     async def start(self) -> int:
         """Start serving; returns the bound port."""
@@ -33,6 +38,8 @@ class App:
     async def stop(self, grace: float | None = None) -> None:
         """Drain the server, then close database connections."""
         await self.server.stop(grace)
+        if self.programs_channel is not None:
+            await self.programs_channel.close()
         await self.engine.dispose()
 
 
@@ -44,9 +51,20 @@ def build(settings: ProgressSettings) -> App:
         max_overflow=settings.db_max_overflow,
     )
     uow = uow_factory(create_sessionmaker(engine))
-    servicer = ProgressServicer(ProgressService(uow), SessionService(uow))
+    channel: grpc.aio.Channel | None = None
+    programs: ProgramsDirectory = UnconfiguredPrograms()
+    if settings.service_signing_key_file:
+        tokens = ServiceTokens(
+            SigningKey.load(settings.service_signing_key_file),
+            issuer=settings.service_token_issuer,
+            audience=settings.jwt_audience,
+            service=settings.service_name,
+        )
+        channel = service_channel(settings.programs_target)
+        programs = GrpcProgramsDirectory(channel, tokens)
+    servicer = ProgressServicer(ProgressService(uow), SessionService(uow), PathService(uow, programs))
     registration = Registration(
         SERVICE_FULL_NAME, servicer, progress_pb2_grpc.add_ProgressServiceServicer_to_server
     )
     server = GrpcServer(settings, verifier_from_settings(settings), [registration])
-    return App(settings, engine, server)
+    return App(settings, engine, server, channel)

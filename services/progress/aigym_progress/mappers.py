@@ -9,6 +9,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from aigym.progress.v1 import progress_pb2
 from aigym_platform.errors import InvalidArgument
 from aigym_progress.domain import Completion, CompletionInput, CourseProgress, ProgressState
+from aigym_progress.path import BlockerReason
+from aigym_progress.path_service import PathAnswer, WhatIf
 from aigym_progress.sessions import EndReason, LearningSession, SessionInput, SessionKind, SessionState
 from aigym_progress.structure import Block, BlockType, CourseStructure
 
@@ -209,3 +211,58 @@ def session_to_proto(session: LearningSession) -> progress_pb2.LearningSession:
 def session_state_from_proto(state: int) -> SessionState | None:
     """A session state filter (UNSPECIFIED: any state)."""
     return _SESSION_STATE_FROM_PROTO.get(state)
+
+
+_BLOCKER_TO_PROTO = {
+    BlockerReason.NOT_ENROLLED: progress_pb2.PATH_BLOCKER_REASON_NOT_ENROLLED,
+    BlockerReason.UNMET_PREREQUISITE: progress_pb2.PATH_BLOCKER_REASON_UNMET_PREREQUISITE,
+    BlockerReason.SET_RULE_NOT_SATISFIED: progress_pb2.PATH_BLOCKER_REASON_SET_RULE_NOT_SATISFIED,
+    BlockerReason.NOT_YET_OPEN: progress_pb2.PATH_BLOCKER_REASON_NOT_YET_OPEN,
+    BlockerReason.CLOSED: progress_pb2.PATH_BLOCKER_REASON_CLOSED,
+    BlockerReason.MIN_SCORE_NOT_REACHED: progress_pb2.PATH_BLOCKER_REASON_MIN_SCORE_NOT_REACHED,
+}
+
+
+def what_if_from_proto(request: progress_pb2.ValidatePathRequest) -> WhatIf | None:
+    """The hypothetical state of a ValidatePath request (None when the request has none)."""
+    if not request.HasField("what_if"):
+        return None
+    what_if = request.what_if
+    return WhatIf(
+        completed_courses=[
+            (c.course_id, c.complete_time.ToDatetime(dt.UTC) if c.HasField("complete_time") else None)
+            for c in what_if.completed_courses
+        ],
+        ignore_recorded=what_if.ignore_recorded,
+        evaluate_time=what_if.evaluate_time.ToDatetime(dt.UTC) if what_if.HasField("evaluate_time") else None,
+        assume_enrolled=what_if.assume_enrolled,
+    )
+
+
+def path_to_proto(answer: PathAnswer) -> progress_pb2.PathValidation:
+    """The validator's answer as its API message."""
+    decision = answer.decision
+    message = progress_pb2.PathValidation(
+        allowed=decision.allowed,
+        completed=decision.completed,
+        learner_id=answer.learner_id,
+        program_version=decision.version,
+        evaluate_time=_stamp(answer.evaluate_time),
+        hypothetical=answer.hypothetical,
+    )
+    for blocker in decision.blockers:
+        item = message.blockers.add(
+            reason=_BLOCKER_TO_PROTO[blocker.reason],
+            node_id=blocker.node_id,
+            course_id=blocker.course_id,
+            message=blocker.message,
+            have=blocker.have,
+            need=blocker.need,
+        )
+        if blocker.open_time is not None:
+            item.open_time.CopyFrom(_stamp(blocker.open_time))
+    if decision.earliest_open_time is not None:
+        message.earliest_open_time.CopyFrom(_stamp(decision.earliest_open_time))
+    for node in decision.next_eligible:
+        message.next_eligible_items.add(node_id=node.node_id, course_id=node.course_id, title=node.title)
+    return message

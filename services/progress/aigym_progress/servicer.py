@@ -12,6 +12,7 @@ from aigym_platform.errors import DomainError
 from aigym_platform.identity import current_identity, request_id_var
 from aigym_platform.rpc_errors import to_status
 from aigym_progress import mappers
+from aigym_progress.path_service import PathService
 from aigym_progress.service import ProgressService
 from aigym_progress.session_service import SessionService
 
@@ -23,9 +24,10 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class ProgressServicer(progress_pb2_grpc.ProgressServiceServicer):  # type: ignore[misc]
     """gRPC face of ProgressService."""
 
-    def __init__(self, service: ProgressService, sessions: SessionService) -> None:
+    def __init__(self, service: ProgressService, sessions: SessionService, paths: PathService) -> None:
         self._service = service
         self._sessions = sessions
+        self._paths = paths
 
     async def UpdateCourseStructure(
         self, request: progress_pb2.UpdateCourseStructureRequest, context: Context
@@ -176,6 +178,19 @@ class ProgressServicer(progress_pb2_grpc.ProgressServiceServicer):  # type: igno
             sessions=[mappers.session_to_proto(s) for s in page.sessions],
             next_page_token=page.next_page_token,
         )
+
+    async def ValidatePath(
+        self, request: progress_pb2.ValidatePathRequest, context: Context
+    ) -> progress_pb2.PathValidation:
+        """May the learner start the program item now, and if not, why."""
+        answer = await self._paths.validate_path(
+            current_identity(),
+            request.program_id,
+            request.item_id,
+            request.learner_id,
+            mappers.what_if_from_proto(request),
+        )
+        return mappers.path_to_proto(answer)
 
     async def Ping(self, request: progress_pb2.PingRequest, context: Context) -> progress_pb2.PingResponse:
         """Echo the verified caller without touching storage."""

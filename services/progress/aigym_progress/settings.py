@@ -12,3 +12,7 @@ class ProgressSettings(ServiceSettings):
 
     service_name: str = Field(default="progress", description="Short service name")
     grpc_port: int = Field(default=50052, description="gRPC port (0 picks a free one)")
+    programs_target: str = Field(
+        default="127.0.0.1:50051",
+        description="gRPC target of the programs service (path validator), e.g. dns:///programs:50051",
+    )

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def target_variable(callee: str) -> str:
+    """The environment variable that holds the gRPC target of `callee` (e.g. AIGYM_PROGRAMS_TARGET)."""
+    return f"AIGYM_{callee.upper()}_TARGET"
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """How to run and migrate one service."""
@@ -22,6 +27,8 @@ class ServiceSpec:
     # REST path prefixes the gateway lets through without a token (the service itself decides which of its
     # RPCs accept a call without identity).
     public_path_prefixes: tuple[str, ...] = ()
+    # Services it calls over gRPC: each gets `AIGYM_<NAME>_TARGET` (the dev stack and the deployment set it).
+    calls: tuple[str, ...] = ()
 
     @property
     def migrations_dir(self) -> Path:
@@ -34,7 +41,15 @@ class ServiceSpec:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("programs", "aigym_programs", ("aigym.programs.v1.ProgramsService",), 50051, 9101),
-    ServiceSpec("progress", "aigym_progress", ("aigym.progress.v1.ProgressService",), 50052, 9102, jobs=True),
+    ServiceSpec(
+        "progress",
+        "aigym_progress",
+        ("aigym.progress.v1.ProgressService",),
+        50052,
+        9102,
+        jobs=True,
+        calls=("programs",),
+    ),
     ServiceSpec("analytics", "aigym_analytics", ("aigym.analytics.v1.AnalyticsService",), 50054, 9104),
     ServiceSpec(
         "achievements",

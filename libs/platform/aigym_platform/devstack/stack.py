@@ -14,7 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER, DevKeys, ensure_dev_keys
 from aigym_platform.devstack.processes import ManagedProcess, ProcessGroup
-from aigym_platform.devstack.services import SERVICES, ServiceSpec
+from aigym_platform.devstack.services import SERVICES, ServiceSpec, target_variable
 from aigym_platform.migrations import upgrade
 from aigym_platform.provisioning import ServiceDatabase, provision
 
@@ -172,6 +172,10 @@ class DevStack:
         }
         if self.smtp_url:
             env["AIGYM_SMTP_URL"] = self.smtp_url
+        specs = {s.name: s for s in SERVICES}
+        for callee in spec.calls:
+            port = self.options.service_ports.get(callee, (specs[callee].grpc_port, 0))[0]
+            env[target_variable(callee)] = f"127.0.0.1:{port}"
         return env
 
     def _start_service(self, spec: ServiceSpec, db: ServiceDatabase) -> RunningService:

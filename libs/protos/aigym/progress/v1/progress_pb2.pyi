@@ -52,6 +52,16 @@ class SessionEndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SESSION_END_REASON_ENDED: _ClassVar[SessionEndReason]
     SESSION_END_REASON_IDLE_TIMEOUT: _ClassVar[SessionEndReason]
     SESSION_END_REASON_OFFLINE_APPROVED: _ClassVar[SessionEndReason]
+
+class PathBlockerReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PATH_BLOCKER_REASON_UNSPECIFIED: _ClassVar[PathBlockerReason]
+    PATH_BLOCKER_REASON_NOT_ENROLLED: _ClassVar[PathBlockerReason]
+    PATH_BLOCKER_REASON_UNMET_PREREQUISITE: _ClassVar[PathBlockerReason]
+    PATH_BLOCKER_REASON_SET_RULE_NOT_SATISFIED: _ClassVar[PathBlockerReason]
+    PATH_BLOCKER_REASON_NOT_YET_OPEN: _ClassVar[PathBlockerReason]
+    PATH_BLOCKER_REASON_CLOSED: _ClassVar[PathBlockerReason]
+    PATH_BLOCKER_REASON_MIN_SCORE_NOT_REACHED: _ClassVar[PathBlockerReason]
 BLOCK_TYPE_UNSPECIFIED: BlockType
 BLOCK_TYPE_VIDEO: BlockType
 BLOCK_TYPE_READING: BlockType
@@ -76,6 +86,13 @@ SESSION_END_REASON_UNSPECIFIED: SessionEndReason
 SESSION_END_REASON_ENDED: SessionEndReason
 SESSION_END_REASON_IDLE_TIMEOUT: SessionEndReason
 SESSION_END_REASON_OFFLINE_APPROVED: SessionEndReason
+PATH_BLOCKER_REASON_UNSPECIFIED: PathBlockerReason
+PATH_BLOCKER_REASON_NOT_ENROLLED: PathBlockerReason
+PATH_BLOCKER_REASON_UNMET_PREREQUISITE: PathBlockerReason
+PATH_BLOCKER_REASON_SET_RULE_NOT_SATISFIED: PathBlockerReason
+PATH_BLOCKER_REASON_NOT_YET_OPEN: PathBlockerReason
+PATH_BLOCKER_REASON_CLOSED: PathBlockerReason
+PATH_BLOCKER_REASON_MIN_SCORE_NOT_REACHED: PathBlockerReason
 
 class Block(_message.Message):
     __slots__ = ("block_id", "type", "weight", "required", "min_score")
@@ -386,6 +403,88 @@ class ListSessionsResponse(_message.Message):
     sessions: _containers.RepeatedCompositeFieldContainer[LearningSession]
     next_page_token: str
     def __init__(self, sessions: _Optional[_Iterable[_Union[LearningSession, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class PathBlocker(_message.Message):
+    __slots__ = ("reason", "node_id", "course_id", "message", "open_time", "have", "need")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    COURSE_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    HAVE_FIELD_NUMBER: _ClassVar[int]
+    NEED_FIELD_NUMBER: _ClassVar[int]
+    reason: PathBlockerReason
+    node_id: str
+    course_id: str
+    message: str
+    open_time: _timestamp_pb2.Timestamp
+    have: int
+    need: int
+    def __init__(self, reason: _Optional[_Union[PathBlockerReason, str]] = ..., node_id: _Optional[str] = ..., course_id: _Optional[str] = ..., message: _Optional[str] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., have: _Optional[int] = ..., need: _Optional[int] = ...) -> None: ...
+
+class EligibleItem(_message.Message):
+    __slots__ = ("node_id", "course_id", "title")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    COURSE_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    course_id: str
+    title: str
+    def __init__(self, node_id: _Optional[str] = ..., course_id: _Optional[str] = ..., title: _Optional[str] = ...) -> None: ...
+
+class HypotheticalCompletion(_message.Message):
+    __slots__ = ("course_id", "complete_time")
+    COURSE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    course_id: str
+    complete_time: _timestamp_pb2.Timestamp
+    def __init__(self, course_id: _Optional[str] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PathWhatIf(_message.Message):
+    __slots__ = ("completed_courses", "ignore_recorded", "evaluate_time", "assume_enrolled")
+    COMPLETED_COURSES_FIELD_NUMBER: _ClassVar[int]
+    IGNORE_RECORDED_FIELD_NUMBER: _ClassVar[int]
+    EVALUATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ASSUME_ENROLLED_FIELD_NUMBER: _ClassVar[int]
+    completed_courses: _containers.RepeatedCompositeFieldContainer[HypotheticalCompletion]
+    ignore_recorded: bool
+    evaluate_time: _timestamp_pb2.Timestamp
+    assume_enrolled: bool
+    def __init__(self, completed_courses: _Optional[_Iterable[_Union[HypotheticalCompletion, _Mapping]]] = ..., ignore_recorded: _Optional[bool] = ..., evaluate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assume_enrolled: _Optional[bool] = ...) -> None: ...
+
+class ValidatePathRequest(_message.Message):
+    __slots__ = ("program_id", "item_id", "learner_id", "what_if")
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    WHAT_IF_FIELD_NUMBER: _ClassVar[int]
+    program_id: str
+    item_id: str
+    learner_id: str
+    what_if: PathWhatIf
+    def __init__(self, program_id: _Optional[str] = ..., item_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., what_if: _Optional[_Union[PathWhatIf, _Mapping]] = ...) -> None: ...
+
+class PathValidation(_message.Message):
+    __slots__ = ("allowed", "blockers", "earliest_open_time", "next_eligible_items", "completed", "learner_id", "program_version", "evaluate_time", "hypothetical")
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    BLOCKERS_FIELD_NUMBER: _ClassVar[int]
+    EARLIEST_OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ELIGIBLE_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    EVALUATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HYPOTHETICAL_FIELD_NUMBER: _ClassVar[int]
+    allowed: bool
+    blockers: _containers.RepeatedCompositeFieldContainer[PathBlocker]
+    earliest_open_time: _timestamp_pb2.Timestamp
+    next_eligible_items: _containers.RepeatedCompositeFieldContainer[EligibleItem]
+    completed: bool
+    learner_id: str
+    program_version: int
+    evaluate_time: _timestamp_pb2.Timestamp
+    hypothetical: bool
+    def __init__(self, allowed: _Optional[bool] = ..., blockers: _Optional[_Iterable[_Union[PathBlocker, _Mapping]]] = ..., earliest_open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_eligible_items: _Optional[_Iterable[_Union[EligibleItem, _Mapping]]] = ..., completed: _Optional[bool] = ..., learner_id: _Optional[str] = ..., program_version: _Optional[int] = ..., evaluate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hypothetical: _Optional[bool] = ...) -> None: ...
 
 class PingRequest(_message.Message):
     __slots__ = ()

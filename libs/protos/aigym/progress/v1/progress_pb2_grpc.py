@@ -111,6 +111,11 @@ class ProgressServiceStub:
                 request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsRequest.SerializeToString,
                 response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsResponse.FromString,
                 _registered_method=True)
+        self.ValidatePath = channel.unary_unary(
+                '/aigym.progress.v1.ProgressService/ValidatePath',
+                request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ValidatePathRequest.SerializeToString,
+                response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.PathValidation.FromString,
+                _registered_method=True)
         self.Ping = channel.unary_unary(
                 '/aigym.progress.v1.ProgressService/Ping',
                 request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.PingRequest.SerializeToString,
@@ -241,6 +246,18 @@ class ProgressServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ValidatePath(self, request, context):
+        """Answers "may this learner start this item of this program now?": allowed, the structured blockers
+        (not enrolled, unmet prerequisite, set rule not satisfied, not yet open, closed, minimum score not
+        reached), the earliest time it could open, and the next eligible items. Reads the program's sequencing
+        rules and the learner's enrolment from the programs service and the learner's course progress from
+        here. The learner themselves (`learner_id` empty or "me"), `manager` for anyone; a `what_if`
+        (hypothetical learner state) requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Ping(self, request, context):
         """Answers without touching storage: who the service thinks the caller is. Used for diagnostics and as
         the no-op ceiling in benchmarks. Any authenticated caller.
@@ -321,6 +338,11 @@ def add_ProgressServiceServicer_to_server(servicer, server):
                     servicer.ListSessions,
                     request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsRequest.FromString,
                     response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'ValidatePath': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidatePath,
+                    request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ValidatePathRequest.FromString,
+                    response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.PathValidation.SerializeToString,
             ),
             'Ping': grpc.unary_unary_rpc_method_handler(
                     servicer.Ping,
@@ -713,6 +735,33 @@ class ProgressService:
             '/aigym.progress.v1.ProgressService/ListSessions',
             aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsRequest.SerializeToString,
             aigym_dot_progress_dot_v1_dot_progress__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidatePath(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.progress.v1.ProgressService/ValidatePath',
+            aigym_dot_progress_dot_v1_dot_progress__pb2.ValidatePathRequest.SerializeToString,
+            aigym_dot_progress_dot_v1_dot_progress__pb2.PathValidation.FromString,
             options,
             channel_credentials,
             insecure,
