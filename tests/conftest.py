@@ -21,6 +21,7 @@ from aigym_achievements.rules import CourseCompleted as CourseCompletedRule
 from aigym_achievements.rules import Fact, FactType
 from aigym_achievements.service import BadgesService
 from aigym_analytics.ingest_service import Ingestion
+from aigym_analytics.maintenance import Maintenance
 from aigym_analytics.report_service import ReportService
 from aigym_analytics.reports import Recipient, ReportDefinition, ReportFormat, ReportType, Schedule
 from aigym_platform.db import UnitOfWorkFactory, create_engine, create_sessionmaker, uow_factory
@@ -170,6 +171,7 @@ async def _seed_analytics(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         )
         stored = await reports.create(admin, definition)  # definition + audit row
         await reports.run_now(admin, stored.report_id)  # run + delivery log row
+        await Maintenance(units).set_retention_days(admin, 365)  # analytics_settings row
         await _seed_inbox_and_dead_letters(units, tenant)
     finally:
         await engine.dispose()

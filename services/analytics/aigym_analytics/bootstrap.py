@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aigym.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 from aigym_analytics.charts import ChartService
+from aigym_analytics.maintenance import Maintenance
 from aigym_analytics.report_service import ReportService
 from aigym_analytics.service import AnalyticsService
 from aigym_analytics.servicer import AnalyticsServicer
@@ -53,7 +54,7 @@ def build(settings: AnalyticsSettings) -> App:
     )
     units = uow_factory(create_sessionmaker(engine))
     servicer = AnalyticsServicer(
-        AnalyticsService(units), report_service(settings, units), ChartService(units)
+        AnalyticsService(units), report_service(settings, units), ChartService(units), Maintenance(units)
     )
     registration = Registration(
         SERVICE_FULL_NAME, servicer, analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server

@@ -363,3 +363,46 @@ class IngestRepository:
             h=hour,
             **params,
         )
+
+    # --- retention ---------------------------------------------------------------------------------------
+
+    async def retention_days(self, default: int) -> int:
+        """The tenant's raw-fact retention (its setting, else `default`)."""
+        result = await self._exec(
+            "SELECT fact_retention_days FROM analytics_settings WHERE tenant_id = :tenant"
+        )
+        row = result.first()
+        return int(row[0]) if row else default
+
+    async def set_retention_days(self, days: int, actor: str, now: dt.datetime) -> None:
+        """Store the tenant's raw-fact retention."""
+        await self._exec(
+            """INSERT INTO analytics_settings (tenant_id, fact_retention_days, update_time, updated_by)
+               VALUES (:tenant, :days, :now, :actor)
+               ON CONFLICT (tenant_id) DO UPDATE SET fact_retention_days = excluded.fact_retention_days,
+                 update_time = excluded.update_time, updated_by = excluded.updated_by""",
+            days=days,
+            now=now,
+            actor=actor,
+        )
+
+    async def purge_facts(self, before: dt.datetime, limit: int) -> int:
+        """Delete up to `limit` raw facts (and their activity slots) older than `before`; how many facts."""
+        result = await self._exec(
+            """DELETE FROM facts WHERE tenant_id = :tenant AND event_id IN (
+                   SELECT event_id FROM facts WHERE tenant_id = :tenant AND occur_time < :before
+                   LIMIT :limit)""",
+            before=before,
+            limit=limit,
+        )
+        await self._exec(
+            "DELETE FROM activity_slots WHERE tenant_id = :tenant AND slot < date_bin('15 minutes', "
+            "CAST(:before AS timestamptz), TIMESTAMPTZ '2000-01-01 00:00:00+00')",
+            before=before,
+        )
+        return int(result.rowcount or 0)
+
+    async def tenants(self) -> list[uuid.UUID]:
+        """Every tenant with analytics (a definer function: ids only, across tenants)."""
+        result = await self._session.execute(text("SELECT analytics_tenants()"))
+        return [r[0] for r in result]

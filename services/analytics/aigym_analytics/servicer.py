@@ -11,6 +11,7 @@ from google.protobuf import empty_pb2
 from aigym.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 from aigym_analytics import mappers
 from aigym_analytics.charts import ChartService
+from aigym_analytics.maintenance import Maintenance
 from aigym_analytics.report_service import ReportService
 from aigym_analytics.service import AnalyticsService
 from aigym_platform.identity import current_identity
@@ -23,10 +24,33 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):  # type: ignore[misc]
     """gRPC face of the analytics service."""
 
-    def __init__(self, service: AnalyticsService, reports: ReportService, charts: ChartService) -> None:
+    def __init__(
+        self,
+        service: AnalyticsService,
+        reports: ReportService,
+        charts: ChartService,
+        maintenance: Maintenance,
+    ) -> None:
         self._service = service
         self._reports = reports
         self._charts = charts
+        self._maintenance = maintenance
+
+    async def GetAnalyticsSettings(
+        self, request: analytics_pb2.GetAnalyticsSettingsRequest, context: Context
+    ) -> analytics_pb2.AnalyticsSettings:
+        """The tenant's retention policy."""
+        days = await self._maintenance.retention_days(current_identity())
+        return analytics_pb2.AnalyticsSettings(fact_retention_days=days)
+
+    async def UpdateAnalyticsSettings(
+        self, request: analytics_pb2.UpdateAnalyticsSettingsRequest, context: Context
+    ) -> analytics_pb2.AnalyticsSettings:
+        """Change the tenant's retention policy."""
+        days = await self._maintenance.set_retention_days(
+            current_identity(), request.settings.fact_retention_days
+        )
+        return analytics_pb2.AnalyticsSettings(fact_retention_days=days)
 
     async def GetChart(
         self, request: analytics_pb2.GetChartRequest, context: Context

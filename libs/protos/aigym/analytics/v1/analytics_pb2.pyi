@@ -627,3 +627,19 @@ class ListReportDeliveriesResponse(_message.Message):
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     deliveries: _containers.RepeatedCompositeFieldContainer[ReportDelivery]
     def __init__(self, deliveries: _Optional[_Iterable[_Union[ReportDelivery, _Mapping]]] = ...) -> None: ...
+
+class AnalyticsSettings(_message.Message):
+    __slots__ = ("fact_retention_days",)
+    FACT_RETENTION_DAYS_FIELD_NUMBER: _ClassVar[int]
+    fact_retention_days: int
+    def __init__(self, fact_retention_days: _Optional[int] = ...) -> None: ...
+
+class GetAnalyticsSettingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UpdateAnalyticsSettingsRequest(_message.Message):
+    __slots__ = ("settings",)
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    settings: AnalyticsSettings
+    def __init__(self, settings: _Optional[_Union[AnalyticsSettings, _Mapping]] = ...) -> None: ...

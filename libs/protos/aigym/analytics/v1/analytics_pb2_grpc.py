@@ -124,6 +124,16 @@ class AnalyticsServiceStub:
                 request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesRequest.SerializeToString,
                 response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesResponse.FromString,
                 _registered_method=True)
+        self.GetAnalyticsSettings = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/GetAnalyticsSettings',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetAnalyticsSettingsRequest.SerializeToString,
+                response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.AnalyticsSettings.FromString,
+                _registered_method=True)
+        self.UpdateAnalyticsSettings = channel.unary_unary(
+                '/aigym.analytics.v1.AnalyticsService/UpdateAnalyticsSettings',
+                request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.UpdateAnalyticsSettingsRequest.SerializeToString,
+                response_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.AnalyticsSettings.FromString,
+                _registered_method=True)
         self.Ping = channel.unary_unary(
                 '/aigym.analytics.v1.AnalyticsService/Ping',
                 request_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.PingRequest.SerializeToString,
@@ -261,6 +271,20 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAnalyticsSettings(self, request, context):
+        """Returns the tenant's analytics settings (raw-fact retention). Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateAnalyticsSettings(self, request, context):
+        """Changes the tenant's analytics settings (audited). Requires `client_admin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Ping(self, request, context):
         """Answers without touching storage: who the service thinks the caller is. Any authenticated caller.
         """
@@ -350,6 +374,16 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.ListReportDeliveries,
                     request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesRequest.FromString,
                     response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesResponse.SerializeToString,
+            ),
+            'GetAnalyticsSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAnalyticsSettings,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetAnalyticsSettingsRequest.FromString,
+                    response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.AnalyticsSettings.SerializeToString,
+            ),
+            'UpdateAnalyticsSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateAnalyticsSettings,
+                    request_deserializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.UpdateAnalyticsSettingsRequest.FromString,
+                    response_serializer=aigym_dot_analytics_dot_v1_dot_analytics__pb2.AnalyticsSettings.SerializeToString,
             ),
             'Ping': grpc.unary_unary_rpc_method_handler(
                     servicer.Ping,
@@ -797,6 +831,60 @@ class AnalyticsService:
             '/aigym.analytics.v1.AnalyticsService/ListReportDeliveries',
             aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesRequest.SerializeToString,
             aigym_dot_analytics_dot_v1_dot_analytics__pb2.ListReportDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAnalyticsSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/GetAnalyticsSettings',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.GetAnalyticsSettingsRequest.SerializeToString,
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.AnalyticsSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateAnalyticsSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.analytics.v1.AnalyticsService/UpdateAnalyticsSettings',
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.UpdateAnalyticsSettingsRequest.SerializeToString,
+            aigym_dot_analytics_dot_v1_dot_analytics__pb2.AnalyticsSettings.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,120 @@
+"""Background analytics: the consistency check that repairs counter drift, and raw-fact retention.
+
+Counters are maintained incrementally in the ingestion transaction, so drift should never happen; the check
+exists for what nobody planned (a manual fix in the database, a bug, a restore of one table). It holds the
+tenant's ingestion lock exclusively while it compares, so no event is applied in between and a repair
+never overwrites a concurrent increment. Retention deletes raw facts older than the tenant's policy; the
+hourly counters stay (they are the long-term record), and the check only looks at hours whose facts are
+all still kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aigym_analytics.domain import hour_of
+from aigym_analytics.ingest_repository import IngestRepository
+from aigym_analytics.ingest_service import drift
+from aigym_platform.db import UnitOfWorkFactory
+from aigym_platform.errors import InvalidArgument
+from aigym_platform.identity import Identity, Role, TenantId
+
+log = logging.getLogger(__name__)
+DEFAULT_RETENTION_DAYS = 730
+CHECK_WINDOW = dt.timedelta(days=2)
+PURGE_BATCH = 10_000
+
+
+def utcnow() -> dt.datetime:
+    """The current UTC time."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a consistency check compared and repaired."""
+
+    since: dt.datetime
+    compared: int
+    repaired: int
+
+
+class Maintenance:
+    """Consistency check, retention and the retention policy of a tenant."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Callable[[], dt.datetime] = utcnow,
+        repository: Callable[[AsyncSession, TenantId], IngestRepository] = IngestRepository,
+        default_retention_days: int = DEFAULT_RETENTION_DAYS,
+    ) -> None:
+        self._uow, self._clock, self._repository = uow, clock, repository
+        self._default = default_retention_days
+
+    async def check_consistency(self, tenant: TenantId, since: dt.datetime | None = None) -> CheckResult:
+        """Compare the counters from `since` (default: the last two days) with a recomputation; repair."""
+        now = self._clock()
+        async with self._uow(tenant, None) as uow:
+            repo = self._repository(uow.session, tenant)
+            horizon = now - dt.timedelta(days=await repo.retention_days(self._default))
+            start = hour_of(max(since or now - CHECK_WINDOW, horizon) + dt.timedelta(minutes=59, seconds=59))
+            await repo.lock_exclusive()
+            stored, recomputed = await repo.stored_stats(start), await repo.recomputed_stats(start)
+            fixes = drift(stored, recomputed)
+            for key, values in fixes.items():
+                await repo.replace_stats(key, values)
+            await uow.commit()
+        if fixes:
+            log.warning("analytics counters of tenant %s drifted: %s rows repaired", tenant, len(fixes))
+        return CheckResult(start, len(recomputed), len(fixes))
+
+    async def purge(self, tenant: TenantId) -> int:
+        """Delete raw facts older than the tenant's retention, in batches; returns how many."""
+        now, total = self._clock(), 0
+        while True:
+            async with self._uow(tenant, None) as uow:
+                repo = self._repository(uow.session, tenant)
+                before = now - dt.timedelta(days=await repo.retention_days(self._default))
+                deleted = await repo.purge_facts(before, PURGE_BATCH)
+                await uow.commit()
+            total += deleted
+            if deleted < PURGE_BATCH:
+                return total
+
+    async def retention_days(self, identity: Identity) -> int:
+        """The caller's tenant's raw-fact retention (client_admin)."""
+        identity.require(Role.CLIENT_ADMIN)
+        async with self._uow(identity.tenant_id, identity) as uow:
+            return await self._repository(uow.session, identity.tenant_id).retention_days(self._default)
+
+    async def set_retention_days(self, identity: Identity, days: int) -> int:
+        """Change the tenant's raw-fact retention (client_admin, 30..3650 days, audited)."""
+        identity.require(Role.CLIENT_ADMIN)
+        if not 30 <= days <= 3650:
+            raise InvalidArgument.for_field("fact_retention_days", "must be 30..3650", reason="OUT_OF_RANGE")
+        async with self._uow(identity.tenant_id, identity) as uow:
+            repo = self._repository(uow.session, identity.tenant_id)
+            before = await repo.retention_days(self._default)
+            await repo.set_retention_days(days, identity.user_id, self._clock())
+            await uow.audit(
+                "analytics.retention",
+                "analytics_settings",
+                str(identity.tenant_id),
+                before={"fact_retention_days": before},
+                after={"fact_retention_days": days},
+            )
+            await uow.commit()
+        return days
+
+    async def tenants(self) -> list[uuid.UUID]:
+        """Every tenant with analytics (for the daily fan-out)."""
+        zero = TenantId(uuid.UUID(int=0))
+        async with self._uow(zero, None) as uow:
+            return await self._repository(uow.session, zero).tenants()
