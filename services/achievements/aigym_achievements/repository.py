@@ -245,17 +245,21 @@ class AchievementsRepository:
     async def upsert_learner(
         self, learner_id: str, display_name: str, time_zone: str, active: bool, now: dt.datetime
     ) -> None:
-        """Replace the local copy of a learner's directory entry."""
+        """Replace the local copy of a learner's directory entry unless a newer one is stored (`now` is the
+        event's time: deliveries may arrive out of order)."""
         values = {
             "display_name": display_name,
             "time_zone": time_zone or "UTC",
             "active": active,
             "update_time": now,
         }
+        statement = insert(LearnerRow).values(tenant_id=self._t, learner_id=learner_id, **values)
         await self._s.execute(
-            insert(LearnerRow)
-            .values(tenant_id=self._t, learner_id=learner_id, **values)
-            .on_conflict_do_update(index_elements=["tenant_id", "learner_id"], set_=values)
+            statement.on_conflict_do_update(
+                index_elements=["tenant_id", "learner_id"],
+                set_=values,
+                where=LearnerRow.update_time <= statement.excluded.update_time,
+            )
         )
 
     async def deactivate_learner(self, learner_id: str, now: dt.datetime) -> None:

@@ -24,6 +24,7 @@ from aigym_achievements.award_service import AwardsService
 from aigym_achievements.awarding import Awarder
 from aigym_achievements.bootstrap import App, awarder_from_settings
 from aigym_achievements.openbadges import bit_is_set, decode_bitstring
+from aigym_achievements.repository import AchievementsRepository
 from aigym_platform.db import UnitOfWorkFactory
 from aigym_platform.events.inbox import add_dead_letter
 from aigym_platform.events.registry import (
@@ -408,3 +409,18 @@ async def test_dead_letters_of_the_achievements_consumers_are_listed_by_the_admi
             admin_pb2.ListDeadLettersRequest(), metadata=as_user(token_factory, tenant, "client_admin")
         )
     assert [(d.handler, d.error) for d in listed.dead_letters] == [("record_block_completion", "boom")]
+
+
+async def test_an_older_directory_entry_delivered_late_does_not_replace_a_newer_one(
+    units: UnitOfWorkFactory, tenant: uuid.UUID, deliver: Any
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    newer = programs_events.LearnerUpserted(learner_id="kei", time_zone="Asia/Tokyo", active=True)
+    older = programs_events.LearnerUpserted(learner_id="kei", time_zone="Europe/Paris", active=True)
+    await deliver("record_learner", LEARNER_UPSERTED, tenant, newer, occurred_at=now)
+    await deliver(
+        "record_learner", LEARNER_UPSERTED, tenant, older, occurred_at=now - dt.timedelta(minutes=5)
+    )
+    async with units(TenantId(tenant), None) as uow:
+        zones = await AchievementsRepository(uow.session, uow.tenant_id).time_zones(["kei"])
+    assert zones == {"kei": "Asia/Tokyo"}
