@@ -198,3 +198,21 @@ def test_sessions_over_rest_feed_time_on_task(gateway: httpx.Client, tokens: Tok
     other_tenant = tokens.headers(uuid.uuid4(), "client_admin", user="admin-9")
     hidden = gateway.post(f"/v1/sessions/{session['sessionId']}:end", json={}, headers=other_tenant)
     assert hidden.status_code == 404, hidden.text
+
+
+def test_xapi_statements_over_rest(gateway: httpx.Client, tokens: Tokens) -> None:
+    tenant = uuid.uuid4()
+    define_course(gateway, tokens, tenant)
+    learner = tokens.headers(tenant, "learner", user="learner-1")
+    body = {"learnerId": "me", "courseId": COURSE, "blockId": "intro", "value": 1}
+    assert gateway.post("/v1/completions", json=body, headers=learner).status_code == 200
+    response = gateway.get("/v1/learners/me/xapiStatements", headers=learner)
+    assert response.status_code == 200, response.text
+    [statement] = response.json()["statements"]
+    assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
+    assert statement["actor"]["account"]["name"] == "learner-1"
+    assert statement["object"]["id"].endswith(f"/tenants/{tenant}/courses/{COURSE}/blocks/intro")
+    other = gateway.get(
+        "/v1/learners/learner-1/xapiStatements", headers=tokens.headers(tenant, "learner", user="x")
+    )
+    assert other.status_code == 403, other.text

@@ -12,6 +12,7 @@ from aigym_platform.client import ServiceTokens, service_channel
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import SigningKey, verifier_from_settings
+from aigym_progress.export_service import ExportService
 from aigym_progress.path_service import PathService
 from aigym_progress.programs_client import GrpcProgramsDirectory, ProgramsDirectory, UnconfiguredPrograms
 from aigym_progress.service import ProgressService
@@ -62,7 +63,10 @@ def build(settings: ProgressSettings) -> App:
         )
         channel = service_channel(settings.programs_target)
         programs = GrpcProgramsDirectory(channel, tokens)
-    servicer = ProgressServicer(ProgressService(uow), SessionService(uow), PathService(uow, programs))
+    exports = ExportService(uow, settings.xapi_home_page, settings.xapi_activity_base)
+    servicer = ProgressServicer(
+        ProgressService(uow), SessionService(uow), PathService(uow, programs), exports
+    )
     registration = Registration(
         SERVICE_FULL_NAME, servicer, progress_pb2_grpc.add_ProgressServiceServicer_to_server
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -266,3 +267,13 @@ def path_to_proto(answer: PathAnswer) -> progress_pb2.PathValidation:
     for node in decision.next_eligible:
         message.next_eligible_items.add(node_id=node.node_id, course_id=node.course_id, title=node.title)
     return message
+
+
+def statements_to_proto(
+    statements: list[dict[str, Any]], token: str
+) -> progress_pb2.ListXapiStatementsResponse:
+    """xAPI statements (JSON objects) as the list response."""
+    response = progress_pb2.ListXapiStatementsResponse(next_page_token=token)
+    for statement in statements:
+        response.statements.add().update(statement)
+    return response

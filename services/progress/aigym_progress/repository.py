@@ -148,7 +148,8 @@ def _progress_values(progress: CourseProgress) -> dict[str, Any]:
     }
 
 
-def _completion(row: CompletionRow) -> Completion:
+def completion_from_row(row: CompletionRow) -> Completion:
+    """A completions row as the domain object."""
     return Completion(
         completion_id=row.completion_id,
         learner_id=row.learner_id,
@@ -361,7 +362,7 @@ class SqlProgressRepository:
             CompletionRow.tenant_id == self._tenant, CompletionRow.request_id == request_id
         )
         row = (await self._session.execute(stmt)).scalar_one_or_none()
-        return _completion(row) if row else None
+        return completion_from_row(row) if row else None
 
     async def add_completion(self, completion: Completion) -> bool:
         """Insert a completion record; False if its request id was taken meanwhile (nothing inserted)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import grpc
@@ -12,6 +13,7 @@ from aigym_platform.errors import DomainError
 from aigym_platform.identity import current_identity, request_id_var
 from aigym_platform.rpc_errors import to_status
 from aigym_progress import mappers
+from aigym_progress.export_service import ExportService
 from aigym_progress.path_service import PathService
 from aigym_progress.service import ProgressService
 from aigym_progress.session_service import SessionService
@@ -24,10 +26,13 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class ProgressServicer(progress_pb2_grpc.ProgressServiceServicer):  # type: ignore[misc]
     """gRPC face of ProgressService."""
 
-    def __init__(self, service: ProgressService, sessions: SessionService, paths: PathService) -> None:
+    def __init__(
+        self, service: ProgressService, sessions: SessionService, paths: PathService, exports: ExportService
+    ) -> None:
         self._service = service
         self._sessions = sessions
         self._paths = paths
+        self._exports = exports
 
     async def UpdateCourseStructure(
         self, request: progress_pb2.UpdateCourseStructureRequest, context: Context
@@ -191,6 +196,19 @@ class ProgressServicer(progress_pb2_grpc.ProgressServiceServicer):  # type: igno
             mappers.what_if_from_proto(request),
         )
         return mappers.path_to_proto(answer)
+
+    async def ListXapiStatements(
+        self, request: progress_pb2.ListXapiStatementsRequest, context: Context
+    ) -> progress_pb2.ListXapiStatementsResponse:
+        """Return one page of a learner's records as xAPI statements."""
+        page = await self._exports.list_statements(
+            current_identity(),
+            request.learner_id,
+            request.page_size,
+            request.page_token,
+            request.since.ToDatetime(dt.UTC) if request.HasField("since") else None,
+        )
+        return mappers.statements_to_proto(page.statements, page.next_page_token)
 
     async def Ping(self, request: progress_pb2.PingRequest, context: Context) -> progress_pb2.PingResponse:
         """Echo the verified caller without touching storage."""

@@ -60,7 +60,8 @@ class SessionRepository(Protocol):
         """Open sessions whose last signal is older than `before`, oldest first."""
 
 
-def _session(row: LearningSessionRow) -> LearningSession:
+def session_from_row(row: LearningSessionRow) -> LearningSession:
+    """A learning_sessions row as the domain object."""
     return LearningSession(
         session_id=row.session_id,
         learner_id=row.learner_id,
@@ -116,7 +117,7 @@ class SqlSessionRepository:
             LearningSessionRow.tenant_id == self._tenant, LearningSessionRow.session_id == session_id
         )
         row = (await self._session.execute(stmt.execution_options(populate_existing=True))).scalar()
-        return _session(row) if row else None
+        return session_from_row(row) if row else None
 
     async def get_session_by_request_id(self, request_id: str) -> LearningSession | None:
         """The session started with this idempotency key, or None."""
@@ -124,7 +125,7 @@ class SqlSessionRepository:
             LearningSessionRow.tenant_id == self._tenant, LearningSessionRow.request_id == request_id
         )
         row = (await self._session.execute(stmt)).scalar_one_or_none()
-        return _session(row) if row else None
+        return session_from_row(row) if row else None
 
     async def add_session(self, session: LearningSession) -> bool:
         """Insert a session; False if its request id was taken meanwhile (nothing inserted)."""
@@ -166,7 +167,7 @@ class SqlSessionRepository:
             LearningSessionRow.course_id == course_id,
         )
         rows = (await self._session.execute(stmt.execution_options(populate_existing=True))).scalars()
-        return [_session(row) for row in rows]
+        return [session_from_row(row) for row in rows]
 
     async def save_time_on_task(
         self, learner_id: str, course_id: str, figure: TimeOnTask, at: dt.datetime
@@ -211,7 +212,7 @@ class SqlSessionRepository:
             position = tuple_(LearningSessionRow.start_time, LearningSessionRow.session_id)
             stmt = stmt.where(position < tuple_(after[0], uuid.UUID(after[1])))
         stmt = stmt.order_by(LearningSessionRow.start_time.desc(), LearningSessionRow.session_id.desc())
-        return [_session(row) for row in (await self._session.execute(stmt.limit(limit))).scalars()]
+        return [session_from_row(row) for row in (await self._session.execute(stmt.limit(limit))).scalars()]
 
     async def idle_sessions(self, before: dt.datetime, limit: int) -> list[LearningSession]:
         """Open sessions whose last signal is older than `before`, oldest first."""
@@ -225,4 +226,4 @@ class SqlSessionRepository:
             .order_by(LearningSessionRow.last_signal_time)
             .limit(limit)
         )
-        return [_session(row) for row in (await self._session.execute(stmt)).scalars()]
+        return [session_from_row(row) for row in (await self._session.execute(stmt)).scalars()]

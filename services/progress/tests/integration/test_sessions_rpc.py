@@ -9,6 +9,7 @@ import uuid
 import grpc
 import pytest
 from celery import Celery
+from google.protobuf.json_format import MessageToDict
 from pydantic import SecretStr
 
 from aigym.progress.v1 import progress_pb2 as pb
@@ -193,3 +194,42 @@ async def test_idle_sessions_close_at_their_last_signal_through_the_job(
         assert [e[2].end_reason for e in ended] == [EndReason.IDLE_TIMEOUT.value] * 2
     finally:
         await engine.dispose()
+
+
+async def test_xapi_export_pages_completions_and_sessions_in_time_order(
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
+    await define_course(progress_stub, token_factory, tenant)
+    learner = user(token_factory, tenant, "learner", "learner-1")
+    session = await progress_stub.StartSession(online(), metadata=learner)
+    for block, score in (("intro", None), ("quiz", 0.9)):
+        done = pb.Completion(learner_id="me", course_id=COURSE, block_id=block, value=1)
+        if score is not None:
+            done.score = score
+        await progress_stub.CreateCompletion(pb.CreateCompletionRequest(completion=done), metadata=learner)
+    await progress_stub.EndSession(pb.EndSessionRequest(session_id=session.session_id), metadata=learner)
+    statements, token = [], ""
+    while True:
+        page = await progress_stub.ListXapiStatements(
+            pb.ListXapiStatementsRequest(learner_id="me", page_size=1, page_token=token), metadata=learner
+        )
+        statements.extend(MessageToDict(s) for s in page.statements)
+        token = page.next_page_token
+        if not token:
+            break
+    verbs = [s["verb"]["id"].rsplit("/", 1)[-1] for s in statements]
+    assert verbs == ["completed", "completed", "completed", "terminated"]  # intro, quiz, course, session
+    assert statements[2]["object"]["id"].endswith(f"/tenants/{tenant}/courses/{COURSE}")
+    assert statements[1]["result"]["score"] == {"scaled": 0.9}
+    assert statements[3]["context"]["registration"] == session.session_id
+    assert len({s["id"] for s in statements}) == 4
+    other = user(token_factory, tenant, "learner", "learner-2")
+    with pytest.raises(grpc.aio.AioRpcError) as denied:
+        await progress_stub.ListXapiStatements(
+            pb.ListXapiStatementsRequest(learner_id="learner-1"), metadata=other
+        )
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    manager = user(token_factory, tenant, "manager", "boss")
+    later = pb.ListXapiStatementsRequest(learner_id="learner-1")
+    later.since.FromDatetime(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    assert list((await progress_stub.ListXapiStatements(later, metadata=manager)).statements) == []

@@ -3,6 +3,7 @@ import datetime
 from buf.validate import validate_pb2 as _validate_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
@@ -485,6 +486,26 @@ class PathValidation(_message.Message):
     evaluate_time: _timestamp_pb2.Timestamp
     hypothetical: bool
     def __init__(self, allowed: _Optional[bool] = ..., blockers: _Optional[_Iterable[_Union[PathBlocker, _Mapping]]] = ..., earliest_open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_eligible_items: _Optional[_Iterable[_Union[EligibleItem, _Mapping]]] = ..., completed: _Optional[bool] = ..., learner_id: _Optional[str] = ..., program_version: _Optional[int] = ..., evaluate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hypothetical: _Optional[bool] = ...) -> None: ...
+
+class ListXapiStatementsRequest(_message.Message):
+    __slots__ = ("learner_id", "page_size", "page_token", "since")
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    learner_id: str
+    page_size: int
+    page_token: str
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, learner_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListXapiStatementsResponse(_message.Message):
+    __slots__ = ("statements", "next_page_token")
+    STATEMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    statements: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]
+    next_page_token: str
+    def __init__(self, statements: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PingRequest(_message.Message):
     __slots__ = ()

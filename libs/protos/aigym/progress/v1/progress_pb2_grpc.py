@@ -116,6 +116,11 @@ class ProgressServiceStub:
                 request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ValidatePathRequest.SerializeToString,
                 response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.PathValidation.FromString,
                 _registered_method=True)
+        self.ListXapiStatements = channel.unary_unary(
+                '/aigym.progress.v1.ProgressService/ListXapiStatements',
+                request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListXapiStatementsRequest.SerializeToString,
+                response_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListXapiStatementsResponse.FromString,
+                _registered_method=True)
         self.Ping = channel.unary_unary(
                 '/aigym.progress.v1.ProgressService/Ping',
                 request_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.PingRequest.SerializeToString,
@@ -258,6 +263,15 @@ class ProgressServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListXapiStatements(self, request, context):
+        """Exports a learner's completions and closed learning sessions as xAPI 1.0.3 statements (JSON objects),
+        oldest first, paged, for an external Learning Record Store. Statement ids are stable, so re-sending a
+        page is harmless. The learner themselves; `manager` for anyone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Ping(self, request, context):
         """Answers without touching storage: who the service thinks the caller is. Used for diagnostics and as
         the no-op ceiling in benchmarks. Any authenticated caller.
@@ -343,6 +357,11 @@ def add_ProgressServiceServicer_to_server(servicer, server):
                     servicer.ValidatePath,
                     request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ValidatePathRequest.FromString,
                     response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.PathValidation.SerializeToString,
+            ),
+            'ListXapiStatements': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListXapiStatements,
+                    request_deserializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListXapiStatementsRequest.FromString,
+                    response_serializer=aigym_dot_progress_dot_v1_dot_progress__pb2.ListXapiStatementsResponse.SerializeToString,
             ),
             'Ping': grpc.unary_unary_rpc_method_handler(
                     servicer.Ping,
@@ -762,6 +781,33 @@ class ProgressService:
             '/aigym.progress.v1.ProgressService/ValidatePath',
             aigym_dot_progress_dot_v1_dot_progress__pb2.ValidatePathRequest.SerializeToString,
             aigym_dot_progress_dot_v1_dot_progress__pb2.PathValidation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListXapiStatements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aigym.progress.v1.ProgressService/ListXapiStatements',
+            aigym_dot_progress_dot_v1_dot_progress__pb2.ListXapiStatementsRequest.SerializeToString,
+            aigym_dot_progress_dot_v1_dot_progress__pb2.ListXapiStatementsResponse.FromString,
             options,
             channel_credentials,
             insecure,
