@@ -14,6 +14,7 @@ import functools
 import os
 import pwd
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -41,6 +42,21 @@ def _prctl() -> Callable[..., object] | None:
     prctl.restype = ctypes.c_int
     fn: Callable[..., object] = prctl
     return fn
+
+
+@functools.cache
+def _setpriv() -> str | None:
+    """util-linux's setpriv if it can set a parent-death signal (Linux), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    path = shutil.which("setpriv")
+    if path is None:
+        return None
+    try:
+        usage = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return path if "--pdeathsig" in usage.stdout else None
 
 
 def _die_with_parent() -> Callable[[], None] | None:
@@ -141,19 +157,34 @@ class ManagedProcess:
                 self.log_file.parent.mkdir(parents=True, exist_ok=True)
                 log = self.log_file.open("ab")
             stdout: IO[bytes] | int | None = subprocess.PIPE if self.prefix_output else log
+            launcher = _setpriv()
+            argv: list[str] = list(self.argv)
+            spawn: dict[str, object] = {}
+            if launcher is not None:
+                # setpriv sets the death signal and drops privileges, then execs the command: Popen needs
+                # no preexec_fn and no credential changes and can spawn with vfork, so the fork handlers
+                # of gRPC's threads never run in a child (they can abort it before exec).
+                argv = [launcher, "--pdeathsig", "KILL"]
+                if uid is not None and gid is not None:
+                    argv += ["--reuid", str(uid), "--regid", str(gid), "--clear-groups"]
+                argv += ["--", *self.argv]
+            else:
+                spawn = {
+                    "preexec_fn": _die_with_parent(),
+                    "user": uid,
+                    "group": gid,
+                    "extra_groups": extra_groups,
+                }
             try:
-                popen = subprocess.Popen(
-                    self.argv,
+                popen = subprocess.Popen(  # type: ignore[call-overload]
+                    argv,
                     stdin=subprocess.DEVNULL,  # a background process group reading the tty would be stopped
                     stdout=stdout,
                     stderr=None if stdout is None else subprocess.STDOUT,
                     env=env,
                     cwd=self.cwd,
                     process_group=0,
-                    preexec_fn=_die_with_parent(),
-                    user=uid,
-                    group=gid,
-                    extra_groups=extra_groups,
+                    **spawn,
                 )
             except BaseException:
                 if log is not None:
