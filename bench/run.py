@@ -6,7 +6,7 @@ import runpy
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["bench.programs_api", "bench.achievements_latency"]
+BENCHMARKS = ["bench.programs_api", "bench.achievements_latency", "bench.analytics_bench"]
 
 
 def main() -> None:

@@ -86,3 +86,44 @@ def test_rest_errors_are_status_json(gateway: httpx.Client, tokens: Tokens) -> N
     assert gateway.get("/v1/insights/at-risk").status_code == 401
     mine = ok(gateway.get("/v1/learners/me/recommendations", headers=learner))
     assert mine == {}
+
+
+def test_report_run_now_downloads_and_logs_deliveries(gateway: httpx.Client, tokens: Tokens) -> None:
+    tenant = uuid.uuid4()
+    admin = tokens.headers(tenant, "client_admin", user="admin")
+    created = ok(
+        gateway.post(
+            "/v1/reports",
+            headers=admin,
+            json={
+                "title": "Weekly overview",
+                "type": "REPORT_TYPE_OVERVIEW",
+                "format": "REPORT_FORMAT_CSV",
+                "periodDays": 7,
+                "schedule": {
+                    "frequency": "FREQUENCY_WEEKLY",
+                    "localTime": "08:00",
+                    "weekday": 1,
+                    "timeZone": "Europe/Berlin",
+                },
+                "recipients": [{"email": f"ops-{tenant.hex[:8]}@example.com"}],
+            },
+        )
+    )
+    report_id = created["reportId"]
+    assert "nextRunTime" in created
+    run = ok(gateway.post(f"/v1/reports/{report_id}:run", headers=admin, json={}))
+    assert (run["state"], run["rowCount"]) == ("succeeded", "7")
+    content = gateway.get(f"/v1/reports/{report_id}/runs/{run['runId']}/content", headers=admin)
+    assert content.status_code == 200
+    assert content.headers["content-type"].startswith("text/csv")
+    assert content.text.splitlines()[0].startswith("date,active_learners,block_activities")
+    log = ok(gateway.get(f"/v1/reports/{report_id}/runs/{run['runId']}/deliveries", headers=admin))
+    assert [(d["channel"], d["status"]) for d in log["deliveries"]] == [("email", "delivered")]  # type: ignore[attr-defined]
+    listed = ok(gateway.get("/v1/reports", headers=admin))
+    assert [r["reportId"] for r in listed["reports"]] == [report_id]  # type: ignore[attr-defined]
+    bad = gateway.post("/v1/reports", headers=admin, json={"title": "x", "type": "REPORT_TYPE_OVERVIEW"})
+    assert bad.status_code == 400
+    png = gateway.get("/v1/analytics/charts/overview", headers=admin)
+    assert png.status_code == 200
+    assert png.content[:4] == b"\x89PNG"
