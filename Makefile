@@ -55,7 +55,7 @@ format: install ## Apply ruff fixes and formatting
 	@$(VENV)/bin/ruff format .
 
 typecheck: install ## mypy --strict on libs, gateway, services, tools and deploy (generated code excluded)
-	@$(VENV)/bin/mypy libs/platform/aigym_platform gateway/aigym_gateway services/programs/aigym_programs services/progress/aigym_progress services/analytics/aigym_analytics services/achievements/aigym_achievements tools deploy
+	@$(VENV)/bin/mypy libs/platform/aigym_platform gateway/aigym_gateway services/programs/aigym_programs services/progress/aigym_progress services/analytics/aigym_analytics services/achievements/aigym_achievements services/calendar/aigym_calendar tools deploy
 
 test-unit: install ## Unit tests only (no servers)
 	@$(VENV)/bin/pytest -m "not e2e" -k unit

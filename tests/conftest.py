@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
@@ -24,11 +25,16 @@ from aigym_analytics.ingest_service import Ingestion
 from aigym_analytics.maintenance import Maintenance
 from aigym_analytics.report_service import ReportService
 from aigym_analytics.reports import Recipient, ReportDefinition, ReportFormat, ReportType, Schedule
+from aigym_calendar.directory_service import DirectoryHandlers
+from aigym_calendar.domain import Audience, AudienceKind, EventDraft, EventKind, OccurrencePatch
+from aigym_calendar.feed_service import FeedService
+from aigym_calendar.repository import CalendarRepository, Settings
+from aigym_calendar.service import CalendarService
 from aigym_platform.db import UnitOfWorkFactory, create_engine, create_sessionmaker, uow_factory
 from aigym_platform.devstack.services import SERVICES
 from aigym_platform.events.envelope import Event
 from aigym_platform.events.inbox import add_dead_letter, record_in_inbox
-from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED
+from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, ENROLLMENT_CREATED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
@@ -209,6 +215,85 @@ async def _seed_achievements(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         await engine.dispose()
 
 
+async def _seed_calendar(db: ServiceDatabase, tenant: uuid.UUID) -> None:
+    engine = create_engine(db.app_url, pool_size=1, max_overflow=0)
+    try:
+        units = uow_factory(create_sessionmaker(engine))
+        service = CalendarService(units)
+        admin = Identity("seed-admin", TenantId(tenant), frozenset({Role.CLIENT_ADMIN}))
+        start = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
+        draft = EventDraft(
+            kind=EventKind.SESSION,
+            title="Seeded session",
+            description="",
+            location="",
+            online_url="",
+            start=start,
+            time_zone="Europe/Berlin",
+            duration=timedelta(hours=1),
+            rrule="FREQ=WEEKLY;COUNT=3",
+            exdates=(),
+            rdates=(),
+            audience=Audience(AudienceKind.LEARNERS, learner_ids=("seed-learner",)),
+            capacity=5,
+            waitlist_enabled=False,
+            reminder_minutes=(30,),
+        )
+        event = await service.create_event(admin, draft)
+        await service.update_occurrence(
+            admin, event.event_id, "20260608T070000Z", OccurrencePatch(title="Seeded override"), False
+        )
+        await service.create_signup(admin, event.event_id, "seed-learner")
+        await service.update_settings(
+            admin, "seed-learner", Settings("", "Europe/Berlin", ("email",), "", "", "", "", "", "", None)
+        )
+        await FeedService(units, _no_lookup, public_base_url="http://x").create_feed(admin, "seed-learner")
+        handlers = DirectoryHandlers()
+        async with units(TenantId(tenant), None) as uow:
+            payload = programs_events.EnrollmentCreated(
+                enrollment_id="seed-enrollment",
+                program_id="seed-program",
+                learner_id="seed-learner",
+                state="active",
+            )
+            payload.due_time.FromDatetime(start)
+            envelope = Event(
+                uuid.uuid4(),
+                ENROLLMENT_CREATED,
+                TenantId(tenant),
+                "seed",
+                start,
+                "enrollments/seed",
+                1,
+                payload,
+            )
+            await handlers.record_enrollment_created(uow, envelope)
+            published = programs_events.ProgramPublished(
+                program_id="seed-program", version=1, title="Seeded program"
+            )
+            await handlers.record_program_published(
+                uow, Event(uuid.uuid4(), "t", TenantId(tenant), "seed", start, "programs/seed", 1, published)
+            )
+            learner = programs_events.LearnerUpserted(
+                learner_id="seed-learner", email="seed@example.com", active=True
+            )
+            await handlers.record_learner_upserted(
+                uow, Event(uuid.uuid4(), "t", TenantId(tenant), "seed", start, "learners/seed", 1, learner)
+            )
+            repo = CalendarRepository(uow.session, uow.tenant_id)
+            await repo.claim_delivery(
+                event.event_id, "20260601T070000Z", "seed-learner", 30, "email", start, start
+            )
+            await uow.commit()
+        await _seed_inbox_and_dead_letters(units, tenant)
+    finally:
+        await engine.dispose()
+
+
+async def _no_lookup(token_hash: str) -> uuid.UUID | None:
+    return None
+
+
 @pytest.fixture(scope="session")
 def seeders() -> dict[str, Seeder]:
     """One seeder per service. Each must leave at least one row in every tenant table of its service, so
@@ -218,4 +303,5 @@ def seeders() -> dict[str, Seeder]:
         "progress": _seed_progress,
         "analytics": _seed_analytics,
         "achievements": _seed_achievements,
+        "calendar": _seed_calendar,
     }

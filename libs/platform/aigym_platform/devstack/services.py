@@ -59,4 +59,14 @@ SERVICES: tuple[ServiceSpec, ...] = (
         9103,
         public_path_prefixes=("/v1/credentials/", "/v1/status-lists/", "/v1/issuers/"),
     ),
+    ServiceSpec(
+        "calendar",
+        "aigym_calendar",
+        ("aigym.calendar.v1.CalendarService",),
+        50055,
+        9105,
+        public_path_prefixes=(
+            "/v1/feeds/",
+        ),  # iCalendar feeds: the secret token in the path is the credential
+    ),
 )

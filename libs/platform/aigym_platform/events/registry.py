@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from google.protobuf.message import Message
 
 from aigym.achievements.v1 import events_pb2 as achievements_events_pb2
+from aigym.calendar.v1 import events_pb2 as calendar_events_pb2
 from aigym.events.v1 import events_pb2
 from aigym.programs.v1 import events_pb2 as programs_events_pb2
 from aigym.progress.v1 import events_pb2 as progress_events_pb2
@@ -122,6 +123,11 @@ LEARNER_DEACTIVATED = "aigym.programs.learner_deactivated.v1"
 ACHIEVEMENT_AWARDED = "aigym.achievements.achievement_awarded.v1"
 ACHIEVEMENT_REVOKED = "aigym.achievements.achievement_revoked.v1"
 ACHIEVEMENT_EXPIRED = "aigym.achievements.achievement_expired.v1"
+SESSION_SCHEDULED = "aigym.calendar.session_scheduled.v1"
+SESSION_CHANGED = "aigym.calendar.session_changed.v1"
+SESSION_CANCELLED = "aigym.calendar.session_cancelled.v1"
+SIGNUP_CREATED = "aigym.calendar.signup_created.v1"
+REMINDER_SENT = "aigym.calendar.reminder_sent.v1"
 
 REGISTRY = EventRegistry(
     [
@@ -184,17 +190,24 @@ REGISTRY = EventRegistry(
             event_type=PROGRAM_PUBLISHED,
             producer="programs",
             payload=programs_events_pb2.ProgramPublished,
-            consumers=(Consumer("analytics", "record_program_published"),),
+            consumers=(
+                Consumer("analytics", "record_program_published"),
+                Consumer("calendar", "record_program_published"),
+            ),
             description="A program's structure became a new immutable version (first publication or a "
-            "republication with changes). Consumers to come: calendar, analytics.",
+            "republication with changes). Calendar keeps the title for deadline entries.",
         ),
         EventSpec(
             event_type=ENROLLMENT_CREATED,
             producer="programs",
             payload=programs_events_pb2.EnrollmentCreated,
-            consumers=(Consumer("analytics", "record_enrollment_created"),),
+            consumers=(
+                Consumer("analytics", "record_enrollment_created"),
+                Consumer("calendar", "record_enrollment_created"),
+            ),
             description="A learner was enrolled (by an admin, a batch upload or themselves) or asked to "
-            "be (`state` pending_approval). Consumers to come: calendar (deadlines), analytics.",
+            "be (`state` pending_approval). Calendar shows its start, due and end dates on the learner's "
+            "calendar.",
         ),
         EventSpec(
             event_type=ENROLLMENT_COMPLETED,
@@ -232,7 +245,10 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_APPROVED,
             producer="programs",
             payload=programs_events_pb2.EnrollmentApproved,
-            consumers=(Consumer("analytics", "record_enrollment_approved"),),
+            consumers=(
+                Consumer("analytics", "record_enrollment_approved"),
+                Consumer("calendar", "record_enrollment_approved"),
+            ),
             description="An admin approved a learner's enrolment request (created earlier with state "
             "pending_approval); the enrolment is active from now on.",
         ),
@@ -240,7 +256,10 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_WITHDRAWN,
             producer="programs",
             payload=programs_events_pb2.EnrollmentWithdrawn,
-            consumers=(Consumer("analytics", "record_enrollment_withdrawn"),),
+            consumers=(
+                Consumer("analytics", "record_enrollment_withdrawn"),
+                Consumer("calendar", "record_enrollment_withdrawn"),
+            ),
             description="An enrolment was withdrawn (by the learner or an admin); its deadlines no "
             "longer apply.",
         ),
@@ -248,7 +267,10 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_DATES_CHANGED,
             producer="programs",
             payload=programs_events_pb2.EnrollmentDatesChanged,
-            consumers=(Consumer("analytics", "record_enrollment_dates"),),
+            consumers=(
+                Consumer("analytics", "record_enrollment_dates"),
+                Consumer("calendar", "record_enrollment_dates_changed"),
+            ),
             description="An admin overrode an enrolment's start, due or end date for this learner "
             "(audited); the payload carries all three as they are now.",
         ),
@@ -267,6 +289,7 @@ REGISTRY = EventRegistry(
             consumers=(
                 Consumer("analytics", "record_learner"),
                 Consumer("achievements", "record_learner"),
+                Consumer("calendar", "record_learner_upserted"),
             ),
             description="A learner's directory entry was created or changed (single upsert or an "
             "import); the payload is the whole entry, so consumers keep a local copy (names, email, "
@@ -276,7 +299,10 @@ REGISTRY = EventRegistry(
             event_type=LEARNER_DEACTIVATED,
             producer="programs",
             payload=programs_events_pb2.LearnerDeactivated,
-            consumers=(Consumer("analytics", "record_learner_deactivated"),),
+            consumers=(
+                Consumer("analytics", "record_learner_deactivated"),
+                Consumer("calendar", "record_learner_deactivated"),
+            ),
             description="A learner became inactive (an upsert with active false or an import that "
             "no longer lists them); published after the learner_upserted of the same change.",
         ),
@@ -304,6 +330,46 @@ REGISTRY = EventRegistry(
             consumers=(),
             description="An award reached its expiry time (found by the scheduled expiry job); the learner "
             "may earn the badge again from later activity. Consumers to come: analytics.",
+        ),
+        EventSpec(
+            event_type=SESSION_SCHEDULED,
+            producer="calendar",
+            payload=calendar_events_pb2.SessionScheduled,
+            consumers=(),
+            description="A calendar event (session, deadline or custom; one-off or a series) was created, "
+            "or split off a series by a this-and-following edit.",
+        ),
+        EventSpec(
+            event_type=SESSION_CHANGED,
+            producer="calendar",
+            payload=calendar_events_pb2.SessionChanged,
+            consumers=(),
+            description="A calendar event changed as a whole series (`occurrence_id` empty) or in one "
+            "occurrence; `sequence` is its iCalendar SEQUENCE after the change.",
+        ),
+        EventSpec(
+            event_type=SESSION_CANCELLED,
+            producer="calendar",
+            payload=calendar_events_pb2.SessionCancelled,
+            consumers=(),
+            description="A calendar event was cancelled, or one occurrence (`following`: it and every "
+            "later one).",
+        ),
+        EventSpec(
+            event_type=SIGNUP_CREATED,
+            producer="calendar",
+            payload=calendar_events_pb2.SignupCreated,
+            consumers=(),
+            description="A learner took a seat (`confirmed`, also when promoted from the waitlist) or "
+            "joined the waitlist of an event with a capacity.",
+        ),
+        EventSpec(
+            event_type=REMINDER_SENT,
+            producer="calendar",
+            payload=calendar_events_pb2.ReminderSent,
+            consumers=(),
+            description="A reminder of an occurrence reached a learner (email or signed webhook), or "
+            "failed for good; sent once per learner, occurrence, offset and channel.",
         ),
     ]
 )
