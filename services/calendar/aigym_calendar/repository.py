@@ -648,6 +648,38 @@ class CalendarRepository:
             .values(last_access_time=when)
         )
 
+    async def events_for_reminders(self, window_start: datetime, window_end: datetime) -> list[Event]:
+        """Active events with reminder offsets whose range meets the window."""
+        rows = await self.session.scalars(
+            select(EventRow).where(
+                EventRow.tenant_id == self.tenant,
+                EventRow.state == EventState.ACTIVE.value,
+                EventRow.reminder_minutes != text("'[]'::jsonb"),
+                EventRow.range_start < window_end,
+                or_(EventRow.range_end.is_(None), EventRow.range_end > window_start),
+            )
+        )
+        return await self._load(list(rows))
+
+    async def active_learners(self, learner_ids: Sequence[str]) -> list[str]:
+        """Those of `learner_ids` not deactivated in the directory copy (unknown ones count as active)."""
+        if not learner_ids:
+            return []
+        inactive = set(
+            await self.session.scalars(
+                select(LearnerRow.learner_id).where(
+                    LearnerRow.tenant_id == self.tenant,
+                    LearnerRow.learner_id.in_(list(learner_ids)),
+                    LearnerRow.active.is_(False),
+                )
+            )
+        )
+        return [learner for learner in learner_ids if learner not in inactive]
+
+    async def has_settings(self, learner_id: str) -> bool:
+        """Whether the learner ever saved calendar settings."""
+        return await self.session.get(SettingsRow, (self.tenant, learner_id)) is not None
+
     # ---- reminder delivery log ----------------------------------------------------------------------
 
     async def claim_delivery(
@@ -697,6 +729,16 @@ class CalendarRepository:
             .with_for_update(skip_locked=True)
         )
         return list(rows)
+
+    async def lease_delivery(self, delivery_id: uuid.UUID, when: datetime) -> None:
+        """Mark an unfinished delivery as being retried now (other runs skip it for the retry pause)."""
+        await self.session.execute(
+            update(ReminderDeliveryRow)
+            .where(
+                ReminderDeliveryRow.tenant_id == self.tenant, ReminderDeliveryRow.delivery_id == delivery_id
+            )
+            .values(update_time=when)
+        )
 
     async def finish_delivery(self, delivery_id: uuid.UUID, result: dict[str, Any], when: datetime) -> None:
         """Record an attempt's outcome on the log row."""

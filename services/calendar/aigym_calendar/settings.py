@@ -20,8 +20,5 @@ class CalendarSettings(ServiceSettings, DeliverySettings):
     calendar_feed_past_days: int = Field(default=180, description="How far back feeds include events")
     calendar_feed_future_days: int = Field(default=1100, description="How far ahead feeds include events")
     calendar_reminder_lookahead_minutes: int = Field(
-        default=10, description="Reminders due within this many minutes are sent by one reminder run"
-    )
-    calendar_reminder_interval_seconds: float = Field(
-        default=60.0, description="How often the beat runs the reminder scan"
+        default=1, description="Reminders due within this many minutes are sent by the current run"
     )
