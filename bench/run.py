@@ -6,7 +6,7 @@ import runpy
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["bench.programs_api", "bench.achievements_latency", "bench.analytics_bench"]
+BENCHMARKS = ["bench.programs_api", "bench.achievements_latency", "bench.analytics_bench", "bench.calendar_api"]
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from aigym.calendar.v1 import events_pb2
 from aigym_calendar.domain import (
     AgendaEntry,
     AudienceKind,
+    Enrollment,
     Event,
     EventDraft,
     EventKind,
@@ -532,22 +533,46 @@ class CalendarService:
             )
             enrollments = await repo.enrollments_for(learner)
             states = await repo.signup_states(learner, [e.event_id for e in events if e.draft.capacity])
-        entries: list[AgendaEntry] = []
-        for event in events:
-            state = states.get(event.event_id)
-            for entry in expand_event(event, window_start, window_end, show_cancelled=show_cancelled):
-                entries.append(replace(entry, signup_state=state) if state else entry)
-        for enrollment in enrollments:
-            entries.extend(enrollment_entries(enrollment, window_start, window_end))
-        entries.sort(key=lambda e: e.sort_key)
-        if cursor is not None:
-            key = _cursor_key(cursor)
-            entries = [e for e in entries if _key(e) > key]
+        key = _cursor_key(cursor) if cursor is not None else None
+        # Expand only as far as the page needs: entries of [from, until) sort before any entry starting at
+        # or after `until`, so a growing horizon that already yields a full page gives the same first page
+        # as expanding the whole window (a year of 50 weekly series is 2,600 occurrences; a page is 100).
+        expand_from = datetime.fromisoformat(key[0]) if key is not None else window_start
+        expand_from = max(expand_from, window_start)
+        span = timedelta(days=7)
+        while True:
+            until = min(expand_from + span, window_end)
+            entries = self._entries(events, enrollments, states, expand_from, until, show_cancelled)
+            if key is not None:
+                entries = [e for e in entries if _key(e) > key]
+            if len(entries) > limit or until >= window_end:
+                break
+            span *= 4
         token = ""
         if len(entries) > limit:
             entries = entries[:limit]
             token = encode_token(Cursor(_key(entries[-1])), filters)
         return entries, token, zone_name
+
+    @staticmethod
+    def _entries(
+        events: list[Event],
+        enrollments: list[Enrollment],
+        states: dict[str, SignupState],
+        start: datetime,
+        end: datetime,
+        show_cancelled: bool,
+    ) -> list[AgendaEntry]:
+        """Sorted entries of events and enrolment dates overlapping [start, end)."""
+        entries: list[AgendaEntry] = []
+        for event in events:
+            state = states.get(event.event_id)
+            for entry in expand_event(event, start, end, show_cancelled=show_cancelled):
+                entries.append(replace(entry, signup_state=state) if state else entry)
+        for enrollment in enrollments:
+            entries.extend(enrollment_entries(enrollment, start, end))
+        entries.sort(key=lambda e: e.sort_key)
+        return entries
 
     async def check_conflicts(
         self,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from aigym_platform.devstack.ports import LOCALHOST, free_port, wait_for_port
+from aigym_platform.devstack.ports import LOCALHOST, free_port, port_is_open
 from aigym_platform.devstack.processes import ManagedProcess
 from aigym_platform.devstack.smtpsink import sink_argv
 
@@ -40,11 +40,18 @@ class SmtpSink:
         """Pid of the sink process."""
         return self._process.pid
 
-    def start(self, timeout: float = 15.0) -> None:
-        """Start the sink and wait until it accepts connections."""
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the sink and wait until it accepts connections (fail fast, with its log, if it exits)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         self._process.start()
-        wait_for_port(LOCALHOST, self.port, timeout)
+        deadline = time.monotonic() + timeout
+        while not port_is_open(LOCALHOST, self.port):
+            if not self._process.is_running() or time.monotonic() >= deadline:
+                self._process.terminate(2.0)
+                log = self._process.log_file
+                tail = log.read_text(errors="replace")[-2000:] if log is not None and log.exists() else ""
+                raise RuntimeError(f"the SMTP sink did not start on port {self.port}:\n{tail}")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         """Stop the sink (SIGTERM, then SIGKILL)."""

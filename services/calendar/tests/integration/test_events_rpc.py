@@ -316,3 +316,49 @@ async def test_other_tenants_events_are_not_found(
         metadata=stranger,
     )
     assert list(agenda.occurrences) == []
+
+
+async def test_agenda_pages_concatenate_to_the_whole_sorted_window(
+    stub: Stub, tokens: TokenFactory, tenant: uuid.UUID
+) -> None:
+    admin = who(tokens, tenant, "manager", "coach")
+    learner = who(tokens, tenant, "learner", "ada")
+    for start, rule, zone in [
+        (utc(2026, 1, 5, 8, 0), "FREQ=WEEKLY;BYDAY=MO,WE", "Europe/Berlin"),
+        (utc(2026, 1, 6, 14, 0), "FREQ=WEEKLY", "America/New_York"),
+        (utc(2026, 1, 1, 0, 0), "FREQ=DAILY;INTERVAL=3", "Asia/Tokyo"),
+        (utc(2026, 1, 31, 12, 0), "FREQ=MONTHLY;BYMONTHDAY=-1", "UTC"),
+    ]:
+        await stub.CreateEvent(pb.CreateEventRequest(event=session(start, rule, zone=zone)), metadata=admin)
+    window = {"start_time": ts(utc(2026, 1, 1)), "end_time": ts(utc(2026, 7, 1)), "learner_id": "me"}
+
+    whole = await stub.ListAgenda(pb.ListAgendaRequest(page_size=500, **window), metadata=learner)  # type: ignore[arg-type]
+    pages: list[pb.Occurrence] = []
+    token = ""
+    while True:
+        page = await stub.ListAgenda(
+            pb.ListAgendaRequest(page_size=7, page_token=token, **window), metadata=learner
+        )  # type: ignore[arg-type]
+        pages.extend(page.occurrences)
+        token = page.next_page_token
+        if not token:
+            break
+
+    starts = [when(o.start_time) for o in whole.occurrences]
+    assert (
+        len(whole.occurrences) == 51 + 26 + 61 + 6
+    )  # Mondays and Wednesdays, Tuesdays, every 3rd day, month ends
+    assert starts == sorted(starts)
+    assert [(o.event_id, o.occurrence_id) for o in pages] == [
+        (o.event_id, o.occurrence_id) for o in whole.occurrences
+    ]
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ListAgenda(
+            pb.ListAgendaRequest(
+                page_size=7,
+                page_token=token or "bm90LWEtdG9rZW4",
+                **{**window, "end_time": ts(utc(2026, 8, 1))},
+            ),  # type: ignore[arg-type]
+            metadata=learner,
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
