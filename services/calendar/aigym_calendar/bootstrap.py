@@ -15,7 +15,8 @@ from aigym_calendar.repository import feed_tenant
 from aigym_calendar.service import CalendarService
 from aigym_calendar.servicer import CalendarServicer
 from aigym_calendar.settings import CalendarSettings
-from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
+from aigym_platform.db import UnitOfWorkFactory, create_engine, create_sessionmaker, uow_factory
+from aigym_platform.events.admin import events_admin_registration
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
 
@@ -53,8 +54,10 @@ def tenant_lookup(
     return lookup
 
 
-def build_services(settings: CalendarSettings, engine: AsyncEngine) -> tuple[CalendarService, FeedService]:
-    """The service layer on an engine (shared by the gRPC server and the Celery tasks)."""
+def build_services(
+    settings: CalendarSettings, engine: AsyncEngine
+) -> tuple[CalendarService, FeedService, UnitOfWorkFactory]:
+    """The service layer on an engine, and its unit-of-work factory."""
     sessionmaker = create_sessionmaker(engine)
     uow = uow_factory(sessionmaker)
     feeds = FeedService(
@@ -64,7 +67,7 @@ def build_services(settings: CalendarSettings, engine: AsyncEngine) -> tuple[Cal
         past=timedelta(days=settings.calendar_feed_past_days),
         future=timedelta(days=settings.calendar_feed_future_days),
     )
-    return CalendarService(uow), feeds
+    return CalendarService(uow), feeds, uow
 
 
 def build(settings: CalendarSettings) -> App:
@@ -74,13 +77,14 @@ def build(settings: CalendarSettings) -> App:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
-    service, feeds = build_services(settings, engine)
+    service, feeds, uow = build_services(settings, engine)
     registration = Registration(
         SERVICE_FULL_NAME,
         CalendarServicer(service, feeds),
         calendar_pb2_grpc.add_CalendarServiceServicer_to_server,
     )
+    admin = events_admin_registration(settings, uow)  # dead letters of the calendar's event consumers
     server = GrpcServer(
-        settings, verifier_from_settings(settings), [registration], public_methods=PUBLIC_METHODS
+        settings, verifier_from_settings(settings), [registration, admin], public_methods=PUBLIC_METHODS
     )
     return App(settings, engine, server)
