@@ -83,7 +83,8 @@ class DevStack:
         for spec in SERVICES:
             self._start_service(spec, databases[spec.name])
         for running in self.services.values():
-            wait_serving(running, timeout=60)
+            # Generous: on a loaded 2-core machine six Python servers importing at once take minutes.
+            wait_serving(running, timeout=180)
         self._start_event_runtime(databases)
         self._start_gateway()
 
@@ -266,7 +267,7 @@ def wait_serving(running: RunningService, timeout: float) -> None:
                     f"{running.spec.name} exited with {running.process.returncode} during start-up"
                 )
             try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+                reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=3)
                 if reply.status == health_pb2.HealthCheckResponse.SERVING:
                     return
             except grpc.RpcError:
