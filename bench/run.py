@@ -6,7 +6,12 @@ import runpy
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["bench.programs_api", "bench.achievements_latency", "bench.analytics_bench", "bench.calendar_api"]
+BENCHMARKS = [
+    "bench.programs_api",
+    "bench.achievements_latency",
+    "bench.analytics_bench",
+    "bench.calendar_api",
+]
 
 
 def main() -> None:
