@@ -11,6 +11,7 @@ BENCHMARKS = [
     "bench.achievements_latency",
     "bench.analytics_bench",
     "bench.calendar_api",
+    "bench.progress_api",
 ]
 
 
