@@ -33,7 +33,15 @@ from aigym.analytics.v1 import analytics_pb2_grpc as pb_grpc
 from aigym_analytics.ingest_repository import RECOMPUTE_SQL
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER
 from aigym_platform.devstack.stack import DevStack
-from bench.harness import PhaseResult, Request, closed_loop, progress, report, running_stack
+from bench.harness import (
+    PhaseResult,
+    Request,
+    add_stack_arguments,
+    closed_loop,
+    progress,
+    report,
+    running_stack,
+)
 
 BATCH = 200_000
 COLUMNS = (
@@ -355,8 +363,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
+    add_stack_arguments(parser)
     args = parser.parse_args()
-    with running_stack() as stack:
+    with running_stack(args.replicas) as stack:
         asyncio.run(run(stack, args))
 
 

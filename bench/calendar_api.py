@@ -26,7 +26,15 @@ from aigym.calendar.v1 import calendar_pb2 as pb
 from aigym.calendar.v1 import calendar_pb2_grpc
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER
 from aigym_platform.devstack.stack import DevStack
-from bench.harness import PhaseResult, Request, closed_loop, progress, report, running_stack
+from bench.harness import (
+    PhaseResult,
+    Request,
+    add_stack_arguments,
+    closed_loop,
+    progress,
+    report,
+    running_stack,
+)
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "UTC"]
 RULES = [
@@ -168,7 +176,8 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         )
         progress(name, 1, 1)
     print(
-        f"\ncalendar API through Envoy, concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
+        f"\ncalendar API through Envoy ({args.replicas} server process(es) per service), "
+        f"concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
         f"{args.series} recurring series visible to the learner, window one year\n"
     )
     print(report(results, results[0]))
@@ -184,8 +193,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
+    add_stack_arguments(parser)
     args = parser.parse_args()
-    with running_stack() as stack:
+    with running_stack(args.replicas) as stack:
         asyncio.run(run(stack, args))
 
 

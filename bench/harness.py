@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import sys
@@ -49,9 +50,20 @@ def progress(label: str, done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the throwaway stack every API benchmark starts."""
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="server processes per service behind Envoy (the ceiling is measured with the same number)",
+    )
+
+
 @contextmanager
-def running_stack() -> Iterator[DevStack]:
-    """A throwaway stack on free ports (embedded PostgreSQL/Redis, services, Envoy)."""
+def running_stack(replicas: int = 1) -> Iterator[DevStack]:
+    """A throwaway stack on free ports (embedded PostgreSQL/Redis, services with `replicas` processes
+    each, Envoy)."""
     with tempfile.TemporaryDirectory(prefix="aigym-bench-") as tmp:
         options = StackOptions(
             data_dir=Path(tmp),
@@ -63,6 +75,7 @@ def running_stack() -> Iterator[DevStack]:
             durable=False,
             prefix_output=False,
             log_format="json",
+            replicas=replicas,
         )
         stack = DevStack(options)
         try:

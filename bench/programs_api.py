@@ -18,7 +18,16 @@ from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER
 from aigym_platform.devstack.stack import DevStack
-from bench.harness import PhaseResult, Request, RequestFactory, closed_loop, progress, report, running_stack
+from bench.harness import (
+    PhaseResult,
+    Request,
+    RequestFactory,
+    add_stack_arguments,
+    closed_loop,
+    progress,
+    report,
+    running_stack,
+)
 from bench.programs_data import copy_enrollments, learner_ids
 
 
@@ -145,7 +154,8 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         results.append(result)
         progress(name, 1, 1)
     print(
-        f"\nprograms API through Envoy, concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
+        f"\nprograms API through Envoy ({args.replicas} server process(es) per service), "
+        f"concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
         f"{args.programs} programs, {args.enrollments} enrolments of {args.learners} learners in the "
         f"measured tenant ({args.noise_tenants} other tenants)\n"
     )
@@ -166,8 +176,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
+    add_stack_arguments(parser)
     args = parser.parse_args()
-    with running_stack() as stack:
+    with running_stack(args.replicas) as stack:
         asyncio.run(run(stack, args))
 
 

@@ -19,7 +19,16 @@ import grpc
 from aigym.progress.v1 import progress_pb2 as pb
 from aigym.progress.v1 import progress_pb2_grpc
 from aigym_platform.devstack.stack import DevStack
-from bench.harness import PhaseResult, Request, RequestFactory, closed_loop, progress, report, running_stack
+from bench.harness import (
+    PhaseResult,
+    Request,
+    RequestFactory,
+    add_stack_arguments,
+    closed_loop,
+    progress,
+    report,
+    running_stack,
+)
 from bench.programs_api import admin_token, user_token
 from bench.progress_data import block_ids, copy_progress, learner_courses
 
@@ -120,7 +129,8 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         results.append(result)
         progress(name, 1, 1)
     print(
-        f"\nprogress API through Envoy, concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
+        f"\nprogress API through Envoy ({args.replicas} server process(es) per service), "
+        f"concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
         f"{written} completions of {args.learners} learners in {args.courses} courses in the measured tenant "
         f"({args.noise_tenants} other tenants with a tenth each)\n"
     )
@@ -146,8 +156,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
+    add_stack_arguments(parser)
     args = parser.parse_args()
-    with running_stack() as stack:
+    with running_stack(args.replicas) as stack:
         asyncio.run(run(stack, args))
 
 

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 JWKS_CLUSTER = "jwks_idp"
 UNROUTED_CLUSTER = "unrouted"
+RETRY_BUDGET_PERCENT = 25.0  # of the cluster's active requests that may be retries at once
+MIN_RETRY_CONCURRENCY = 32  # ... but never fewer than this many concurrent retries
 RESERVED_NAMES = (JWKS_CLUSTER, UNROUTED_CLUSTER, "envoy_admin")  # envoy_admin: stats.STATS_CLUSTER
 
 
@@ -57,6 +59,19 @@ def upstream_cluster(cfg: GatewayConfig, upstream: UpstreamService) -> Json:
                     ]
                 }
             ],
+        },
+        # Envoy's default allows 3 concurrent retries per cluster: when a pod dies under load, more reads
+        # than that fail at once and the overflow reached clients as 503. A budget scales with traffic.
+        "circuit_breakers": {
+            "thresholds": [
+                {
+                    "priority": "DEFAULT",
+                    "retry_budget": {
+                        "budget_percent": {"value": RETRY_BUDGET_PERCENT},
+                        "min_retry_concurrency": MIN_RETRY_CONCURRENCY,
+                    },
+                }
+            ]
         },
         "health_checks": [
             {

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 NOT_FOUND_MESSAGE = "no route for this path"
 # A read that never reached a service (refused connection or stream) or that it answered UNAVAILABLE is
 # safe to repeat; anything else may have had an effect and is left to the caller.
-READ_RETRY_ON = "unavailable,connect-failure,refused-stream"
+# reset: the upstream died with the request in flight (pod killed); safe to repeat for reads only.
+READ_RETRY_ON = "unavailable,connect-failure,refused-stream,reset"
 
 
 def read_method_regex(upstream: UpstreamService) -> str:

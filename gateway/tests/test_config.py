@@ -285,7 +285,12 @@ def test_only_read_routes_retry_and_every_route_has_a_timeout(config: GatewayCon
     by_name = {route["name"]: route for route in table}
 
     reads = by_name["programs-reads"]
-    assert reads["route"]["retry_policy"]["retry_on"].split(",")[0] == "unavailable"
+    assert set(reads["route"]["retry_policy"]["retry_on"].split(",")) == {
+        "unavailable",
+        "connect-failure",
+        "refused-stream",
+        "reset",  # a read in flight on a pod that died is repeated on another
+    }
     assert reads["route"]["retry_policy"]["num_retries"] == 2
     pattern = re.compile(reads["match"]["safe_regex"]["regex"])
     for method in ("GetProgram", "ListPrograms", "BatchGetPrograms", "SearchPrograms"):
@@ -347,6 +352,9 @@ def test_every_upstream_cluster_is_http2_round_robin_and_grpc_health_checked(con
         assert cluster["connect_timeout"] == "1s"
         [check] = cluster["health_checks"]
         assert check["grpc_health_check"] == {"service_name": ""}
+        # Not Envoy's default of 3 concurrent retries, which turned a dead pod's reads into 503s.
+        [threshold] = cluster["circuit_breakers"]["thresholds"]
+        assert threshold["retry_budget"]["min_retry_concurrency"] >= 16
 
 
 def test_admin_binds_loopback_by_default(config: GatewayConfig) -> None:

@@ -38,6 +38,8 @@ def _stack(data_dir: Path) -> Iterator[DevStack]:
         service_ports={spec.name: (free_port(), 0) for spec in SERVICES},
         durable=False,
         prefix_output=False,
+        # Two programs processes behind Envoy, as two pods: every programs test also crosses the balancer.
+        service_replicas={"programs": 2},
     )
     dev = DevStack(options)
     try:

@@ -30,6 +30,7 @@ def options_from_env(data_dir: str | None = None) -> StackOptions:
         redis_url=env.get("AIGYM_REDIS_URL", ""),
         smtp_port=int(env.get("AIGYM_DEV_SMTP_PORT", "51025")),
         smtp_url=env.get("AIGYM_SMTP_URL", ""),
+        replicas=int(env.get("AIGYM_DEV_REPLICAS", "1")),
     )
 
 

@@ -13,6 +13,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER, DevKeys, ensure_dev_keys
+from aigym_platform.devstack.ports import free_port
 from aigym_platform.devstack.processes import ManagedProcess, ProcessGroup
 from aigym_platform.devstack.services import SERVICES, ServiceSpec, target_variable
 from aigym_platform.migrations import upgrade
@@ -39,6 +40,10 @@ class StackOptions:
     durable: bool = True
     prefix_output: bool = True
     log_format: str = "text"
+    # Server processes per service, each on its own port behind Envoy's round robin (as pods behind a
+    # headless Service): a Python server uses one core, so 2 on a 2-core machine serve nearly twice as much.
+    replicas: int = 1
+    service_replicas: dict[str, int] = field(default_factory=dict)  # per-service override of `replicas`
 
 
 @dataclass
@@ -49,6 +54,14 @@ class RunningService:
     process: ManagedProcess
     grpc_port: int
     database: ServiceDatabase
+    metrics_port: int = 0
+    # Further processes of the same service (`StackOptions.replicas` - 1), each with its own port.
+    replicas: list[RunningService] = field(default_factory=list)
+
+    @property
+    def extra_ports(self) -> tuple[int, ...]:
+        """The gRPC ports of the further replicas (the gateway balances over all ports)."""
+        return tuple(replica.grpc_port for replica in self.replicas)
 
 
 class DevStack:
@@ -84,7 +97,8 @@ class DevStack:
             self._start_service(spec, databases[spec.name])
         for running in self.services.values():
             # Generous: on a loaded 2-core machine six Python servers importing at once take minutes.
-            wait_serving(running, timeout=180)
+            for process in (running, *running.replicas):
+                wait_serving(process, timeout=180)
         self._start_event_runtime(databases)
         self._start_gateway()
 
@@ -183,18 +197,29 @@ class DevStack:
         grpc_port, metrics_port = self.options.service_ports.get(
             spec.name, (spec.grpc_port, spec.metrics_port)
         )
+        running = self._start_server_process(spec, db, spec.name, grpc_port, metrics_port)
+        for index in range(1, max(self.options.service_replicas.get(spec.name, self.options.replicas), 1)):
+            running.replicas.append(
+                self._start_server_process(
+                    spec, db, f"{spec.name}-{index + 1}", free_port(), free_port() if metrics_port else 0
+                )
+            )
+        self.services[spec.name] = running
+        return running
+
+    def _start_server_process(
+        self, spec: ServiceSpec, db: ServiceDatabase, name: str, grpc_port: int, metrics_port: int
+    ) -> RunningService:
         process = ManagedProcess(
-            spec.name,
+            name,
             [sys.executable, "-m", spec.module],
             env=self.service_env(spec, db, grpc_port, metrics_port),
-            log_file=None if self.options.prefix_output else self.logs_dir / f"{spec.name}.log",
+            log_file=None if self.options.prefix_output else self.logs_dir / f"{name}.log",
             prefix_output=self.options.prefix_output,
         )
         self.processes.add(process)
         process.start()
-        running = RunningService(spec, process, grpc_port, db)
-        self.services[spec.name] = running
-        return running
+        return RunningService(spec, process, grpc_port, db, metrics_port)
 
     def _start_event_runtime(self, databases: dict[str, ServiceDatabase]) -> None:
         """Start the outbox relays, Celery workers and the beat the event registry calls for."""
@@ -216,11 +241,20 @@ class DevStack:
             process.start()
             log.info("started %s", item.name)
 
-    def restart_service(self, name: str, grace: float = 8.0) -> RunningService:
-        """Stop one service and start it again on the same port (keeps the rest of the stack)."""
+    def restart_service(self, name: str, grace: float = 8.0, *, replica: int = 0) -> RunningService:
+        """Stop one process of a service (its first, or replica number `replica`) and start it again on
+        the same port, as a replaced pod; the rest of the stack keeps running. Returns the new process."""
         running = self.services[name]
-        running.process.terminate(grace)
-        fresh = self._start_service(running.spec, running.database)
+        old = running if replica == 0 else running.replicas[replica - 1]
+        old.process.terminate(grace)
+        fresh = self._start_server_process(
+            running.spec, running.database, old.process.name, old.grpc_port, old.metrics_port
+        )
+        if replica == 0:
+            fresh.replicas = running.replicas
+            self.services[name] = fresh
+        else:
+            running.replicas[replica - 1] = fresh
         wait_serving(fresh, timeout=60)
         return fresh
 
@@ -235,7 +269,9 @@ class DevStack:
         descriptor = Path(aigym_gateway.__file__).parent / "descriptors.binpb"
         config = GatewayConfig(
             upstreams=tuple(
-                UpstreamService(r.spec.name, r.spec.grpc_services, "127.0.0.1", r.grpc_port)
+                UpstreamService(
+                    r.spec.name, r.spec.grpc_services, "127.0.0.1", r.grpc_port, extra_ports=r.extra_ports
+                )
                 for r in self.services.values()
             ),
             descriptor_path=str(descriptor),
