@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.identity import TenantId
@@ -74,7 +75,10 @@ class EnrollmentRepository(Protocol):
         """The program's enrolments in these states by id, strictly after `after`, locked for update."""
 
 
-def _to_domain(row: EnrollmentRow) -> Enrollment:
+ENROLLMENTS = EnrollmentRow.__table__
+
+
+def _to_domain(row: EnrollmentRow | Row[Any]) -> Enrollment:
     return Enrollment(
         enrollment_id=row.enrollment_id,
         program_id=row.program_id,

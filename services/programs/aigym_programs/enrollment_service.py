@@ -258,7 +258,7 @@ class EnrollmentsService:
         """A program's enrolments (managers and admins), newest first."""
         identity.require(Role.MANAGER)
         async with self._uow(identity.tenant_id, identity) as uow:
-            if await self._programs(uow.session, uow.tenant_id).get(program_id) is None:
+            if not await self._programs(uow.session, uow.tenant_id).exists(program_id):
                 raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
             scoped = dataclasses.replace(
                 filters, program_id=program_id, learner_ids=await self._scope(uow, identity)

@@ -10,6 +10,7 @@ from google.protobuf import duration_pb2
 
 from aigym.programs.v1 import programs_pb2
 from aigym_platform.errors import InvalidArgument
+from aigym_platform.timestamps import set_timestamp
 from aigym_programs.directory import ChangeKind, ImportPlan, LearnerEntry
 from aigym_programs.domain import Program, ProgramDraft, ProgramState, ProgramVersion, Visibility
 from aigym_programs.enrollment import Enrollment, EnrollmentChange, EnrollmentSource, EnrollmentState
@@ -110,7 +111,7 @@ def version_to_proto(version: ProgramVersion) -> programs_pb2.ProgramVersion:
         structure=structure_to_proto(version.structure),
         published_by=version.published_by,
     )
-    message.publish_time.FromDatetime(version.publish_time)
+    set_timestamp(message.publish_time, version.publish_time)
     return message
 
 
@@ -128,7 +129,7 @@ def _time(message: Any, name: str) -> dt.datetime | None:
 
 def _set_time(message: Any, name: str, value: dt.datetime | None) -> None:
     if value is not None:
-        getattr(message, name).FromDatetime(value)
+        set_timestamp(getattr(message, name), value)
 
 
 def _set_duration(message: Any, name: str, value: dt.timedelta | None) -> None:
@@ -166,8 +167,8 @@ def program_to_proto(program: Program) -> programs_pb2.Program:
         current_version=program.current_version,
         has_unpublished_changes=program.has_unpublished_changes,
     )
-    message.create_time.FromDatetime(program.create_time)
-    message.update_time.FromDatetime(program.update_time)
+    set_timestamp(message.create_time, program.create_time)
+    set_timestamp(message.update_time, program.update_time)
     content = program.content
     _set_time(message, "enrollment_open_time", content.enrollment_open_time)
     _set_time(message, "enrollment_close_time", content.enrollment_close_time)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import delete, or_, select, tuple_, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.identity import TenantId
@@ -38,6 +39,9 @@ class ProgramRepository(Protocol):
 
     async def get_by_request_id(self, request_id: str) -> Program | None:
         """The program created with this idempotency key, or None."""
+
+    async def exists(self, program_id: uuid.UUID) -> bool:
+        """Whether the program exists in the current tenant (without loading it)."""
 
     async def save(self, program: Program) -> None:
         """Persist content, state and version of an existing program."""
@@ -90,7 +94,10 @@ def _version_to_domain(row: ProgramVersionRow) -> ProgramVersion:
     )
 
 
-def _to_domain(row: ProgramRow) -> Program:
+PROGRAMS = ProgramRow.__table__
+
+
+def _to_domain(row: ProgramRow | Row[Any]) -> Program:
     return Program(
         program_id=row.program_id,
         content=ProgramDraft(
@@ -156,6 +163,13 @@ class SqlProgramRepository:
             stmt = stmt.with_for_update()
         row = (await self._session.execute(stmt)).scalar_one_or_none()
         return _to_domain(row) if row else None
+
+    async def exists(self, program_id: uuid.UUID) -> bool:
+        """Whether the program exists in the current tenant (without loading it)."""
+        stmt = select(ProgramRow.program_id).where(
+            ProgramRow.tenant_id == self._tenant, ProgramRow.program_id == program_id
+        )
+        return (await self._session.execute(stmt)).first() is not None
 
     async def get_by_request_id(self, request_id: str) -> Program | None:
         """The program created with this idempotency key, or None."""

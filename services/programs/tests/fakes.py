@@ -90,6 +90,9 @@ class FakeProgramRepository:
     async def get(self, program_id: uuid.UUID, *, for_update: bool = False) -> Program | None:
         return self._rows.get(program_id)
 
+    async def exists(self, program_id: uuid.UUID) -> bool:
+        return program_id in self._rows
+
     async def get_by_request_id(self, request_id: str) -> Program | None:
         return next((p for p in self._rows.values() if p.create_request_id == request_id), None)
 

@@ -9,6 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from aigym.progress.v1 import progress_pb2
 from aigym_platform.errors import InvalidArgument
+from aigym_platform.timestamps import set_timestamp
 from aigym_progress.domain import Completion, CompletionInput, CourseProgress, ProgressState
 from aigym_progress.path import BlockerReason
 from aigym_progress.path_service import PathAnswer, WhatIf
@@ -35,7 +36,7 @@ _STATE_FROM_PROTO: dict[int, ProgressState] = {v: k for k, v in _STATE_TO_PROTO.
 
 def _stamp(value: dt.datetime) -> Timestamp:
     stamp = Timestamp()
-    stamp.FromDatetime(value)
+    set_timestamp(stamp, value)
     return stamp
 
 

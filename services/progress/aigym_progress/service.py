@@ -17,6 +17,7 @@ from aigym_platform.errors import Aborted, DomainError, InvalidArgument, NotFoun
 from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, PROGRESS_RESET
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_platform.timestamps import set_timestamp
 from aigym_progress.domain import (
     EPOCH,
     Completion,
@@ -56,7 +57,7 @@ class ProgressPage:
 
 def _stamp(value: dt.datetime) -> Timestamp:
     stamp = Timestamp()
-    stamp.FromDatetime(value)
+    set_timestamp(stamp, value)
     return stamp
 
 

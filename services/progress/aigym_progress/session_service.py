@@ -22,6 +22,7 @@ from aigym_platform.errors import Aborted, FailedPrecondition, InvalidArgument, 
 from aigym_platform.events.registry import SESSION_ENDED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_platform.timestamps import set_timestamp
 from aigym_progress.repository import LockMode, ProgressRepository, SqlProgressRepository
 from aigym_progress.session_repository import SessionRepository, SqlSessionRepository, idle_session_tenants
 from aigym_progress.sessions import (
@@ -48,7 +49,7 @@ def _utcnow() -> dt.datetime:
 
 def _stamp(value: dt.datetime) -> Timestamp:
     stamp = Timestamp()
-    stamp.FromDatetime(value)
+    set_timestamp(stamp, value)
     return stamp
 
 

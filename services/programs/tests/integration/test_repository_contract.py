@@ -66,6 +66,8 @@ async def test_add_get_save_remove_round_trip(transaction: Transaction) -> None:
         await repo.add(first)
     async with transaction(tenant) as repo:
         assert await repo.get(first.program_id) == first
+        assert await repo.exists(first.program_id)
+        assert not await repo.exists(uuid.uuid4())
         assert await repo.get_by_request_id("r-1") == first
         assert await repo.get_by_request_id("r-2") is None
         changed = dataclasses.replace(
@@ -77,6 +79,7 @@ async def test_add_get_save_remove_round_trip(transaction: Transaction) -> None:
         await repo.remove(first.program_id)
     async with transaction(tenant) as repo:
         assert await repo.get(first.program_id) is None
+        assert not await repo.exists(first.program_id)
 
 
 async def test_rows_are_scoped_to_their_tenant(transaction: Transaction) -> None:
@@ -86,6 +89,7 @@ async def test_rows_are_scoped_to_their_tenant(transaction: Transaction) -> None
         await repo.add(mine)
     async with transaction(other) as repo:
         assert await repo.get(mine.program_id) is None
+        assert not await repo.exists(mine.program_id)
         assert await repo.list_programs(ProgramFilter(), None, 10) == []
 
 
