@@ -7,8 +7,9 @@ import enum
 import uuid
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, literal, select, text, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.identity import TenantId
@@ -112,7 +113,7 @@ class ProgressRepository(Protocol):
         """A course's learners in `ordering` (ties: learner id, same direction), strictly after the cursor."""
 
 
-def _progress(row: CourseProgressRow | ProgressResetRow) -> CourseProgress:
+def _progress(row: CourseProgressRow | ProgressResetRow | Row[Any]) -> CourseProgress:
     return CourseProgress(
         learner_id=row.learner_id,
         course_id=row.course_id,
@@ -168,9 +169,25 @@ def completion_from_row(row: CompletionRow) -> Completion:
     )
 
 
-def _block_state(row: BlockProgressRow) -> BlockState:
+def _block_state(row: BlockProgressRow | Row[Any]) -> BlockState:
     return BlockState(row.block_id, row.value, row.score, row.update_time)
 
+
+# Hot reads built once with bind parameters and run as plain table rows (no ORM identity map or instances).
+_CP = CourseProgressRow.__table__.c
+_BP = BlockProgressRow.__table__.c
+_GET_PROGRESS = select(CourseProgressRow.__table__).where(
+    _CP.tenant_id == bindparam("tenant"),
+    _CP.learner_id == bindparam("learner_id"),
+    _CP.course_id == bindparam("course_id"),
+)
+_GET_BLOCK_STATES = select(BlockProgressRow.__table__).where(
+    _BP.tenant_id == bindparam("tenant"),
+    _BP.learner_id == bindparam("learner_id"),
+    _BP.course_id == bindparam("course_id"),
+    _BP.attempt == bindparam("attempt"),
+    _BP.archive_time.is_(None),
+)
 
 _LAST_ACTIVITY = func.coalesce(CourseProgressRow.last_activity_time, literal(EPOCH))
 
@@ -247,7 +264,8 @@ class SqlProgressRepository:
 
     async def get_progress(self, learner_id: str, course_id: str) -> CourseProgress | None:
         """The learner's progress row for the course (without per-block detail), or None."""
-        row = await self._session.get(CourseProgressRow, (self._tenant, learner_id, course_id))
+        params = {"tenant": self._tenant, "learner_id": learner_id, "course_id": course_id}
+        row = (await self._session.execute(_GET_PROGRESS, params)).first()
         return _progress(row) if row else None
 
     async def save_progress(self, progress: CourseProgress) -> None:
@@ -264,14 +282,14 @@ class SqlProgressRepository:
 
     async def get_block_states(self, learner_id: str, course_id: str, attempt: int) -> dict[str, BlockState]:
         """The learner's live (not archived) block states of one attempt, by block id."""
-        stmt = select(BlockProgressRow).where(
-            BlockProgressRow.tenant_id == self._tenant,
-            BlockProgressRow.learner_id == learner_id,
-            BlockProgressRow.course_id == course_id,
-            BlockProgressRow.attempt == attempt,
-            BlockProgressRow.archive_time.is_(None),
-        )
-        return {row.block_id: _block_state(row) for row in (await self._session.execute(stmt)).scalars()}
+        params = {
+            "tenant": self._tenant,
+            "learner_id": learner_id,
+            "course_id": course_id,
+            "attempt": attempt,
+        }
+        rows = (await self._session.execute(_GET_BLOCK_STATES, params)).all()
+        return {row.block_id: _block_state(row) for row in rows}
 
     async def save_block_state(
         self, learner_id: str, course_id: str, attempt: int, state: BlockState

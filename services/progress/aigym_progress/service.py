@@ -34,6 +34,7 @@ from aigym_progress.domain import (
     with_blocks,
 )
 from aigym_progress.repository import LockMode, ProgressRepository, SqlProgressRepository
+from aigym_progress.revision_cache import RevisionCache
 from aigym_progress.session_repository import SessionRepository, SqlSessionRepository
 from aigym_progress.structure import Block, BlockState, CourseStructure, blocks_digest, validate_blocks
 
@@ -89,6 +90,7 @@ class ProgressService:
         self._repositories = repositories
         self._clock = clock
         self._sessions = sessions
+        self._structures = RevisionCache()  # committed revisions only (never in update_structure)
 
     async def _with_time_on_task(
         self, uow: UnitOfWork, rows: Sequence[CourseProgress]
@@ -145,7 +147,7 @@ class ProgressService:
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repo(uow)
             number = revision or await repo.current_revision(course_id)
-            structure = await repo.get_structure(course_id, number) if number else None
+            structure = await self._structures.get(repo, uow.tenant_id, course_id, number) if number else None
         if structure is None:
             what = f"revision {revision} of course {course_id}" if revision else f"course {course_id}"
             raise NotFound(f"{what} not found", reason="COURSE_NOT_FOUND")
@@ -175,7 +177,8 @@ class ProgressService:
             if item.request_id and (existing := await repo.get_completion_by_request_id(item.request_id)):
                 existing.check_same_request(item, learner)
                 return existing
-            structure = await repo.get_structure(item.course_id, revision)
+            # Committed: the course row is share-locked, so no revision of it is being written.
+            structure = await self._structures.get(repo, uow.tenant_id, item.course_id, revision)
             block = structure.block(item.block_id) if structure else None
             if structure is None or block is None:
                 raise InvalidArgument.for_field(
@@ -247,7 +250,9 @@ class ProgressService:
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repo(uow)
             revision = await repo.current_revision(course_id)
-            structure = await repo.get_structure(course_id, revision) if revision else None
+            structure = (
+                await self._structures.get(repo, uow.tenant_id, course_id, revision) if revision else None
+            )
             if structure is None:
                 raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
             progress = await repo.get_progress(learner, course_id) or CourseProgress.fresh(
@@ -328,7 +333,9 @@ class ProgressService:
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repo(uow)
             revision = await repo.current_revision(course_id, lock=LockMode.SHARE)
-            structure = await repo.get_structure(course_id, revision) if revision else None
+            structure = (
+                await self._structures.get(repo, uow.tenant_id, course_id, revision) if revision else None
+            )
             if structure is None:
                 raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
             await repo.lock_learner_course(learner, course_id)
