@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 
 from aigym_platform.audit import verify_chain
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
@@ -98,3 +99,34 @@ async def test_verifier_detects_a_tampered_chain(
     finally:
         await superuser.close()
     assert await _verify(db, tenant) == (2, 2)
+
+
+async def test_a_unit_of_work_writes_its_audit_entries_at_commit_and_only_then(
+    service_databases: dict[str, ServiceDatabase],
+) -> None:
+    db, tenant = service_databases["programs"], uuid.uuid4()
+    engine = create_engine(db.app_url, pool_size=2, max_overflow=0)
+    make_uow = uow_factory(create_sessionmaker(engine))
+    identity = Identity("auditor-test", TenantId(tenant), frozenset({Role.CLIENT_ADMIN}))
+    try:
+        async with make_uow(TenantId(tenant), identity) as uow:
+            for n in range(3):
+                await uow.audit("thing.touched", "thing", f"t-{n}", after={"n": n})
+            # Nothing is written (and the tenant's chain is not locked) before commit.
+            assert (await verify_chain(uow.session, tenant)).rows == 0
+            await uow.commit()
+        async with make_uow(TenantId(tenant), identity) as uow:
+            await uow.audit("thing.touched", "thing", "rolled-back")
+            # No commit: the entry is dropped with the transaction.
+        await _create_programs(db, tenant, 2)
+        async with make_uow(TenantId(tenant), None) as uow:
+            report = await verify_chain(uow.session, tenant)
+            ids = (
+                await uow.session.execute(
+                    text("SELECT resource_id FROM audit_log WHERE tenant_id = :t ORDER BY seq"), {"t": tenant}
+                )
+            ).scalars()
+            assert list(ids)[:3] == ["t-0", "t-1", "t-2"]
+    finally:
+        await engine.dispose()
+    assert (report.rows, report.broken_at) == (5, None)

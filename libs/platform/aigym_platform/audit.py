@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,33 +61,55 @@ def chain_hash(prev_hash: str, row: dict[str, Any]) -> str:
 
 async def append_audit(session: AsyncSession, entry: AuditEntry) -> None:
     """Insert the next chained row for the entry's tenant (serialised per tenant by an advisory lock)."""
+    await append_audits(session, [entry])
+
+
+async def append_audits(session: AsyncSession, entries: Sequence[AuditEntry]) -> None:
+    """Insert chained rows for entries of one tenant, in order, under one per-tenant advisory lock.
+
+    The lock is held until the transaction ends, so writers of a tenant serialise from here to their
+    commit: the unit of work calls this last, right before COMMIT, to keep that window short.
+    """
+    if not entries:
+        return
+    tenant = entries[0].tenant_id
+    if any(entry.tenant_id != tenant for entry in entries):
+        raise ValueError("one audit append covers one tenant")
     await session.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended('aigym.audit:' || :tenant, 0))"),
-        {"tenant": str(entry.tenant_id)},
+        {"tenant": str(tenant)},
     )
-    last = (
+    # After the lock (a statement's snapshot predates it), the chain head and the time in one round trip.
+    head = (
         await session.execute(
-            text(f"SELECT seq, hash FROM {AUDIT_TABLE} WHERE tenant_id = :tenant ORDER BY seq DESC LIMIT 1"),  # noqa: S608
-            {"tenant": entry.tenant_id},
+            text(
+                "SELECT clock_timestamp(), last.seq, last.hash FROM (SELECT 1) AS one LEFT JOIN LATERAL"  # noqa: S608
+                f" (SELECT seq, hash FROM {AUDIT_TABLE} WHERE tenant_id = :tenant ORDER BY seq DESC LIMIT 1)"
+                " AS last ON true"
+            ),
+            {"tenant": tenant},
         )
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    occurred = (await session.execute(text("SELECT clock_timestamp()"))).scalar_one()
-    row = {
-        "tenant_id": entry.tenant_id,
-        "seq": seq,
-        "occurred_at": occurred,
-        "actor": entry.actor,
-        "real_actor": entry.real_actor,
-        "action": entry.action,
-        "resource_type": entry.resource_type,
-        "resource_id": entry.resource_id,
-        "request_id": entry.request_id,
-        "before_digest": digest(entry.before),
-        "after_digest": digest(entry.after),
-    }
-    row["prev_hash"] = prev
-    row["hash"] = chain_hash(prev, row)
+    ).one()
+    occurred, seq, prev = head[0], (head[1] or 0), (head[2] or GENESIS_HASH)
+    rows = []
+    for entry in entries:
+        seq += 1
+        row = {
+            "tenant_id": entry.tenant_id,
+            "seq": seq,
+            "occurred_at": occurred,
+            "actor": entry.actor,
+            "real_actor": entry.real_actor,
+            "action": entry.action,
+            "resource_type": entry.resource_type,
+            "resource_id": entry.resource_id,
+            "request_id": entry.request_id,
+            "before_digest": digest(entry.before),
+            "after_digest": digest(entry.after),
+        }
+        row["prev_hash"] = prev
+        row["hash"] = prev = chain_hash(prev, row)
+        rows.append(row)
     await session.execute(
         text(
             f"INSERT INTO {AUDIT_TABLE} (tenant_id, seq, occurred_at, actor, real_actor, action,"  # noqa: S608
@@ -94,7 +117,7 @@ async def append_audit(session: AsyncSession, entry: AuditEntry) -> None:
             " VALUES (:tenant_id, :seq, :occurred_at, :actor, :real_actor, :action, :resource_type,"
             " :resource_id, :request_id, :before_digest, :after_digest, :prev_hash, :hash)"
         ),
-        row,
+        rows,
     )
 
 

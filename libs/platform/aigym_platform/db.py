@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
-from aigym_platform.audit import AuditEntry, append_audit
+from aigym_platform.audit import AuditEntry, append_audits
 from aigym_platform.events.outbox import write_outbox
 from aigym_platform.identity import Identity, TenantId, request_id_var
 
@@ -81,6 +81,7 @@ class UnitOfWork:
         self.identity = identity
         self._session: AsyncSession | None = None
         self._committed = False
+        self._audit: list[AuditEntry] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -111,7 +112,13 @@ class UnitOfWork:
             await session.close()
 
     async def commit(self) -> None:
-        """Commit everything written in this unit of work (state, audit, outbox) atomically."""
+        """Commit everything written in this unit of work (state, audit, outbox) atomically.
+
+        The audit rows go in last: appending takes the tenant's audit-chain lock, which every writer of
+        the tenant waits for until the holder commits, so it is held only for the append and COMMIT.
+        """
+        pending, self._audit = self._audit, []
+        await append_audits(self.session, pending)
         await self.session.commit()
         self._committed = True
 
@@ -124,10 +131,9 @@ class UnitOfWork:
         before: Any = None,
         after: Any = None,
     ) -> None:
-        """Append a hash-chained audit record for this tenant in the current transaction."""
+        """Record a hash-chained audit entry for this tenant; written in this transaction at `commit`."""
         identity = self.identity
-        await append_audit(
-            self.session,
+        self._audit.append(
             AuditEntry(
                 tenant_id=self.tenant_id,
                 actor=identity.user_id if identity else "system",
@@ -138,7 +144,7 @@ class UnitOfWork:
                 request_id=request_id_var.get(),
                 before=before,
                 after=after,
-            ),
+            )
         )
 
     async def publish(
