@@ -185,11 +185,12 @@ class SqlSessionRepository:
         """Stored time on task by (learner, course) for the given pairs (absent: no session yet)."""
         if not keys:
             return {}
-        stmt = select(TimeOnTaskRow).where(
-            TimeOnTaskRow.tenant_id == self._tenant,
-            tuple_(TimeOnTaskRow.learner_id, TimeOnTaskRow.course_id).in_(list(keys)),
+        table = TimeOnTaskRow.__table__.c  # plain rows, no ORM instances
+        stmt = select(table.learner_id, table.course_id, table.seconds, table.algorithm).where(
+            table.tenant_id == self._tenant,
+            tuple_(table.learner_id, table.course_id).in_(list(keys)),
         )
-        rows = (await self._session.execute(stmt)).scalars()
+        rows = (await self._session.execute(stmt)).all()
         return {(r.learner_id, r.course_id): TimeOnTask(r.seconds, r.algorithm) for r in rows}
 
     async def list_sessions(
