@@ -11,6 +11,7 @@ An occurrence is identified by its original start in UTC, `YYYYMMDDTHHMMSSZ` (th
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,15 @@ _ALLOWED_PARTS = frozenset(
 )
 _ALLOWED_FREQ = frozenset({"HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 MAX_FINITE_OCCURRENCES = 5000  # a finite series longer than this is treated as open-ended for indexing
+EXPANSION_BLOCK = timedelta(days=32)  # occurrences are expanded and cached per UTC block of this length
+EXPANSION_CACHE_ITEMS = 200_000  # occurrences kept by the per-process expansion cache (about 30 MB)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MARGIN = timedelta(days=2)  # covers any UTC offset difference between UTC and local times
+_SAFE_MIN = datetime(3, 1, 1, tzinfo=UTC)  # blocks are computed only well inside datetime's range
+_SAFE_MAX = datetime(9997, 1, 1, tzinfo=UTC)
+
+Occurrence = tuple[str, datetime]
+_TimingKey = tuple[datetime, str, str, tuple[datetime, ...]]
 
 
 class RecurrenceError(ValueError):
@@ -164,8 +174,15 @@ class Schedule:
     def rule(self) -> RRule | None:
         """The compiled rule (UNTIL normalised to naive local time), cached on the instance."""
         if not self._compiled:
-            self._compiled.append(compile_rule(self.rrule, self.start_local, self.tz) if self.rrule else None)
+            self._compiled.append(
+                _compiled_rule(self.rrule, self.start_local, self.time_zone) if self.rrule else None
+            )
         return self._compiled[0]
+
+    @property
+    def timing_key(self) -> _TimingKey:
+        """What the occurrence starts depend on (not EXDATEs, which are filtered after expansion)."""
+        return (self.start_local, self.time_zone, self.rrule, self.rdates)
 
     def local_starts(
         self, after: datetime | None = None, before: datetime | None = None
@@ -186,15 +203,38 @@ class Schedule:
                 yield local
 
     def occurrences(self, window_start: datetime, window_end: datetime) -> Iterator[tuple[str, datetime]]:
-        """(occurrence id, UTC start) of occurrences overlapping [window_start, window_end), sorted.
+        """(occurrence id, UTC start) of occurrences overlapping [window_start, window_end), sorted by start.
 
         An occurrence overlaps when it starts before the window's end and ends after its start (a zero
-        length one when it starts inside the window). Exdated occurrences are skipped.
+        length one when it starts inside the window). Exdated occurrences are skipped. Served from the
+        per-process cache of expanded blocks (`expanded_block`); `plain_occurrences` is the same without it.
+        """
+        low = window_start - self.duration
+        if low < _SAFE_MIN or window_end > _SAFE_MAX:
+            yield from self.plain_occurrences(window_start, window_end)
+            return
+        zero = self.duration == timedelta(0)
+        found: list[Occurrence] = []
+        for block in expanded_blocks(self, _block_index(low), _block_index(window_end)):
+            for oid, start in block:
+                if start >= window_end:
+                    continue
+                overlaps = start + self.duration > window_start or (zero and start >= window_start)
+                if overlaps and oid not in self.exdates:
+                    found.append((oid, start))
+        found.sort(key=lambda item: item[1])
+        yield from found
+
+    def plain_occurrences(
+        self, window_start: datetime, window_end: datetime
+    ) -> Iterator[tuple[str, datetime]]:
+        """`occurrences` straight from the rule (dateutil from DTSTART), uncached, in local start order.
+
+        Local and UTC order differ only for starts in a spring-forward gap; every caller sorts by start.
         """
         tz = self.tz
-        margin = timedelta(days=2)  # covers any UTC offset difference between window and local times
-        low = to_local(window_start - self.duration, tz) - margin
-        high = to_local(window_end, tz) + margin
+        low = to_local(window_start - self.duration, tz) - _MARGIN
+        high = to_local(window_end, tz) + _MARGIN
         for local in self.local_starts(low, high):
             start = localize(local, tz).astimezone(UTC)
             end = start + self.duration
@@ -210,6 +250,15 @@ class Schedule:
         if oid in self.exdates:
             return False
         instant = parse_occurrence_id(oid)
+        if not (_SAFE_MIN <= instant <= _SAFE_MAX):
+            return self.plain_has_occurrence(oid)
+        return any(found == oid for found, _ in expanded_block(self, _block_index(instant)))
+
+    def plain_has_occurrence(self, oid: str) -> bool:
+        """`has_occurrence` computed straight from the rule, without any cache."""
+        if oid in self.exdates:
+            return False
+        instant = parse_occurrence_id(oid)
         local = to_local(instant, self.tz)
         day = timedelta(days=1)
         return any(
@@ -219,18 +268,8 @@ class Schedule:
 
     def last_end(self) -> datetime | None:
         """End of the last occurrence (UTC), or None for an open-ended (or very long) series."""
-        rule = self.rule()
-        if rule is not None:
-            parts = rule_parts(self.rrule)
-            if "COUNT" not in parts and "UNTIL" not in parts:
-                return None
-        last: datetime | None = None
-        for count, local in enumerate(self.local_starts()):
-            if count > MAX_FINITE_OCCURRENCES:
-                return None
-            last = local
-        assert last is not None  # DTSTART is always there
-        return localize(last, self.tz).astimezone(UTC) + self.duration
+        last = _last_start(self.timing_key)
+        return None if last is None else last + self.duration
 
     def count_before(self, local: datetime) -> int:
         """How many starts the RRULE generated before `local` (COUNT counts exdated ones, not RDATEs)."""
@@ -238,6 +277,112 @@ class Schedule:
         if rule is None:
             return 0
         return sum(1 for start in rule.between(self.start_local, local, inc=True) if start < local)
+
+
+def _block_index(instant: datetime) -> int:
+    return (instant - _EPOCH) // EXPANSION_BLOCK
+
+
+class _ExpansionCache:
+    """A per-process LRU of expanded blocks, bounded by the number of occurrences it holds."""
+
+    def __init__(self, max_items: int) -> None:
+        self.max_items = max_items
+        self.items = 0
+        self.hits = 0
+        self.misses = 0
+        self._blocks: OrderedDict[tuple[_TimingKey, int], tuple[Occurrence, ...]] = OrderedDict()
+
+    def get(self, key: tuple[_TimingKey, int]) -> tuple[Occurrence, ...] | None:
+        found = self._blocks.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._blocks.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[_TimingKey, int], block: tuple[Occurrence, ...]) -> None:
+        if key in self._blocks:
+            return
+        self._blocks[key] = block
+        self.items += len(block) + 1  # an empty block still costs an entry
+        while self.items > self.max_items and self._blocks:
+            _, evicted = self._blocks.popitem(last=False)
+            self.items -= len(evicted) + 1
+
+    def clear(self) -> None:
+        self._blocks.clear()
+        self.items = self.hits = self.misses = 0
+
+
+EXPANSIONS = _ExpansionCache(EXPANSION_CACHE_ITEMS)
+
+
+def expanded_block(schedule: Schedule, index: int) -> tuple[Occurrence, ...]:
+    """(occurrence id, UTC start) of every start in UTC block `index`, EXDATEs included, sorted by start."""
+    return expanded_blocks(schedule, index, index)[0]
+
+
+def expanded_blocks(schedule: Schedule, first: int, last: int) -> list[tuple[Occurrence, ...]]:
+    """The expanded blocks `first`..`last` (inclusive) of a schedule, from the cache where possible.
+
+    A block is a pure function of the schedule's timing (DTSTART, zone, rule, RDATEs), which is the cache
+    key: an edit that changes any of them is a different key, so nothing needs invalidating. Consecutive
+    missing blocks are expanded by one pass of the rule, so a cold read costs what it did without a cache.
+    """
+    timing = schedule.timing_key
+    blocks: list[tuple[Occurrence, ...] | None] = [
+        EXPANSIONS.get((timing, index)) for index in range(first, last + 1)
+    ]
+    position = 0
+    while position < len(blocks):
+        if blocks[position] is not None:
+            position += 1
+            continue
+        end = position
+        while end < len(blocks) and blocks[end] is None:
+            end += 1
+        low = _EPOCH + (first + position) * EXPANSION_BLOCK
+        high = _EPOCH + (first + end) * EXPANSION_BLOCK
+        tz = schedule.tz
+        buckets: list[list[Occurrence]] = [[] for _ in range(end - position)]
+        for local in schedule.local_starts(to_local(low, tz) - _MARGIN, to_local(high, tz) + _MARGIN):
+            start = localize(local, tz).astimezone(UTC)
+            if low <= start < high:
+                buckets[(start - low) // EXPANSION_BLOCK].append((occurrence_id(start), start))
+        for offset, bucket in enumerate(buckets):
+            bucket.sort(key=lambda item: item[1])
+            block = tuple(bucket)
+            EXPANSIONS.put((timing, first + position + offset), block)
+            blocks[position + offset] = block
+        position = end
+    return [block for block in blocks if block is not None]
+
+
+@lru_cache(maxsize=4096)
+def _last_start(timing: _TimingKey) -> datetime | None:
+    """UTC start of a finite series' last occurrence (None when open-ended or very long)."""
+    start_local, time_zone, rule, rdates = timing
+    schedule = Schedule(start_local, time_zone, timedelta(0), rule, frozenset(), rdates)
+    if rule:
+        parts = rule_parts(rule)
+        if "COUNT" not in parts and "UNTIL" not in parts:
+            schedule.rule()  # an invalid rule raises here, as before
+            return None
+    last: datetime | None = None
+    for count, local in enumerate(schedule.local_starts()):
+        if count > MAX_FINITE_OCCURRENCES:
+            return None
+        last = local
+    assert last is not None  # DTSTART is always there
+    return localize(last, schedule.tz).astimezone(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _compiled_rule(rule: str, start_local: datetime, time_zone: str) -> RRule:
+    """`compile_rule`, memoised per process (dateutil rules are not changed by iterating them)."""
+    return compile_rule(rule, start_local, zone(time_zone))
 
 
 def compile_rule(rule: str, start_local: datetime, tz: ZoneInfo) -> RRule:
