@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import JSON, BigInteger, ColumnElement, and_, case, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_calendar.domain import (
@@ -80,6 +80,9 @@ class Settings:
     def effective_time_zone(self) -> str:
         """The learner's zone: own setting, else the directory's, else UTC."""
         return self.time_zone or self.directory_time_zone or "UTC"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _tenant(tenant_id: TenantId) -> uuid.UUID:
@@ -193,8 +196,7 @@ class CalendarRepository:
         signed = select(SignupRow.event_id).where(
             SignupRow.tenant_id == self.tenant, SignupRow.learner_id == learner_id
         )
-        query = select(EventRow).where(
-            EventRow.tenant_id == self.tenant,
+        conditions = [
             EventRow.range_start < window_end,
             or_(EventRow.range_end.is_(None), EventRow.range_end > window_start),
             or_(
@@ -206,11 +208,77 @@ class CalendarRepository:
                 EventRow.event_id.in_(named),
                 EventRow.event_id.in_(signed),
             ),
-        )
+        ]
         if not show_cancelled:
-            query = query.where(EventRow.state == EventState.ACTIVE.value)
-        rows = list((await self.session.execute(query)).scalars())
-        return await self._load(rows)
+            conditions.append(EventRow.state == EventState.ACTIVE.value)
+        return await self._load_folded(conditions)
+
+    async def _load_folded(self, conditions: Sequence[ColumnElement[bool]]) -> list[Event]:
+        """Events matching `conditions` with learners, overrides and sign-up counts in one round trip.
+
+        Plain rows (no ORM instances: nothing here is written back); `_load` is the ORM equivalent.
+        """
+        event = EventRow.__table__
+        learners = (
+            select(func.array_agg(aggregate_order_by(EventLearnerRow.learner_id, EventLearnerRow.learner_id)))
+            .where(
+                EventLearnerRow.tenant_id == event.c.tenant_id, EventLearnerRow.event_id == event.c.event_id
+            )
+            .scalar_subquery()
+        )
+        micros = func.floor(func.extract("epoch", OverrideRow.start_time) * 1_000_000).cast(BigInteger)
+        overrides = (
+            select(
+                func.json_agg(
+                    aggregate_order_by(
+                        func.json_build_array(
+                            OverrideRow.occurrence_id,
+                            OverrideRow.cancelled,
+                            micros,
+                            OverrideRow.duration_seconds,
+                            OverrideRow.title,
+                            OverrideRow.description,
+                            OverrideRow.location,
+                            OverrideRow.online_url,
+                        ),
+                        OverrideRow.occurrence_id,
+                    ),
+                    type_=JSON,
+                )
+            )
+            .where(OverrideRow.tenant_id == event.c.tenant_id, OverrideRow.event_id == event.c.event_id)
+            .scalar_subquery()
+        )
+
+        def seats(state: SignupState) -> Any:
+            counted = (
+                select(func.count())
+                .where(
+                    SignupRow.tenant_id == event.c.tenant_id,
+                    SignupRow.event_id == event.c.event_id,
+                    SignupRow.state == state.value,
+                )
+                .scalar_subquery()
+            )
+            return case((event.c.capacity > 0, counted), else_=0)  # no sign-ups without a capacity
+
+        folded = select(
+            event,
+            learners.label("learner_ids"),
+            overrides.label("override_list"),
+            seats(SignupState.CONFIRMED).label("confirmed"),
+            seats(SignupState.WAITLISTED).label("waitlisted"),
+        ).where(event.c.tenant_id == self.tenant, *conditions)
+        return [
+            _event_from_row(
+                row,  # type: ignore[arg-type]  # a Row with EventRow's column names
+                tuple(row.learner_ids or ()),
+                tuple(_override_from_json(item) for item in row.override_list or ()),
+                row.confirmed,
+                row.waitlisted,
+            )
+            for row in await self.session.execute(folded)
+        ]
 
     async def learner_can_see(self, event: Event, learner_id: str) -> bool:
         """Whether the learner is in the event's audience, signed up, or created it."""
@@ -860,6 +928,21 @@ def _event_from_row(
         overrides=overrides,
         signup_count=confirmed,
         waitlist_count=waitlisted,
+    )
+
+
+def _override_from_json(item: list[Any]) -> Override:
+    """An override from `_load_folded`'s JSON array (start as integer microseconds since the epoch)."""
+    oid, cancelled, micros, seconds, title, description, location, online_url = item
+    return Override(
+        occurrence_id=oid,
+        cancelled=cancelled,
+        start=None if micros is None else _EPOCH + timedelta(microseconds=micros),
+        duration=None if seconds is None else timedelta(seconds=seconds),
+        title=title,
+        description=description,
+        location=location,
+        online_url=online_url,
     )
 
 

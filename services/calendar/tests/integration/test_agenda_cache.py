@@ -7,11 +7,16 @@ event, and reads the same window again through the same server process.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from aigym.calendar.v1 import calendar_pb2 as pb
 from aigym.calendar.v1 import calendar_pb2_grpc
+from aigym_calendar.repository import CalendarRepository
+from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
+from aigym_platform.identity import TenantId
+from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.tokens import TokenFactory
-from services.calendar.tests.integration.helpers import Metadata, mask, session, ts, utc, who
+from services.calendar.tests.integration.helpers import Metadata, dur, mask, session, ts, utc, who
 
 Stub = calendar_pb2_grpc.CalendarServiceStub
 START, END = utc(2026, 6, 1), utc(2026, 7, 1)
@@ -196,3 +201,63 @@ async def test_two_series_with_the_same_rule_keep_their_own_overrides(
 
     assert oids.count("20260602T070000Z") == 1
     assert oids.count("20260609T070000Z") == 2
+
+
+async def test_folded_event_load_equals_the_per_table_load(
+    stub: Stub, tokens: TokenFactory, tenant: uuid.UUID, calendar_db: ServiceDatabase
+) -> None:
+    # events_for_learner reads learners, overrides and seat counts in one query; get_event per table.
+    admin = who(tokens, tenant, "manager", "coach")
+    named = await stub.CreateEvent(
+        pb.CreateEventRequest(
+            event=session(
+                utc(2026, 6, 2, 7, 0),
+                "FREQ=WEEKLY;COUNT=4",
+                audience=pb.Audience(kind=pb.AUDIENCE_KIND_LEARNERS, learner_ids=["zed", "ada", "bob"]),
+                capacity=1,
+                waitlist_enabled=True,
+            )
+        ),
+        metadata=admin,
+    )
+    for learner_id in ("ada", "bob", "zed"):
+        await stub.CreateSignup(
+            pb.CreateSignupRequest(event_id=named.event_id, learner_id=learner_id), metadata=admin
+        )
+    moved_to = utc(2026, 6, 10, 12, 0) + timedelta(microseconds=123457)
+    await stub.UpdateOccurrence(
+        pb.UpdateOccurrenceRequest(
+            event_id=named.event_id,
+            occurrence_id="20260609T070000Z",
+            occurrence=pb.OccurrenceChange(
+                start_time=ts(moved_to), duration=dur(minutes=45), title="Moved", location="Room 2"
+            ),
+            update_mask=mask("start_time", "duration", "title", "location"),
+        ),
+        metadata=admin,
+    )
+    await stub.CancelOccurrence(
+        pb.CancelOccurrenceRequest(event_id=named.event_id, occurrence_id="20260616T070000Z"), metadata=admin
+    )
+    plain = await _weekly(stub, admin)
+
+    engine = create_engine(calendar_db.app_url, pool_size=1, max_overflow=0)
+    try:
+        async with uow_factory(create_sessionmaker(engine))(TenantId(tenant), None) as uow:
+            repo = CalendarRepository(uow.session, uow.tenant_id)
+            folded = {
+                e.event_id: e for e in await repo.events_for_learner("ada", START, END, show_cancelled=True)
+            }
+            separate = {e.event_id: await repo.get_event(e.event_id) for e in folded.values()}
+    finally:
+        await engine.dispose()
+
+    assert set(folded) == {named.event_id, plain.event_id}
+    assert folded == separate
+    loaded = folded[named.event_id]
+    assert loaded.draft.audience.learner_ids == ("ada", "bob", "zed")
+    assert (loaded.signup_count, loaded.waitlist_count) == (1, 2)
+    assert [(o.occurrence_id, o.cancelled, o.start) for o in loaded.overrides] == [
+        ("20260609T070000Z", False, moved_to),
+        ("20260616T070000Z", True, None),
+    ]
