@@ -27,6 +27,7 @@ from aigym_calendar.domain import (
 from aigym_calendar.feed_service import IssuedFeed
 from aigym_calendar.repository import Feed, Settings, Signup
 from aigym_platform.errors import FieldViolation, InvalidArgument
+from aigym_platform.timestamps import set_timestamp
 
 _KINDS: dict[int, EventKind] = {
     calendar_pb2.EVENT_KIND_SESSION: EventKind.SESSION,
@@ -81,7 +82,7 @@ _time = time_from_proto
 
 def _stamp(instant: datetime) -> Timestamp:
     ts = Timestamp()
-    ts.FromDatetime(instant.astimezone(UTC))
+    set_timestamp(ts, instant)
     return ts
 
 
@@ -247,8 +248,6 @@ def entry_to_proto(entry: AgendaEntry, time_zone: str) -> calendar_pb2.Occurrenc
         description=entry.description,
         location=entry.location,
         online_url=entry.online_url,
-        start_time=_stamp(entry.start),
-        end_time=_stamp(entry.end),
         local_start=local_iso(entry.start, time_zone),
         local_end=local_iso(entry.end, time_zone),
         overridden=entry.overridden,
@@ -262,8 +261,10 @@ def entry_to_proto(entry: AgendaEntry, time_zone: str) -> calendar_pb2.Occurrenc
         else calendar_pb2.SIGNUP_STATE_UNSPECIFIED,
         event_time_zone=entry.event_time_zone,
     )
+    set_timestamp(message.start_time, entry.start)
+    set_timestamp(message.end_time, entry.end)
     if entry.original_start != entry.start:
-        message.original_start_time.CopyFrom(_stamp(entry.original_start))
+        set_timestamp(message.original_start_time, entry.original_start)
     return message
 
 
