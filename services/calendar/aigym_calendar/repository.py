@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -83,6 +84,29 @@ class Settings:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DECODED_EVENTS = 20_000  # decoded events kept per process (immutable, with their cached schedules)
+
+
+class _DecodedEvents:
+    """A per-process LRU of events decoded from rows, keyed by everything the decoded event depends on."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._events: OrderedDict[Hashable, Event] = OrderedDict()
+
+    def get(self, key: Hashable) -> Event | None:
+        found = self._events.get(key)
+        if found is not None:
+            self._events.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, event: Event) -> None:
+        self._events[key] = event
+        while len(self._events) > self.size:
+            self._events.popitem(last=False)
+
+
+_DECODED = _DecodedEvents(DECODED_EVENTS)
 
 
 def _tenant(tenant_id: TenantId) -> uuid.UUID:
@@ -218,11 +242,11 @@ class CalendarRepository:
 
         Plain rows (no ORM instances: nothing here is written back); `_load` is the ORM equivalent.
         """
-        event = EventRow.__table__
+        table = EventRow.__table__
         learners = (
             select(func.array_agg(aggregate_order_by(EventLearnerRow.learner_id, EventLearnerRow.learner_id)))
             .where(
-                EventLearnerRow.tenant_id == event.c.tenant_id, EventLearnerRow.event_id == event.c.event_id
+                EventLearnerRow.tenant_id == table.c.tenant_id, EventLearnerRow.event_id == table.c.event_id
             )
             .scalar_subquery()
         )
@@ -246,7 +270,7 @@ class CalendarRepository:
                     type_=JSON,
                 )
             )
-            .where(OverrideRow.tenant_id == event.c.tenant_id, OverrideRow.event_id == event.c.event_id)
+            .where(OverrideRow.tenant_id == table.c.tenant_id, OverrideRow.event_id == table.c.event_id)
             .scalar_subquery()
         )
 
@@ -254,31 +278,49 @@ class CalendarRepository:
             counted = (
                 select(func.count())
                 .where(
-                    SignupRow.tenant_id == event.c.tenant_id,
-                    SignupRow.event_id == event.c.event_id,
+                    SignupRow.tenant_id == table.c.tenant_id,
+                    SignupRow.event_id == table.c.event_id,
                     SignupRow.state == state.value,
                 )
                 .scalar_subquery()
             )
-            return case((event.c.capacity > 0, counted), else_=0)  # no sign-ups without a capacity
+            return case((table.c.capacity > 0, counted), else_=0)  # no sign-ups without a capacity
 
         folded = select(
-            event,
+            table,
             learners.label("learner_ids"),
             overrides.label("override_list"),
             seats(SignupState.CONFIRMED).label("confirmed"),
             seats(SignupState.WAITLISTED).label("waitlisted"),
-        ).where(event.c.tenant_id == self.tenant, *conditions)
-        return [
-            _event_from_row(
-                row,  # type: ignore[arg-type]  # a Row with EventRow's column names
-                tuple(row.learner_ids or ()),
-                tuple(_override_from_json(item) for item in row.override_list or ()),
+        ).where(table.c.tenant_id == self.tenant, *conditions)
+        events: list[Event] = []
+        for row in await self.session.execute(folded):
+            learner_ids = tuple(row.learner_ids or ())
+            override_items = tuple(tuple(item) for item in row.override_list or ())
+            # Every write of an event row bumps its sequence and update time (`_fill_row` is the only
+            # writer); learners, overrides and seat counts live in other tables and are part of the key.
+            key = (
+                self.tenant,
+                row.event_id,
+                row.sequence,
+                row.update_time,
+                learner_ids,
+                override_items,
                 row.confirmed,
                 row.waitlisted,
             )
-            for row in await self.session.execute(folded)
-        ]
+            event = _DECODED.get(key)
+            if event is None:
+                event = _event_from_row(
+                    row,  # type: ignore[arg-type]  # a Row with EventRow's column names
+                    learner_ids,
+                    tuple(_override_from_json(list(item)) for item in override_items),
+                    row.confirmed,
+                    row.waitlisted,
+                )
+                _DECODED.put(key, event)
+            events.append(event)
+        return events
 
     async def learner_can_see(self, event: Event, learner_id: str) -> bool:
         """Whether the learner is in the event's audience, signed up, or created it."""

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from aigym.calendar.v1 import calendar_pb2 as pb
 from aigym.calendar.v1 import calendar_pb2_grpc
+from aigym_calendar.domain import Event
 from aigym_calendar.repository import CalendarRepository
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.identity import TenantId
@@ -261,3 +262,43 @@ async def test_folded_event_load_equals_the_per_table_load(
         ("20260609T070000Z", False, moved_to),
         ("20260616T070000Z", True, None),
     ]
+
+
+async def test_decoded_events_are_reused_until_the_event_or_its_seats_change(
+    stub: Stub, tokens: TokenFactory, tenant: uuid.UUID, calendar_db: ServiceDatabase
+) -> None:
+    admin = who(tokens, tenant, "manager", "coach")
+    created = await stub.CreateEvent(
+        pb.CreateEventRequest(
+            event=session(utc(2026, 6, 2, 7, 0), "FREQ=WEEKLY;COUNT=4", title="Call", capacity=5)
+        ),
+        metadata=admin,
+    )
+    engine = create_engine(calendar_db.app_url, pool_size=1, max_overflow=0)
+    units = uow_factory(create_sessionmaker(engine))
+
+    async def load() -> Event:
+        async with units(TenantId(tenant), None) as uow:
+            repo = CalendarRepository(uow.session, uow.tenant_id)
+            (found,) = await repo.events_for_learner("ada", START, END, show_cancelled=True)
+            return found
+
+    try:
+        first, again = await load(), await load()
+        await stub.CreateSignup(
+            pb.CreateSignupRequest(event_id=created.event_id, learner_id="ada"), metadata=admin
+        )
+        signed = await load()
+        await stub.UpdateEvent(
+            pb.UpdateEventRequest(
+                event=pb.Event(event_id=created.event_id, title="Renamed"), update_mask=mask("title")
+            ),
+            metadata=admin,
+        )
+        renamed = await load()
+    finally:
+        await engine.dispose()
+
+    assert again is first
+    assert (first.signup_count, signed.signup_count) == (0, 1)
+    assert (signed.draft.title, renamed.draft.title, renamed.sequence) == ("Call", "Renamed", 1)
