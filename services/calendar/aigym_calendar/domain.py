@@ -22,6 +22,7 @@ from aigym_platform.errors import FieldViolation, InvalidArgument
 
 MAX_AGENDA_WINDOW = timedelta(days=366)
 MAX_DURATION = timedelta(days=31)
+EXPANSIONS_PER_EVENT = 8  # windows whose expansion an Event object remembers
 
 
 class EventKind(enum.StrEnum):
@@ -138,6 +139,12 @@ class Event:
     signup_count: int = 0
     waitlist_count: int = 0
     _schedule: list[Schedule] = field(default_factory=list, compare=False, repr=False)
+    # expand_event's results per (window, show_cancelled) and the feed's rendered VEVENTs; neither is
+    # copied by dataclasses.replace (init=False), so an edited copy starts empty.
+    _expansions: dict[tuple[datetime, datetime, bool], tuple[AgendaEntry, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _rendered: list[bytes] = field(default_factory=list, init=False, compare=False, repr=False)
 
     @property
     def etag(self) -> str:
@@ -206,8 +213,23 @@ def expand_event(
     """Occurrences of `event` overlapping [window_start, window_end), overrides applied.
 
     A moved occurrence appears at its new time only (also when the original time lies outside the window
-    and the new one inside); a cancelled one only with `show_cancelled`.
+    and the new one inside); a cancelled one only with `show_cancelled`. Remembered on the (immutable)
+    event for a few windows, since the repository hands out the same Event object while it is unchanged.
     """
+    key = (window_start, window_end, show_cancelled)
+    memo = event._expansions
+    found_entries = memo.get(key)
+    if found_entries is None:
+        found_entries = tuple(_expand(event, window_start, window_end, show_cancelled))
+        if len(memo) >= EXPANSIONS_PER_EVENT:
+            memo.clear()  # events are reused across requests (repository cache): keep this small
+        memo[key] = found_entries
+    return list(found_entries)
+
+
+def _expand(
+    event: Event, window_start: datetime, window_end: datetime, show_cancelled: bool
+) -> list[AgendaEntry]:
     draft = event.draft
     cancelled_event = event.state is EventState.CANCELLED
     if cancelled_event and not show_cancelled:

@@ -48,12 +48,25 @@ def render(document: CalendarDocument) -> bytes:
         last_year = max(_last_year(e, stamp) for e in document.events) + 1
         for name in zones:
             lines += vtimezone(name, first_year, last_year)
-    for event in document.events:
-        lines += _event_lines(event, stamp)
-    for enrollment in document.enrollments:
-        lines += _enrollment_lines(enrollment, stamp)
-    lines.append("END:VCALENDAR")
-    return b"".join(fold(line) for line in lines)
+    head = b"".join(fold(line) for line in lines)
+    dtstamp = b"\r\nDTSTAMP:" + _utc(stamp).encode() + b"\r\n"
+    events = b"".join(_event_bytes(event).replace(_STAMP_MARK, dtstamp) for event in document.events)
+    tail = [line for enrollment in document.enrollments for line in _enrollment_lines(enrollment, stamp)]
+    tail.append("END:VCALENDAR")
+    return head + events + b"".join(fold(line) for line in tail)
+
+
+_STAMP_AT = datetime(1900, 1, 1, tzinfo=UTC)
+# A DTSTAMP line is never folded and text values cannot hold a bare CRLF (escaped, or folded with a space),
+# so this marks exactly the DTSTAMP lines of the bytes rendered with _STAMP_AT.
+_STAMP_MARK = b"\r\nDTSTAMP:19000101T000000Z\r\n"
+
+
+def _event_bytes(event: Event) -> bytes:
+    """An event's folded VEVENTs with DTSTAMP 1900-01-01 (replaced per document), kept on the Event."""
+    if not event._rendered:
+        event._rendered.append(b"".join(fold(line) for line in _event_lines(event, _STAMP_AT)))
+    return event._rendered[0]
 
 
 def _last_year(event: Event, stamp: datetime) -> int:
