@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ColumnElement, and_, case, delete, func, or_, select, text, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -208,93 +228,14 @@ class CalendarRepository:
     async def events_for_learner(
         self, learner_id: str, window_start: datetime, window_end: datetime, *, show_cancelled: bool
     ) -> list[Event]:
-        """Events whose audience includes the learner (or they signed up) and whose range meets the window."""
-        programs = select(EnrollmentRow.program_id).where(
-            EnrollmentRow.tenant_id == self.tenant,
-            EnrollmentRow.learner_id == learner_id,
-            EnrollmentRow.state.in_(("active", "pending_approval")),
-        )
-        named = select(EventLearnerRow.event_id).where(
-            EventLearnerRow.tenant_id == self.tenant, EventLearnerRow.learner_id == learner_id
-        )
-        signed = select(SignupRow.event_id).where(
-            SignupRow.tenant_id == self.tenant, SignupRow.learner_id == learner_id
-        )
-        conditions = [
-            EventRow.range_start < window_end,
-            or_(EventRow.range_end.is_(None), EventRow.range_end > window_start),
-            or_(
-                EventRow.audience_kind == AudienceKind.TENANT.value,
-                and_(
-                    EventRow.audience_kind == AudienceKind.PROGRAM.value,
-                    EventRow.audience_program_id.in_(programs),
-                ),
-                EventRow.event_id.in_(named),
-                EventRow.event_id.in_(signed),
-            ),
-        ]
-        if not show_cancelled:
-            conditions.append(EventRow.state == EventState.ACTIVE.value)
-        return await self._load_folded(conditions)
+        """Events whose audience includes the learner (or they signed up) and whose range meets the window.
 
-    async def _load_folded(self, conditions: Sequence[ColumnElement[bool]]) -> list[Event]:
-        """Events matching `conditions` with learners, overrides and sign-up counts in one round trip.
-
-        Plain rows (no ORM instances: nothing here is written back); `_load` is the ORM equivalent.
+        One round trip (learners, overrides and seat counts folded in), a statement built once per process.
         """
-        table = EventRow.__table__
-        learners = (
-            select(func.array_agg(aggregate_order_by(EventLearnerRow.learner_id, EventLearnerRow.learner_id)))
-            .where(
-                EventLearnerRow.tenant_id == table.c.tenant_id, EventLearnerRow.event_id == table.c.event_id
-            )
-            .scalar_subquery()
-        )
-        micros = func.floor(func.extract("epoch", OverrideRow.start_time) * 1_000_000).cast(BigInteger)
-        overrides = (
-            select(
-                func.json_agg(
-                    aggregate_order_by(
-                        func.json_build_array(
-                            OverrideRow.occurrence_id,
-                            OverrideRow.cancelled,
-                            micros,
-                            OverrideRow.duration_seconds,
-                            OverrideRow.title,
-                            OverrideRow.description,
-                            OverrideRow.location,
-                            OverrideRow.online_url,
-                        ),
-                        OverrideRow.occurrence_id,
-                    ),
-                    type_=JSON,
-                )
-            )
-            .where(OverrideRow.tenant_id == table.c.tenant_id, OverrideRow.event_id == table.c.event_id)
-            .scalar_subquery()
-        )
-
-        def seats(state: SignupState) -> Any:
-            counted = (
-                select(func.count())
-                .where(
-                    SignupRow.tenant_id == table.c.tenant_id,
-                    SignupRow.event_id == table.c.event_id,
-                    SignupRow.state == state.value,
-                )
-                .scalar_subquery()
-            )
-            return case((table.c.capacity > 0, counted), else_=0)  # no sign-ups without a capacity
-
-        folded = select(
-            table,
-            learners.label("learner_ids"),
-            overrides.label("override_list"),
-            seats(SignupState.CONFIRMED).label("confirmed"),
-            seats(SignupState.WAITLISTED).label("waitlisted"),
-        ).where(table.c.tenant_id == self.tenant, *conditions)
+        params = {"tenant": self.tenant, "learner": learner_id, "low": window_start, "high": window_end}
+        result = await self.session.execute(_learner_events(show_cancelled), params)
         events: list[Event] = []
-        for row in await self.session.execute(folded):
+        for row in result:
             learner_ids = tuple(row.learner_ids or ())
             override_items = tuple(tuple(item) for item in row.override_list or ())
             # Every write of an event row bumps its sequence and update time (`_fill_row` is the only
@@ -311,8 +252,14 @@ class CalendarRepository:
             )
             event = _DECODED.get(key)
             if event is None:
+                decoded = SimpleNamespace(
+                    **row._mapping,
+                    exdates=json.loads(row.exdates_json),
+                    rdates=json.loads(row.rdates_json),
+                    reminder_minutes=json.loads(row.reminder_minutes_json),
+                )
                 event = _event_from_row(
-                    row,  # type: ignore[arg-type]  # a Row with EventRow's column names
+                    decoded,  # type: ignore[arg-type]  # EventRow's column names and values
                     learner_ids,
                     tuple(_override_from_json(list(item)) for item in override_items),
                     row.confirmed,
@@ -971,6 +918,97 @@ def _event_from_row(
         signup_count=confirmed,
         waitlist_count=waitlisted,
     )
+
+
+_JSONB_COLUMNS = ("exdates", "rdates", "reminder_minutes")
+
+
+@lru_cache(maxsize=2)
+def _learner_events(show_cancelled: bool) -> Select[Any]:
+    """The events a learner sees in a window, with learners, overrides and seat counts (see below).
+
+    Built once per process: constructing it and its cache key was a tenth of an agenda call. JSONB columns
+    come back as text and are parsed only when the event is not already decoded (`_DECODED`). Parameters:
+    tenant, learner, low and high (the window).
+    """
+    table = EventRow.__table__
+    tenant, learner = bindparam("tenant", type_=PgUUID(as_uuid=True)), bindparam("learner", type_=String())
+    programs = select(EnrollmentRow.program_id).where(
+        EnrollmentRow.tenant_id == tenant,
+        EnrollmentRow.learner_id == learner,
+        EnrollmentRow.state.in_(("active", "pending_approval")),
+    )
+    named = select(EventLearnerRow.event_id).where(
+        EventLearnerRow.tenant_id == tenant, EventLearnerRow.learner_id == learner
+    )
+    signed = select(SignupRow.event_id).where(SignupRow.tenant_id == tenant, SignupRow.learner_id == learner)
+    learners = (
+        select(func.array_agg(aggregate_order_by(EventLearnerRow.learner_id, EventLearnerRow.learner_id)))
+        .where(EventLearnerRow.tenant_id == table.c.tenant_id, EventLearnerRow.event_id == table.c.event_id)
+        .scalar_subquery()
+    )
+    micros = func.floor(func.extract("epoch", OverrideRow.start_time) * 1_000_000).cast(BigInteger)
+    overrides = (
+        select(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_array(
+                        OverrideRow.occurrence_id,
+                        OverrideRow.cancelled,
+                        micros,
+                        OverrideRow.duration_seconds,
+                        OverrideRow.title,
+                        OverrideRow.description,
+                        OverrideRow.location,
+                        OverrideRow.online_url,
+                    ),
+                    OverrideRow.occurrence_id,
+                ),
+                type_=JSON,
+            )
+        )
+        .where(OverrideRow.tenant_id == table.c.tenant_id, OverrideRow.event_id == table.c.event_id)
+        .scalar_subquery()
+    )
+
+    def seats(state: SignupState) -> Any:
+        counted = (
+            select(func.count())
+            .where(
+                SignupRow.tenant_id == table.c.tenant_id,
+                SignupRow.event_id == table.c.event_id,
+                SignupRow.state == state.value,
+            )
+            .scalar_subquery()
+        )
+        return case((table.c.capacity > 0, counted), else_=0)  # no sign-ups without a capacity
+
+    columns = [c for c in table.c if c.name not in _JSONB_COLUMNS]
+    texts = [table.c[name].cast(Text).label(f"{name}_json") for name in _JSONB_COLUMNS]
+    query = select(
+        *columns,
+        *texts,
+        learners.label("learner_ids"),
+        overrides.label("override_list"),
+        seats(SignupState.CONFIRMED).label("confirmed"),
+        seats(SignupState.WAITLISTED).label("waitlisted"),
+    ).where(
+        table.c.tenant_id == tenant,
+        table.c.range_start < bindparam("high", type_=DateTime(timezone=True)),
+        or_(table.c.range_end.is_(None), table.c.range_end > bindparam("low", type_=DateTime(timezone=True))),
+        or_(
+            table.c.audience_kind == AudienceKind.TENANT.value,
+            and_(
+                table.c.audience_kind == AudienceKind.PROGRAM.value,
+                table.c.audience_program_id.in_(programs),
+            ),
+            table.c.event_id.in_(named),
+            table.c.event_id.in_(signed),
+        ),
+    )
+    if not show_cancelled:
+        query = query.where(table.c.state == EventState.ACTIVE.value)
+    return query
 
 
 def _override_from_json(item: list[Any]) -> Override:
