@@ -22,7 +22,8 @@ from aigym_platform.errors import FieldViolation, InvalidArgument
 
 MAX_AGENDA_WINDOW = timedelta(days=366)
 MAX_DURATION = timedelta(days=31)
-EXPANSIONS_PER_EVENT = 8  # windows whose expansion an Event object remembers
+EXPANSIONS_PER_EVENT = 4  # windows whose expansion an Event object remembers
+MEMO_MAX_ENTRIES = 64  # longer expansions are not remembered (bounds memory: see repository.DECODED_EVENTS)
 
 
 class EventKind(enum.StrEnum):
@@ -214,16 +215,17 @@ def expand_event(
 
     A moved occurrence appears at its new time only (also when the original time lies outside the window
     and the new one inside); a cancelled one only with `show_cancelled`. Remembered on the (immutable)
-    event for a few windows, since the repository hands out the same Event object while it is unchanged.
+    event for a few short windows, since the repository hands out the same Event object while it is unchanged.
     """
     key = (window_start, window_end, show_cancelled)
     memo = event._expansions
     found_entries = memo.get(key)
     if found_entries is None:
         found_entries = tuple(_expand(event, window_start, window_end, show_cancelled))
-        if len(memo) >= EXPANSIONS_PER_EVENT:
-            memo.clear()  # events are reused across requests (repository cache): keep this small
-        memo[key] = found_entries
+        if len(found_entries) <= MEMO_MAX_ENTRIES:
+            if len(memo) >= EXPANSIONS_PER_EVENT:
+                memo.clear()  # events are reused across requests (repository cache): keep this small
+            memo[key] = found_entries
     return list(found_entries)
 
 

@@ -104,7 +104,9 @@ class Settings:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-DECODED_EVENTS = 20_000  # decoded events kept per process (immutable, with their cached schedules)
+# Decoded events kept per process (immutable, with their schedules and memos: at most 4 expansions of at
+# most 64 entries each, so the worst case is about half a million agenda entries, ~100 MB).
+DECODED_EVENTS = 2_048
 
 
 class _DecodedEvents:

@@ -117,4 +117,10 @@ def test_expansions_are_remembered_per_window_and_never_shared_with_an_edited_co
     for week in range(20):  # many windows: the memo stays small
         start = june[0] + timedelta(days=week)
         expand_event(event, start, start + timedelta(days=7))
-    assert len(event._expansions) <= 8
+    assert len(event._expansions) <= 4
+    expand_event(event, june[0], june[0] + timedelta(days=366))  # 6 entries: remembered
+    long_daily = replace(event, draft=replace(event.draft, rrule="FREQ=DAILY"), _schedule=[])
+    assert (
+        len(expand_event(long_daily, june[0], june[0] + timedelta(days=100))) == 98
+    )  # 2 June-8 Sept, 16 June exdated
+    assert long_daily._expansions == {}  # too long to remember
