@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -48,6 +49,37 @@ def progress(label: str, done: int, total: int) -> None:
     end = "\n" if done >= total else ""
     sys.stderr.write(f"\r{label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
     sys.stderr.flush()
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (those that exited count as 0)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
+def wait_until_quiet(stack: DevStack, *, busy_below: float = 0.05, timeout: float = 120.0) -> float:
+    """Wait until the stack's processes together use under `busy_below` of a core for two seconds in a row
+    (seeding through the API leaves event workers, relays and consumers busy for a while, which would
+    otherwise eat into the measured phases); return the seconds waited (at most `timeout`)."""
+    pids = [pid for process in stack.processes.processes if (pid := process.pid) is not None]
+    started = time.monotonic()
+    quiet = 0
+    previous = _cpu_seconds(pids)
+    while quiet < 2 and time.monotonic() - started < timeout:
+        time.sleep(1.0)
+        current = _cpu_seconds(pids)
+        quiet = quiet + 1 if current - previous < busy_below else 0
+        previous = current
+        progress("waiting for a quiet stack", int(time.monotonic() - started), int(timeout))
+    progress("waiting for a quiet stack", 1, 1)
+    return time.monotonic() - started
 
 
 def add_stack_arguments(parser: argparse.ArgumentParser) -> None:

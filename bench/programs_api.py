@@ -27,6 +27,7 @@ from bench.harness import (
     progress,
     report,
     running_stack,
+    wait_until_quiet,
 )
 from bench.programs_data import copy_enrollments, learner_ids
 
@@ -139,6 +140,7 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         {"authorization": f"Bearer {user_token(stack, tenant, learner, 'learner')}"}
         for learner in learners[:LEARNER_TOKENS]
     ]
+    await asyncio.to_thread(wait_until_quiet, stack)  # the seeding's events are consumed first
     results: list[PhaseResult] = []
     for name, factory in phases(ids, auth, learner_auth):
         progress(name, 0, 1)

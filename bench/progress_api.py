@@ -28,6 +28,7 @@ from bench.harness import (
     progress,
     report,
     running_stack,
+    wait_until_quiet,
 )
 from bench.programs_api import admin_token, user_token
 from bench.progress_data import block_ids, copy_progress, learner_courses
@@ -114,6 +115,7 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         (i, {"authorization": f"Bearer {user_token(stack, tenant, learners[i], 'learner')}"})
         for i in range(min(LEARNER_TOKENS, len(learners)))
     ]
+    await asyncio.to_thread(wait_until_quiet, stack)  # the seeding's events are consumed first
     results: list[PhaseResult] = []
     for name, factory in phases(courses, args.courses_per_learner, auth, learner_auth):
         progress(name, 0, 1)
