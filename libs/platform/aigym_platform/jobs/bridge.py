@@ -1,8 +1,13 @@
-"""Run the async service layer from synchronous Celery tasks: one event loop and one engine per process.
+"""Run the async service layer from synchronous Celery tasks: one event loop and one engine per task thread.
 
-The loop runs in a daemon thread started on first use in each process (so it is created after a prefork
-fork, never inherited), and every task thread submits its coroutine to it. Engines, sessionmakers and the
-Redis client are built once per process, lazily, and rebuilt only if the pid changes.
+Each thread that runs tasks (the main thread of a `solo` worker, each thread of a `threads` pool) gets its
+own event loop, created on first use and run *inline* with `run_until_complete`: a task's statements
+never cross to another thread, so an event costs no thread hand-offs (a wake-up write, futex calls and
+GIL transfers each way, which on a 2-core VM cost more than the handler's own work). asyncpg connections
+belong to the loop that opened them, so every thread also has its own engine; it keeps one connection
+(a thread runs one task at a time) and opens overflow connections only for a coroutine that runs several
+units of work at once. Everything is rebuilt after a fork, never inherited, and the state of a thread
+that ended is reused by the next new thread, so short-lived threads do not pile up connections.
 """
 
 from __future__ import annotations
@@ -10,112 +15,183 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Coroutine
-from concurrent.futures import Future
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import redis
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aigym_platform.db import UnitOfWork, asyncpg_url, create_sessionmaker, uow_factory
+from aigym_platform.db import (
+    UnitOfWork,
+    UnitOfWorkFactory,
+    create_engine,
+    create_sessionmaker,
+    uow_factory,
+)
 from aigym_platform.identity import Identity, TenantId
 from aigym_platform.settings import ServiceSettings
 
 T = TypeVar("T")
+S = TypeVar("S")
+
+
+@dataclass
+class _Slot(Generic[S]):
+    owner: threading.Thread
+    value: S
+
+
+@dataclass
+class _PerThread(Generic[S]):
+    """One `S` per live thread of this process; a dead thread's `S` goes to the next new thread."""
+
+    make: Callable[[], S]
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _local: threading.local = field(default_factory=threading.local)
+    _pid: int | None = None
+    _slots: list[_Slot[S]] = field(default_factory=list)
+
+    def get(self) -> S:
+        """The calling thread's value, created (or adopted from an ended thread) on first use."""
+        pid = os.getpid()
+        slot: _Slot[S] | None = getattr(self._local, "slot", None)
+        if slot is not None and self._pid == pid:
+            return slot.value
+        me = threading.current_thread()
+        with self._lock:
+            if self._pid != pid:  # a forked child: the parent's loops and connections are not ours
+                self._slots, self._pid = [], pid
+            slot = next((s for s in self._slots if s.owner is me), None)
+            if slot is None:
+                slot = next((s for s in self._slots if not s.owner.is_alive()), None)
+                if slot is not None:
+                    slot.owner = me
+                else:
+                    slot = _Slot(me, self.make())
+                    self._slots.append(slot)
+            self._local.slot = slot
+            return slot.value
+
+    def drain(self) -> list[S]:
+        """Forget every value of this process and return them (to be closed)."""
+        with self._lock:
+            values = [s.value for s in self._slots] if self._pid == os.getpid() else []
+            self._slots = []
+            self._local = threading.local()
+            return values
 
 
 class AsyncBridge:
-    """One asyncio loop per process, reused by every task; `run` blocks the calling thread for the result."""
+    """One asyncio loop per calling thread; `run` runs a coroutine on it inline and returns its result."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid: int | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loops: _PerThread[asyncio.AbstractEventLoop] = _PerThread(asyncio.new_event_loop)
 
     def loop(self) -> asyncio.AbstractEventLoop:
-        """This process's loop, started on first use (and again in a forked child)."""
-        with self._lock:
-            if self._loop is None or self._pid != os.getpid():
-                loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="aigym-async-bridge", daemon=True).start()
-                self._loop, self._pid = loop, os.getpid()
-            return self._loop
+        """The calling thread's loop (created on first use, and again in a forked child)."""
+        return self._loops.get()
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run `coro` on the process loop and return its result (re-raising its exception)."""
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop())
-        return future.result(timeout)
+        """Run `coro` to completion on this thread's loop (re-raising its exception).
+
+        Not callable from a coroutine: a thread that already runs a loop must await instead.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            coro.close()
+            raise RuntimeError("AsyncBridge.run called from a running event loop; await the coroutine")
+        loop = self.loop()
+        return loop.run_until_complete(coro if timeout is None else asyncio.wait_for(coro, timeout))
 
     def close(self) -> None:
-        """Stop this process's loop (tasks must be finished)."""
-        with self._lock:
-            loop, self._loop = self._loop, None
-            if loop is not None and self._pid == os.getpid():
-                loop.call_soon_threadsafe(loop.stop)
+        """Close every loop of this process (none may be running: call after the tasks finished)."""
+        for loop in self._loops.drain():
+            if not loop.is_running():
+                loop.close()
+
+
+@dataclass(frozen=True)
+class _Database:
+    engine: AsyncEngine
+    uow: UnitOfWorkFactory
 
 
 class JobContext:
-    """What a service's tasks share inside one worker process: settings, bridge, engine, UoW, Redis."""
+    """What a service's tasks share inside one worker process: settings, bridge, engines, UoW, Redis."""
 
     def __init__(self, settings: ServiceSettings, bridge: AsyncBridge | None = None) -> None:
         self.settings = settings
         self.bridge = bridge or AsyncBridge()
         self._lock = threading.Lock()
         self._pid: int | None = None
-        self._engine: AsyncEngine | None = None
+        self._databases: dict[asyncio.AbstractEventLoop, _Database] = {}
         self._redis: redis.Redis | None = None
-        self._uow: Any = None
 
     @property
     def service(self) -> str:
         """The service these tasks belong to."""
         return self.settings.service_name
 
-    def _ensure(self) -> None:
+    def _database(self) -> _Database:
+        """The engine and unit-of-work factory of the calling thread's loop (asyncpg ties them to it)."""
+        loop = self.bridge.loop()
+        database = self._databases.get(loop) if self._pid == os.getpid() else None
+        if database is not None:
+            return database
         with self._lock:
-            if self._pid == os.getpid():
-                return
-            settings = self.settings
-            # No pre-ping here (unlike the servers' engine): it costs a round trip per task, and a task that
-            # meets a dead pooled connection fails, is retried and gets a fresh one.
-            self._engine = create_async_engine(
-                asyncpg_url(settings.database_url.get_secret_value()),
-                pool_size=settings.db_pool_size,
-                max_overflow=settings.db_max_overflow,
-                pool_recycle=1800,
-            )
-            self._uow = uow_factory(create_sessionmaker(self._engine))
-            self._redis = redis.Redis.from_url(
-                settings.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=5
-            )
-            self._pid = os.getpid()
+            self._fork_check()
+            database = self._databases.get(loop)
+            if database is None:
+                # No pre-ping (create_engine): it costs a round trip per task, and a task that meets a dead
+                # pooled connection fails, is retried and gets a fresh one. One pooled connection per loop
+                # (its thread runs one task at a time); overflow ones for a coroutine that holds several
+                # units of work at once, up to the process's configured pool size in all.
+                engine = create_engine(
+                    self.settings.database_url.get_secret_value(),
+                    pool_size=1,
+                    max_overflow=max(self.settings.db_pool_size + self.settings.db_max_overflow - 1, 0),
+                )
+                database = self._databases[loop] = _Database(engine, uow_factory(create_sessionmaker(engine)))
+            return database
+
+    def _fork_check(self) -> None:
+        if self._pid != os.getpid():  # a forked child: the parent's connections are not ours
+            self._databases, self._redis, self._pid = {}, None, os.getpid()
 
     @property
     def engine(self) -> AsyncEngine:
-        """This process's engine (created on first use)."""
-        self._ensure()
-        assert self._engine is not None
-        return self._engine
+        """The calling thread's engine (created on first use); use it only inside `run`."""
+        return self._database().engine
 
     @property
     def redis(self) -> redis.Redis:
-        """This process's Redis client (delivery receipts)."""
-        self._ensure()
-        assert self._redis is not None
-        return self._redis
+        """This process's Redis client (delivery receipts), shared by its threads."""
+        with self._lock:
+            self._fork_check()
+            if self._redis is None:
+                self._redis = redis.Redis.from_url(
+                    self.settings.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=5
+                )
+            return self._redis
 
     def uow(self, tenant_id: TenantId, identity: Identity | None = None) -> UnitOfWork:
-        """A unit of work in `tenant_id` on this process's engine."""
-        self._ensure()
-        unit: UnitOfWork = self._uow(tenant_id, identity)
-        return unit
+        """A unit of work in `tenant_id` on the calling thread's engine."""
+        return self._database().uow(tenant_id, identity)
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run a coroutine of the service layer on this process's loop."""
+        """Run a coroutine of the service layer on the calling thread's loop."""
         return self.bridge.run(coro, timeout)
 
     def close(self) -> None:
-        """Dispose of the engine and stop the loop (worker shutdown)."""
-        if self._engine is not None and self._pid == os.getpid():
-            self.run(self._engine.dispose(), timeout=10)
+        """Dispose of every engine and close the loops (worker shutdown, after the tasks finished)."""
+        with self._lock:
+            databases = self._databases if self._pid == os.getpid() else {}
+            self._databases = {}
+        for loop, database in databases.items():
+            if not loop.is_running() and not loop.is_closed():
+                loop.run_until_complete(asyncio.wait_for(database.engine.dispose(), 10))
         self.bridge.close()

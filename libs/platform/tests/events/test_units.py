@@ -6,7 +6,9 @@ import asyncio
 import datetime as dt
 import multiprocessing
 import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -99,22 +101,63 @@ def test_retry_delay_is_exponential_with_jitter_and_capped(retries: int) -> None
     assert len(set(delays)) > 100  # jittered, not fixed
 
 
-def test_bridge_reuses_one_loop_per_process_and_makes_a_new_one_after_fork() -> None:
+async def _where() -> tuple[int, int, int]:
+    return os.getpid(), threading.get_ident(), id(asyncio.get_running_loop())
+
+
+def test_bridge_runs_inline_on_one_loop_per_thread_and_makes_a_new_one_after_fork() -> None:
     bridge = AsyncBridge()
 
-    async def where() -> tuple[int, int]:
-        return os.getpid(), id(asyncio.get_running_loop())
-
-    first, again = bridge.run(where()), bridge.run(where())
+    first, again = bridge.run(_where()), bridge.run(_where())
+    with ThreadPoolExecutor(1) as pool:
+        other_thread = pool.submit(bridge.run, _where()).result()
     context = multiprocessing.get_context("fork")
     results = context.Queue()
-    child = context.Process(target=lambda: results.put(bridge.run(where(), timeout=10)))
+    child = context.Process(target=lambda: results.put(bridge.run(_where(), timeout=10)))
     child.start()
     in_child = results.get(timeout=20)
     child.join(10)
 
     assert first == again
+    assert first[:2] == (os.getpid(), threading.get_ident())  # inline: no hand-off to another thread
+    assert other_thread[1] != first[1]
+    assert other_thread[2] != first[2]
     assert in_child[0] != first[0]
+    bridge.close()
+
+
+def test_bridge_gives_an_ended_threads_loop_to_the_next_thread() -> None:
+    bridge = AsyncBridge()
+
+    loops = set()
+    for _ in range(5):  # short-lived threads one after another, as a test's executor makes them
+        thread = threading.Thread(target=lambda: loops.add(bridge.run(_where())[2]))
+        thread.start()
+        thread.join()
+
+    assert len(loops) == 1
+    bridge.close()
+
+
+async def test_bridge_refuses_to_block_a_running_loop() -> None:
+    bridge = AsyncBridge()
+
+    with pytest.raises(RuntimeError, match="running event loop"):
+        bridge.run(_where())
+    bridge.close()
+
+
+def test_bridge_passes_on_the_coroutines_exception_and_timeout() -> None:
+    bridge = AsyncBridge()
+
+    async def fail() -> None:
+        raise LookupError("boom")
+
+    with pytest.raises(LookupError, match="boom"):
+        bridge.run(fail())
+    with pytest.raises(TimeoutError):
+        bridge.run(asyncio.sleep(5), timeout=0.05)
+    assert bridge.run(_where())[1] == threading.get_ident()  # the loop survives both
     bridge.close()
 
 
