@@ -346,6 +346,9 @@ def worker_objects(svc: c.DeployedService, queue: str) -> list[Obj]:
             *platform_env(svc.name),
             secret_env("AIGYM_DATABASE_URL", svc.database_secret),
             env("AIGYM_METRICS_PORT", str(c.METRICS_PORT)),
+            # Event handlers are short and database-bound: one task at a time per process (solo pool) costs
+            # the least CPU per event (no GIL contention between task threads); scale with replicas.
+            *([env("AIGYM_CELERY_POOL", "solo")] if queue == "events" else []),
         ],
         mounts=[TOKENS_MOUNT, USER_JWKS_MOUNT],
         ports=[{"name": "metrics", "containerPort": c.METRICS_PORT, "protocol": "TCP"}],
