@@ -67,6 +67,12 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = Field(
         default=1.0, description="Outbox polling interval when no NOTIFY arrives (fallback)"
     )
+    relay_gather_seconds: float = Field(
+        default=0.01,
+        ge=0.0,
+        description="After a NOTIFY the relay waits this long for more commits, so one batch carries them "
+        "all (claim, receipts and mark once per batch instead of once per row)",
+    )
     event_redeliver_after_seconds: float = Field(
         default=30.0,
         description="A delivery no consumer has confirmed after this long is published again (end-to-end "

@@ -104,6 +104,9 @@ class Relay:
                 await self._housekeeping(conn)  # also between drains under sustained load
                 if not more:
                     await _wait(stop, self.settings.relay_poll_seconds, self._wake)
+                    if self._wake.is_set() and self.settings.relay_gather_seconds > 0:
+                        # Commits arrive one by one; a short wait lets the next batch carry several of them.
+                        await _wait(stop, self.settings.relay_gather_seconds)
         finally:
             self.is_leader = False
             await conn.close()
