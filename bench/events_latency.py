@@ -53,6 +53,67 @@ def servers(workdir: Path) -> Iterator[tuple[str, str]]:
         yield admin_url, redis_url
 
 
+ROLES = (
+    ("jobs.worker", "worker"),
+    ("events.relay", "relay"),
+    ("redis-server", "redis"),
+    ("postgres", "postgres"),
+)
+
+
+class CpuMeter:
+    """CPU seconds of this benchmark's processes by role (from /proc), and of the whole machine."""
+
+    def __init__(self) -> None:
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.start = self.sample()
+
+    def sample(self) -> dict[str, float]:
+        """Cumulative CPU seconds per role, `machine` (all busy time) and `wall` (monotonic seconds)."""
+        stats: dict[int, tuple[int, float, str]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmd:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                    cmdline = cmd.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick, cmdline)
+        ours, frontier = {os.getpid()}, [os.getpid()]
+        while frontier:
+            parent = frontier.pop()
+            children = [pid for pid, (ppid, _, _) in stats.items() if ppid == parent and pid not in ours]
+            ours.update(children)
+            frontier.extend(children)
+        totals = {"producer": stats[os.getpid()][1]} if os.getpid() in stats else {}
+        for pid in ours - {os.getpid()}:
+            _, seconds, cmdline = stats[pid]
+            role = next((name for key, name in ROLES if key in cmdline), "other")
+            totals[role] = totals.get(role, 0.0) + seconds
+        with open("/proc/stat") as stat:
+            cpu = [int(v) for v in stat.readline().split()[1:]]
+        totals["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / self.tick  # all but idle and iowait
+        totals["wall"] = time.monotonic()
+        return totals
+
+    def report(self, label: str, events: int) -> None:
+        """Print CPU milliseconds per event by role since the last report, and cores busy machine-wide."""
+        now = self.sample()
+        used = {k: now[k] - self.start.get(k, 0.0) for k in now}
+        self.start = now
+        ours = sum(v for k, v in used.items() if k not in ("machine", "wall"))
+        parts = " ".join(
+            f"{k}={1000 * v / events:.2f}" for k, v in sorted(used.items()) if k not in ("machine", "wall")
+        )
+        print(
+            f"{label} cpu ms/event: {parts}; all ours {1000 * ours / events:.2f};"
+            f" cores busy: ours {ours / used['wall']:.2f}, machine {used['machine'] / used['wall']:.2f}",
+            flush=True,
+        )
+
+
 async def applied(uows: Uows, tenant: uuid.UUID) -> dict[int, float]:
     """sequence -> applied_at (Unix seconds) of the sink's effects for `tenant`."""
     async with uows.sink(TenantId(tenant), None) as unit:
@@ -83,7 +144,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-async def steady(uows: Uows, rate: float, seconds: float) -> None:
+async def steady(uows: Uows, rate: float, seconds: float, meter: CpuMeter) -> None:
     """Produce at `rate` events/s (open loop) for `seconds`; report commit -> effect latency percentiles."""
     tenant, total = uuid.uuid4(), int(rate * seconds)
     committed: dict[int, float] = {}
@@ -107,6 +168,7 @@ async def steady(uows: Uows, rate: float, seconds: float) -> None:
     await asyncio.gather(*pending)
     achieved = total / (time.monotonic() - started)
     effects = await wait_applied(uows, tenant, total, "steady", 120)
+    meter.report("steady", total)
     latencies = [(effects[s] - committed[s]) * 1000 for s in committed]
     print(
         f"steady {achieved:.0f} events/s: latency ms p50={percentile(latencies, 0.5):.1f}"
@@ -116,7 +178,7 @@ async def steady(uows: Uows, rate: float, seconds: float) -> None:
     )
 
 
-async def burst(uows: Uows, count: int, producers: int) -> None:
+async def burst(uows: Uows, count: int, producers: int, meter: CpuMeter) -> None:
     """Commit `count` events as fast as `producers` concurrent writers can; report end-to-end events/s."""
     tenant = uuid.uuid4()
     print(f"burst: {count} events from {producers} concurrent producers", flush=True)
@@ -130,6 +192,7 @@ async def burst(uows: Uows, count: int, producers: int) -> None:
     committed_in = time.monotonic() - started
     await wait_applied(uows, tenant, count, "burst", 300)
     total = time.monotonic() - started
+    meter.report("burst", count)
     print(
         f"burst: committed {count / committed_in:.0f} events/s; all effects after {total:.1f}s"
         f" = {count / total:.0f} events/s sustained end to end",
@@ -142,7 +205,11 @@ async def main_async(args: argparse.Namespace, workdir: Path) -> None:
     with servers(workdir) as (admin_url, redis_url):
         dbs = await provision_probe_pair(admin_url, f"aigymbench{uuid.uuid4().hex[:6]}")
         processes = EventProcesses(
-            dbs, redis_url, workdir / "logs", AIGYM_CELERY_CONCURRENCY=str(args.concurrency)
+            dbs,
+            redis_url,
+            workdir / "logs",
+            AIGYM_CELERY_POOL=args.pool,
+            AIGYM_CELERY_CONCURRENCY=str(args.concurrency),
         )
         uows = Uows(dbs, pool_size=16)
         try:
@@ -152,8 +219,10 @@ async def main_async(args: argparse.Namespace, workdir: Path) -> None:
             warm = uuid.uuid4()
             await record_probe(uows.producer, warm, "warm")
             await wait_applied(uows, warm, 1, "warm-up", 60)
-            await steady(uows, args.rate, args.seconds)
-            await burst(uows, args.burst, args.producers)
+            meter = CpuMeter()
+            await steady(uows, args.rate, args.seconds, meter)
+            meter.start = meter.sample()
+            await burst(uows, args.burst, args.producers, meter)
         finally:
             processes.stop()
             await uows.close()
@@ -169,7 +238,10 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=5000, help="burst phase: number of events")
     parser.add_argument("--producers", type=int, default=4, help="burst phase: concurrent producers")
     parser.add_argument("--workers", type=int, default=2, help="sink worker processes")
-    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--pool", choices=("solo", "threads", "prefork"), default="solo", help="sink workers' Celery pool"
+    )
+    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker (threads pool)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aigym-bench-events-") as workdir:
         asyncio.run(main_async(args, Path(workdir)))
