@@ -83,35 +83,51 @@ class _PerThread(Generic[S]):
 
 
 class AsyncBridge:
-    """One asyncio loop per calling thread; `run` runs a coroutine on it inline and returns its result."""
+    """One asyncio loop per calling thread; `run` runs a coroutine on it inline and returns its result.
+
+    A caller whose thread already runs a loop (a test calling a task function from a coroutine) cannot run
+    another one inline: its coroutine goes to a loop thread of the bridge instead, and the caller blocks.
+    """
 
     def __init__(self) -> None:
         self._loops: _PerThread[asyncio.AbstractEventLoop] = _PerThread(asyncio.new_event_loop)
+        self._lock = threading.Lock()
+        self._side: tuple[int, asyncio.AbstractEventLoop] | None = None
 
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The calling thread's loop (created on first use, and again in a forked child)."""
-        return self._loops.get()
+        """The loop the calling code runs on: the running one, else this thread's (created on first use)."""
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return self._loops.get()
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run `coro` to completion on this thread's loop (re-raising its exception).
-
-        Not callable from a coroutine: a thread that already runs a loop must await instead.
-        """
+        """Run `coro` to completion and return its result (re-raising its exception)."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            pass
-        else:
-            coro.close()
-            raise RuntimeError("AsyncBridge.run called from a running event loop; await the coroutine")
-        loop = self.loop()
-        return loop.run_until_complete(coro if timeout is None else asyncio.wait_for(coro, timeout))
+            loop = self._loops.get()
+            return loop.run_until_complete(coro if timeout is None else asyncio.wait_for(coro, timeout))
+        future = asyncio.run_coroutine_threadsafe(coro, self._side_loop())
+        return future.result(timeout)
+
+    def _side_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._side is None or self._side[0] != os.getpid():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="aigym-async-bridge", daemon=True).start()
+                self._side = (os.getpid(), loop)
+            return self._side[1]
 
     def close(self) -> None:
-        """Close every loop of this process (none may be running: call after the tasks finished)."""
+        """Close every loop of this process (the tasks must be finished)."""
         for loop in self._loops.drain():
             if not loop.is_running():
                 loop.close()
+        with self._lock:
+            side, self._side = self._side, None
+        if side is not None and side[0] == os.getpid():
+            side[1].call_soon_threadsafe(side[1].stop)
 
 
 @dataclass(frozen=True)
@@ -191,7 +207,24 @@ class JobContext:
         with self._lock:
             databases = self._databases if self._pid == os.getpid() else {}
             self._databases = {}
-        for loop, database in databases.items():
-            if not loop.is_running() and not loop.is_closed():
-                loop.run_until_complete(asyncio.wait_for(database.engine.dispose(), 10))
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+
+        def dispose() -> None:
+            for loop, database in databases.items():
+                if loop.is_closed() or loop is current:  # a caller's running loop: its owner disposes
+                    continue
+                if loop.is_running():  # the bridge's loop thread
+                    asyncio.run_coroutine_threadsafe(database.engine.dispose(), loop).result(10)
+                else:
+                    loop.run_until_complete(asyncio.wait_for(database.engine.dispose(), 10))
+
+        if current is None:
+            dispose()
+        else:  # no other loop can run in a thread that runs one: dispose from a helper thread
+            helper = threading.Thread(target=dispose, name="aigym-bridge-close")
+            helper.start()
+            helper.join()
         self.bridge.close()

@@ -139,11 +139,14 @@ def test_bridge_gives_an_ended_threads_loop_to_the_next_thread() -> None:
     bridge.close()
 
 
-async def test_bridge_refuses_to_block_a_running_loop() -> None:
+async def test_bridge_called_from_a_running_loop_uses_its_own_loop_thread() -> None:
     bridge = AsyncBridge()
 
-    with pytest.raises(RuntimeError, match="running event loop"):
-        bridge.run(_where())
+    pid, thread, loop = bridge.run(_where())
+
+    assert pid == os.getpid()
+    assert thread != threading.get_ident()
+    assert loop != id(asyncio.get_running_loop())
     bridge.close()
 
 
