@@ -24,6 +24,12 @@ class DeliverySettings(BaseSettings):
     smtp_helo_name: str = Field(default="", description="Name sent in EHLO (empty: the local host name)")
     webhook_timeout_seconds: float = Field(default=5.0, description="Connect + response timeout of a webhook")
     webhook_user_agent: str = Field(default="aigym-webhooks/1", description="User-Agent of webhook requests")
+    webhook_allow_private_addresses: bool = Field(
+        default=False,
+        description="Deliver webhooks to loopback, private, link-local and other non-global addresses "
+        "(off in production: a tenant's webhook URL must not reach the cluster's own network; the dev "
+        "stack and tests turn it on for local receivers)",
+    )
     webhook_signature_tolerance_seconds: int = Field(
         default=300, description="How old a signature timestamp a receiver accepts (documented for receivers)"
     )

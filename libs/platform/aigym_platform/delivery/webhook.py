@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import hashlib
+import ipaddress
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -37,6 +39,7 @@ class WebhookSender:
     def __init__(self, settings: DeliverySettings) -> None:
         self.timeout = settings.webhook_timeout_seconds
         self.user_agent = settings.webhook_user_agent
+        self.allow_private_addresses = settings.webhook_allow_private_addresses
         self._opener = urllib.request.build_opener(_NoRedirects)
 
     async def send(
@@ -100,6 +103,21 @@ class WebhookSender:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return result(DeliveryStatus.PERMANENT_FAILURE, "invalid_url", "webhook URLs must be http(s)")
+        if not self.allow_private_addresses:
+            try:
+                refused = non_global_address(
+                    parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+                )
+            except OSError as error:
+                return result(
+                    DeliveryStatus.TRANSIENT_FAILURE, "connection_failed", f"cannot resolve: {error}"
+                )
+            if refused is not None:
+                return result(
+                    DeliveryStatus.PERMANENT_FAILURE,
+                    "address_not_allowed",
+                    f"{parts.hostname} resolves to {refused}, which is not a public address",
+                )
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
             url,
             data=body,
@@ -132,6 +150,22 @@ class WebhookSender:
         except OSError as error:
             return result(DeliveryStatus.TRANSIENT_FAILURE, "connection_failed", str(error))
         return result(status_for_http_code(status_code), f"http_{status_code}", text)
+
+
+def non_global_address(host: str, port: int) -> str | None:
+    """The first address `host` resolves to that is not globally routable (loopback, private, link-local
+    such as a cloud metadata endpoint, shared, reserved), or None when all are public.
+
+    Checked before connecting; a name whose answer changes between this check and the connection (DNS
+    rebinding) is not covered: for that, egress must also be restricted at the network (NetworkPolicy).
+    """
+    for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        address = ipaddress.ip_address(sockaddr[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast:
+            return str(address)
+    return None
 
 
 def _retry_after(value: str | None) -> float | None:

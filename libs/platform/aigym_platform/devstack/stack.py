@@ -184,6 +184,8 @@ class DevStack:
             "AIGYM_SERVICE_SIGNING_KEY_FILE": str(self.keys.service_key_file),
             "AIGYM_LOG_FORMAT": self.options.log_format,
             "AIGYM_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.options.gateway_port}",
+            # Local webhook receivers (tests, a developer's `nc -l`) live on loopback.
+            "AIGYM_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
         }
         if self.smtp_url:
             env["AIGYM_SMTP_URL"] = self.smtp_url

@@ -16,6 +16,7 @@ from aigym_platform.delivery import (
     signature_header,
     verify_signature,
 )
+from aigym_platform.delivery.webhook import non_global_address
 from aigym_platform.devstack.ports import free_port
 from aigym_platform.testing.mail import ReceivedRequest, WebhookReceiver
 
@@ -144,3 +145,35 @@ def test_signature_checks_reject_stale_malformed_and_missing_headers() -> None:
             verify_signature(header, body, [SECRET], now=1)
     with pytest.raises(ValueError, match="secret"):
         signature_header([], body)
+
+
+async def test_non_public_addresses_are_refused_unless_allowed(webhook_server: WebhookReceiver) -> None:
+    strict = WebhookSender(DeliverySettings(webhook_allow_private_addresses=False))
+    port = webhook_server.url().rsplit(":", 1)[1].split("/", 1)[0]
+    targets = [
+        webhook_server.url(),  # loopback, where a real receiver listens
+        f"http://localhost:{port}/hook",  # a name that resolves to loopback
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata endpoint
+        "http://100.64.0.1/hook",  # carrier-grade NAT
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "https://0.0.0.0/hook",
+    ]
+    for url in targets:
+        result = await strict.send(url, {"a": 1}, secrets=[SECRET], event_type="t")
+        assert (result.status, result.code) == (DeliveryStatus.PERMANENT_FAILURE, "address_not_allowed"), url
+    assert webhook_server.requests == []  # nothing left the sender
+
+    # The same receiver with private addresses allowed (the dev stack and tests) gets the request.
+    allowed = WebhookSender(DeliverySettings(webhook_allow_private_addresses=True))
+    ok = await allowed.send(webhook_server.url(), {"a": 1}, secrets=[SECRET], event_type="t")
+    assert ok.status is DeliveryStatus.DELIVERED
+    assert len(webhook_server.requests) == 1
+
+
+def test_public_addresses_pass_the_address_check() -> None:
+    assert non_global_address("93.184.216.34", 443) is None
+    assert non_global_address("2606:2800:220:1:248:1893:25c8:1946", 443) is None
+    assert non_global_address("127.0.0.2", 80) == "127.0.0.2"
