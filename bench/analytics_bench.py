@@ -37,9 +37,10 @@ from bench.harness import (
     PhaseResult,
     Request,
     add_stack_arguments,
-    closed_loop,
+    copy_through_rls,
     progress,
     report,
+    run_phases,
     running_stack,
 )
 
@@ -155,10 +156,7 @@ async def copy_facts(
         while batch := [row for _, row in zip(range(BATCH), rows, strict=False)]:
             async with conn.transaction():
                 await _in_tenant(conn, tenant)
-                await conn.execute("CREATE TEMP TABLE staged (LIKE facts INCLUDING DEFAULTS) ON COMMIT DROP")
-                await conn.copy_records_to_table("staged", records=batch, columns=COLUMNS)
-                names = ", ".join(COLUMNS)
-                await conn.execute(f"INSERT INTO facts ({names}) SELECT {names} FROM staged")
+                await copy_through_rls(conn, "facts", COLUMNS, batch)
             written += len(batch)
             progress(label, written, total)
     finally:
@@ -265,22 +263,7 @@ async def dashboards(stack: DevStack, tenant: uuid.UUID, args: argparse.Namespac
             lambda i: Request("GET", f"/v1/analytics/programs/program-{i % args.programs}?{window}", auth),
         ),
     ]
-    results = []
-    for name, factory in phases:
-        progress(name, 0, 1)
-        results.append(
-            await closed_loop(
-                name,
-                "127.0.0.1",
-                stack.options.gateway_port,
-                factory,
-                concurrency=args.concurrency,
-                seconds=args.seconds,
-                warmup=args.warmup,
-            )
-        )
-        progress(name, 1, 1)
-    return results
+    return await run_phases(stack, phases, args)
 
 
 async def run_report(stack: DevStack, tenant: uuid.UUID, fmt: str) -> tuple[float, pb.ReportRun]:
@@ -360,10 +343,7 @@ def main() -> None:
     parser.add_argument("--programs", type=int, default=20)
     parser.add_argument("--days", type=float, default=365.0, help="days the facts are spread over")
     parser.add_argument("--report-rows", type=int, default=100_000, help="facts in the report tenant's week")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
-    add_stack_arguments(parser)
+    add_stack_arguments(parser, concurrency=4)
     args = parser.parse_args()
     with running_stack(args.replicas) as stack:
         asyncio.run(run(stack, args))

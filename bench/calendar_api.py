@@ -27,14 +27,13 @@ from aigym.calendar.v1 import calendar_pb2_grpc
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER
 from aigym_platform.devstack.stack import DevStack
 from bench.harness import (
-    PhaseResult,
     Request,
     add_stack_arguments,
-    closed_loop,
+    load_summary,
     progress,
     report,
+    run_phases,
     running_stack,
-    wait_until_quiet,
 )
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "UTC"]
@@ -161,25 +160,9 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         ),
         ("feed (.ics, 50 series)", lambda _: Request("GET", feed)),
     ]
-    await asyncio.to_thread(wait_until_quiet, stack)  # the seeding's events are consumed first
-    results: list[PhaseResult] = []
-    for name, factory in phases:
-        progress(name, 0, 1)
-        results.append(
-            await closed_loop(
-                name,
-                "127.0.0.1",
-                stack.options.gateway_port,
-                factory,
-                concurrency=args.concurrency,
-                seconds=args.seconds,
-                warmup=args.warmup,
-            )
-        )
-        progress(name, 1, 1)
+    results = await run_phases(stack, phases, args)
     print(
-        f"\ncalendar API through Envoy ({args.replicas} server process(es) per service), "
-        f"concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
+        f"\ncalendar API through Envoy ({load_summary(args)}), "
         f"{args.series} recurring series visible to the learner, window one year\n"
     )
     print(report(results, results[0]))
@@ -192,10 +175,7 @@ def main() -> None:
     )
     parser.add_argument("--series", type=int, default=50, help="recurring series the learner sees")
     parser.add_argument("--noise-tenants", type=int, default=2, help="other tenants (each with series/5)")
-    parser.add_argument("--concurrency", type=int, default=4, help="concurrent keep-alive connections")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
-    add_stack_arguments(parser)
+    add_stack_arguments(parser, concurrency=4)
     args = parser.parse_args()
     with running_stack(args.replicas) as stack:
         asyncio.run(run(stack, args))

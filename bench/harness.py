@@ -9,10 +9,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import asyncpg
 
 from aigym_platform.devstack.ports import free_port
 from aigym_platform.devstack.services import SERVICES
@@ -82,14 +84,34 @@ def wait_until_quiet(stack: DevStack, *, busy_below: float = 0.05, timeout: floa
     return time.monotonic() - started
 
 
-def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of the throwaway stack every API benchmark starts."""
+def add_stack_arguments(parser: argparse.ArgumentParser, *, concurrency: int = 16) -> None:
+    """Options of the throwaway stack and the closed-loop phases every API benchmark runs."""
+    parser.add_argument(
+        "--concurrency", type=int, default=concurrency, help="concurrent keep-alive connections"
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
     parser.add_argument(
         "--replicas",
         type=int,
         default=1,
         help="server processes per service behind Envoy (the ceiling is measured with the same number)",
     )
+
+
+async def copy_through_rls(
+    conn: asyncpg.Connection, table: str, columns: Sequence[str], records: Sequence[tuple[object, ...]]
+) -> None:
+    """COPY rows into a tenant table inside the caller's transaction (tenant already set).
+
+    COPY cannot write through row-level security: the rows go into a temporary table, then one
+    `INSERT ... SELECT` that the tenant policy checks row by row.
+    """
+    staged = f"staged_{table}"
+    await conn.execute(f"CREATE TEMP TABLE {staged} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+    await conn.copy_records_to_table(staged, records=records, columns=list(columns))
+    names = ", ".join(columns)
+    await conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged}")
 
 
 @contextmanager
@@ -213,3 +235,34 @@ def report(results: list[PhaseResult], ceiling: PhaseResult) -> str:
             f" | {result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.errors} |"
         )
     return "\n".join(lines)
+
+
+async def run_phases(
+    stack: DevStack, phases: Sequence[tuple[str, RequestFactory]], args: argparse.Namespace
+) -> list[PhaseResult]:
+    """Wait for a quiet stack (the seeding's events consumed), then run each phase through the gateway."""
+    await asyncio.to_thread(wait_until_quiet, stack)
+    results = []
+    for name, factory in phases:
+        progress(name, 0, 1)
+        results.append(
+            await closed_loop(
+                name,
+                "127.0.0.1",
+                stack.options.gateway_port,
+                factory,
+                concurrency=args.concurrency,
+                seconds=args.seconds,
+                warmup=args.warmup,
+            )
+        )
+        progress(name, 1, 1)
+    return results
+
+
+def load_summary(args: argparse.Namespace) -> str:
+    """How the phases ran, for a report's heading."""
+    return (
+        f"{args.replicas} server process(es) per service, concurrency {args.concurrency}, "
+        f"{args.seconds:.0f} s per phase"
+    )

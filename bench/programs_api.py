@@ -19,15 +19,14 @@ from aigym.programs.v1 import programs_pb2_grpc
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER
 from aigym_platform.devstack.stack import DevStack
 from bench.harness import (
-    PhaseResult,
     Request,
     RequestFactory,
     add_stack_arguments,
-    closed_loop,
+    load_summary,
     progress,
     report,
+    run_phases,
     running_stack,
-    wait_until_quiet,
 )
 from bench.programs_data import copy_enrollments, learner_ids
 
@@ -140,24 +139,9 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         {"authorization": f"Bearer {user_token(stack, tenant, learner, 'learner')}"}
         for learner in learners[:LEARNER_TOKENS]
     ]
-    await asyncio.to_thread(wait_until_quiet, stack)  # the seeding's events are consumed first
-    results: list[PhaseResult] = []
-    for name, factory in phases(ids, auth, learner_auth):
-        progress(name, 0, 1)
-        result = await closed_loop(
-            name,
-            "127.0.0.1",
-            stack.options.gateway_port,
-            factory,
-            concurrency=args.concurrency,
-            seconds=args.seconds,
-            warmup=args.warmup,
-        )
-        results.append(result)
-        progress(name, 1, 1)
+    results = await run_phases(stack, phases(ids, auth, learner_auth), args)
     print(
-        f"\nprograms API through Envoy ({args.replicas} server process(es) per service), "
-        f"concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
+        f"\nprograms API through Envoy ({load_summary(args)}), "
         f"{args.programs} programs, {args.enrollments} enrolments of {args.learners} learners in the "
         f"measured tenant ({args.noise_tenants} other tenants)\n"
     )
@@ -175,9 +159,6 @@ def main() -> None:
     parser.add_argument(
         "--noise-tenants", type=int, default=2, help="other tenants (each with programs/5, enrolments/10)"
     )
-    parser.add_argument("--concurrency", type=int, default=16, help="concurrent keep-alive connections")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
     add_stack_arguments(parser)
     args = parser.parse_args()
     with running_stack(args.replicas) as stack:

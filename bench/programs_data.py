@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 
 import asyncpg
 
-from bench.harness import progress
+from bench.harness import copy_through_rls, progress
 
 COLUMNS = (
     "tenant_id",
@@ -95,17 +95,7 @@ async def copy_enrollments(
                 break
             async with conn.transaction():
                 await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
-                # COPY cannot write through row-level security: copy into a temporary table, then one
-                # INSERT ... SELECT that the tenant policy checks row by row.
-                await conn.execute(
-                    "CREATE TEMP TABLE staged_enrollments (LIKE enrollments INCLUDING DEFAULTS)"
-                    " ON COMMIT DROP"
-                )
-                await conn.copy_records_to_table("staged_enrollments", records=batch, columns=COLUMNS)
-                names = ", ".join(COLUMNS)
-                await conn.execute(
-                    f"INSERT INTO enrollments ({names}) SELECT {names} FROM staged_enrollments"
-                )
+                await copy_through_rls(conn, "enrollments", COLUMNS, batch)
             written += len(batch)
             progress("copying enrolments", written, total)
     finally:

@@ -20,15 +20,13 @@ from aigym.progress.v1 import progress_pb2 as pb
 from aigym.progress.v1 import progress_pb2_grpc
 from aigym_platform.devstack.stack import DevStack
 from bench.harness import (
-    PhaseResult,
     Request,
     RequestFactory,
     add_stack_arguments,
-    closed_loop,
-    progress,
+    load_summary,
     report,
+    run_phases,
     running_stack,
-    wait_until_quiet,
 )
 from bench.programs_api import admin_token, user_token
 from bench.progress_data import block_ids, copy_progress, learner_courses
@@ -115,24 +113,9 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         (i, {"authorization": f"Bearer {user_token(stack, tenant, learners[i], 'learner')}"})
         for i in range(min(LEARNER_TOKENS, len(learners)))
     ]
-    await asyncio.to_thread(wait_until_quiet, stack)  # the seeding's events are consumed first
-    results: list[PhaseResult] = []
-    for name, factory in phases(courses, args.courses_per_learner, auth, learner_auth):
-        progress(name, 0, 1)
-        result = await closed_loop(
-            name,
-            "127.0.0.1",
-            stack.options.gateway_port,
-            factory,
-            concurrency=args.concurrency,
-            seconds=args.seconds,
-            warmup=args.warmup,
-        )
-        results.append(result)
-        progress(name, 1, 1)
+    results = await run_phases(stack, phases(courses, args.courses_per_learner, auth, learner_auth), args)
     print(
-        f"\nprogress API through Envoy ({args.replicas} server process(es) per service), "
-        f"concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
+        f"\nprogress API through Envoy ({load_summary(args)}), "
         f"{written} completions of {args.learners} learners in {args.courses} courses in the measured tenant "
         f"({args.noise_tenants} other tenants with a tenth each)\n"
     )
@@ -155,9 +138,6 @@ def main() -> None:
     parser.add_argument(
         "--noise-tenants", type=int, default=2, help="other tenants (a tenth of the learners)"
     )
-    parser.add_argument("--concurrency", type=int, default=16, help="concurrent keep-alive connections")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
     add_stack_arguments(parser)
     args = parser.parse_args()
     with running_stack(args.replicas) as stack:

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 
 import asyncpg
 
-from bench.harness import progress
+from bench.harness import copy_through_rls, progress
 
 BLOCKS = 10
 BATCH = 20_000
@@ -101,13 +101,7 @@ async def copy_progress(
             async with conn.transaction():
                 await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
                 for table, columns in TABLES.items():
-                    staged = f"staged_{table}"
-                    await conn.execute(
-                        f"CREATE TEMP TABLE {staged} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
-                    )
-                    await conn.copy_records_to_table(staged, records=batch[table], columns=columns)
-                    names = ", ".join(columns)
-                    await conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged}")
+                    await copy_through_rls(conn, table, columns, batch[table])
             written += len(batch["completions"])
             progress(f"copying completions {str(tenant)[:8]}", min(written, total), total)
     finally:
