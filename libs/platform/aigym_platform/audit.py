@@ -59,11 +59,6 @@ def chain_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-async def append_audit(session: AsyncSession, entry: AuditEntry) -> None:
-    """Insert the next chained row for the entry's tenant (serialised per tenant by an advisory lock)."""
-    await append_audits(session, [entry])
-
-
 async def append_audits(session: AsyncSession, entries: Sequence[AuditEntry]) -> None:
     """Insert chained rows for entries of one tenant, in order, under one per-tenant advisory lock.
 

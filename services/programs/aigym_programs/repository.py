@@ -128,7 +128,7 @@ def _list_statement(
     return stmt.order_by(_P.create_time.desc(), _P.program_id.desc()).limit(bindparam("limit"))
 
 
-def _to_domain(row: ProgramRow | Row[Any]) -> Program:
+def _to_domain(row: Row[Any]) -> Program:
     return Program(
         program_id=row.program_id,
         content=ProgramDraft(

@@ -41,7 +41,7 @@ class StackOptions:
     prefix_output: bool = True
     log_format: str = "text"
     # Server processes per service, each on its own port behind Envoy's round robin (as pods behind a
-    # headless Service): a Python server uses one core, so 2 on a 2-core machine serve nearly twice as much.
+    # headless Service): one Python server process uses at most one core; several use more of a machine.
     replicas: int = 1
     service_replicas: dict[str, int] = field(default_factory=dict)  # per-service override of `replicas`
 
