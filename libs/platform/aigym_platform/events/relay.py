@@ -100,8 +100,10 @@ class Relay:
                 await self._resend_since(conn, last - BROKER_LOSS_WINDOW, "relay_start")
             while not stop.is_set():
                 self._wake.clear()
+                # First, so the backlog gauges exist as soon as the relay is active; then also between
+                # drains under sustained load.
+                await self._housekeeping(conn)
                 more = await self._drain(conn)
-                await self._housekeeping(conn)  # also between drains under sustained load
                 if not more:
                     await _wait(stop, self.settings.relay_poll_seconds, self._wake)
                     if self._wake.is_set() and self.settings.relay_gather_seconds > 0:
