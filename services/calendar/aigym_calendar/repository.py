@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    literal,
     or_,
     select,
     text,
@@ -44,6 +44,7 @@ from aigym_calendar.domain import (
     Override,
     SignupState,
 )
+from aigym_calendar.lru import Lru
 from aigym_calendar.recurrence import localize, parse_occurrence_id, zone
 from aigym_calendar.tables import (
     EnrollmentRow,
@@ -109,26 +110,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DECODED_EVENTS = 2_048
 
 
-class _DecodedEvents:
-    """A per-process LRU of events decoded from rows, keyed by everything the decoded event depends on."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._events: OrderedDict[Hashable, Event] = OrderedDict()
-
-    def get(self, key: Hashable) -> Event | None:
-        found = self._events.get(key)
-        if found is not None:
-            self._events.move_to_end(key)
-        return found
-
-    def put(self, key: Hashable, event: Event) -> None:
-        self._events[key] = event
-        while len(self._events) > self.size:
-            self._events.popitem(last=False)
-
-
-_DECODED = _DecodedEvents(DECODED_EVENTS)
+# Keyed by everything a decoded event depends on (see `agenda_events`).
+_DECODED: Lru[Hashable, Event] = Lru(DECODED_EVENTS)
 
 
 def _tenant(tenant_id: TenantId) -> uuid.UUID:
@@ -234,9 +217,19 @@ class CalendarRepository:
 
         One round trip (learners, overrides and seat counts folded in), a statement built once per process.
         """
+        events, _ = await self.agenda_events(
+            learner_id, window_start, window_end, show_cancelled=show_cancelled
+        )
+        return events
+
+    async def agenda_events(
+        self, learner_id: str, window_start: datetime, window_end: datetime, *, show_cancelled: bool
+    ) -> tuple[list[Event], dict[str, SignupState]]:
+        """`events_for_learner` plus the learner's sign-up state per capacity event (one round trip)."""
         params = {"tenant": self.tenant, "learner": learner_id, "low": window_start, "high": window_end}
         result = await self.session.execute(_learner_events(show_cancelled), params)
         events: list[Event] = []
+        states: dict[str, SignupState] = {}
         for row in result:
             learner_ids = tuple(row.learner_ids or ())
             override_items = tuple(tuple(item) for item in row.override_list or ())
@@ -269,7 +262,9 @@ class CalendarRepository:
                 )
                 _DECODED.put(key, event)
             events.append(event)
-        return events
+            if row.my_signup is not None:
+                states[event.event_id] = SignupState(row.my_signup)
+        return events, states
 
     async def learner_can_see(self, event: Event, learner_id: str) -> bool:
         """Whether the learner is in the event's audience, signed up, or created it."""
@@ -450,19 +445,6 @@ class CalendarRepository:
             )
         return result
 
-    async def signup_states(self, learner_id: str, event_ids: Sequence[str]) -> dict[str, SignupState]:
-        """The learner's sign-up state per event among `event_ids`."""
-        if not event_ids:
-            return {}
-        rows = await self.session.execute(
-            select(SignupRow.event_id, SignupRow.state).where(
-                SignupRow.tenant_id == self.tenant,
-                SignupRow.learner_id == learner_id,
-                SignupRow.event_id.in_([uuid.UUID(e) for e in event_ids]),
-            )
-        )
-        return {str(event_id): SignupState(state) for event_id, state in rows}
-
     # ---- enrolments, programs, directory ------------------------------------------------------------
 
     async def get_enrollment(self, enrollment_id: str) -> EnrollmentRow | None:
@@ -495,18 +477,9 @@ class CalendarRepository:
         )
 
     async def enrollments_for(self, learner_id: str) -> list[Enrollment]:
-        """The learner's enrolments with program titles."""
+        """The learner's enrolments with program titles (a statement built once per process)."""
         rows = await self.session.execute(
-            select(EnrollmentRow, ProgramRow.title)
-            .outerjoin(
-                ProgramRow,
-                and_(
-                    ProgramRow.tenant_id == EnrollmentRow.tenant_id,
-                    ProgramRow.program_id == EnrollmentRow.program_id,
-                ),
-            )
-            .where(EnrollmentRow.tenant_id == self.tenant, EnrollmentRow.learner_id == learner_id)
-            .order_by(EnrollmentRow.enrollment_id)
+            _learner_enrollments(), {"tenant": self.tenant, "learner": learner_id}
         )
         return [
             Enrollment(
@@ -518,9 +491,9 @@ class CalendarRepository:
                 row.due_time,
                 row.end_time,
                 row.sequence,
-                title or "",
+                row.title or "",
             )
-            for row, title in rows
+            for row in rows
         ]
 
     async def enrolled_programs(self, learner_id: str) -> set[str]:
@@ -595,20 +568,22 @@ class CalendarRepository:
     # ---- settings -----------------------------------------------------------------------------------
 
     async def get_settings(self, learner_id: str) -> Settings:
-        """Stored settings merged with the directory copy (defaults when neither exists)."""
-        row = await self.session.get(SettingsRow, (self.tenant, learner_id))
-        learner = await self.session.get(LearnerRow, (self.tenant, learner_id))
+        """Stored settings merged with the directory copy (defaults when neither exists); one round trip."""
+        row = (
+            await self.session.execute(_learner_settings(), {"tenant": self.tenant, "learner": learner_id})
+        ).one()
+        stored = row.update_time is not None
         return Settings(
             learner_id=learner_id,
-            time_zone=row.time_zone if row else "",
-            channels=tuple(row.channels) if row else (),
-            webhook_url=row.webhook_url if row else "",
-            webhook_secret=row.webhook_secret if row else "",
-            quiet_hours_start=row.quiet_hours_start if row else "",
-            quiet_hours_end=row.quiet_hours_end if row else "",
-            email=learner.email if learner else "",
-            directory_time_zone=learner.time_zone if learner else "",
-            update_time=row.update_time if row else None,
+            time_zone=row.time_zone if stored else "",
+            channels=tuple(row.channels) if stored else (),
+            webhook_url=row.webhook_url if stored else "",
+            webhook_secret=row.webhook_secret if stored else "",
+            quiet_hours_start=row.quiet_hours_start if stored else "",
+            quiet_hours_end=row.quiet_hours_end if stored else "",
+            email=row.email or "",
+            directory_time_zone=row.directory_time_zone or "",
+            update_time=row.update_time,
         )
 
     async def save_settings(self, settings: Settings, when: datetime) -> None:
@@ -925,9 +900,56 @@ def _event_from_row(
 _JSONB_COLUMNS = ("exdates", "rdates", "reminder_minutes")
 
 
+@lru_cache(maxsize=1)
+def _learner_enrollments() -> Select[Any]:
+    """A learner's enrolments with their program's title (parameters: tenant, learner)."""
+    tenant, learner = bindparam("tenant", type_=PgUUID(as_uuid=True)), bindparam("learner", type_=String())
+    enrollments, programs = EnrollmentRow.__table__, ProgramRow.__table__
+    return (
+        select(*enrollments.c, programs.c.title)
+        .select_from(
+            enrollments.outerjoin(
+                programs,
+                and_(
+                    programs.c.tenant_id == enrollments.c.tenant_id,
+                    programs.c.program_id == enrollments.c.program_id,
+                ),
+            )
+        )
+        .where(enrollments.c.tenant_id == tenant, enrollments.c.learner_id == learner)
+        .order_by(enrollments.c.enrollment_id)
+    )
+
+
+@lru_cache(maxsize=1)
+def _learner_settings() -> Select[Any]:
+    """Exactly one row: the learner's stored settings and directory entry, NULLs where either is missing.
+
+    Parameters: tenant, learner.
+    """
+    tenant, learner = bindparam("tenant", type_=PgUUID(as_uuid=True)), bindparam("learner", type_=String())
+    settings, learners = SettingsRow.__table__, LearnerRow.__table__
+    anchor = select(literal(1).label("one")).subquery("anchor")
+    return select(
+        settings.c.time_zone,
+        settings.c.channels,
+        settings.c.webhook_url,
+        settings.c.webhook_secret,
+        settings.c.quiet_hours_start,
+        settings.c.quiet_hours_end,
+        settings.c.update_time,
+        learners.c.email,
+        learners.c.time_zone.label("directory_time_zone"),
+    ).select_from(
+        anchor.outerjoin(
+            settings, and_(settings.c.tenant_id == tenant, settings.c.learner_id == learner)
+        ).outerjoin(learners, and_(learners.c.tenant_id == tenant, learners.c.learner_id == learner))
+    )
+
+
 @lru_cache(maxsize=2)
 def _learner_events(show_cancelled: bool) -> Select[Any]:
-    """The events a learner sees in a window, with learners, overrides and seat counts (see below).
+    """The events a learner sees in a window, with learners, overrides, seat counts and their sign-up state.
 
     Built once per process: constructing it and its cache key was a tenth of an agenda call. JSONB columns
     come back as text and are parsed only when the event is not already decoded (`_DECODED`). Parameters:
@@ -985,6 +1007,16 @@ def _learner_events(show_cancelled: bool) -> Select[Any]:
         )
         return case((table.c.capacity > 0, counted), else_=0)  # no sign-ups without a capacity
 
+    mine = (
+        select(SignupRow.state)
+        .where(
+            SignupRow.tenant_id == table.c.tenant_id,
+            SignupRow.event_id == table.c.event_id,
+            SignupRow.learner_id == learner,
+        )
+        .scalar_subquery()
+    )
+
     columns = [c for c in table.c if c.name not in _JSONB_COLUMNS]
     texts = [table.c[name].cast(Text).label(f"{name}_json") for name in _JSONB_COLUMNS]
     query = select(
@@ -994,6 +1026,7 @@ def _learner_events(show_cancelled: bool) -> Select[Any]:
         overrides.label("override_list"),
         seats(SignupState.CONFIRMED).label("confirmed"),
         seats(SignupState.WAITLISTED).label("waitlisted"),
+        case((table.c.capacity > 0, mine), else_=None).label("my_signup"),
     ).where(
         table.c.tenant_id == tenant,
         table.c.range_start < bindparam("high", type_=DateTime(timezone=True)),

@@ -528,30 +528,29 @@ class CalendarService:
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repository(uow)
             zone_name = time_zone or (await repo.get_settings(learner)).effective_time_zone
-            events = await repo.events_for_learner(
+            events, states = await repo.agenda_events(
                 learner, window_start, window_end, show_cancelled=show_cancelled
             )
             enrollments = await repo.enrollments_for(learner)
-            states = await repo.signup_states(learner, [e.event_id for e in events if e.draft.capacity])
         key = _cursor_key(cursor) if cursor is not None else None
         # Expand only as far as the page needs: entries of [from, until) sort before any entry starting at
         # or after `until`, so a growing horizon that already yields a full page gives the same first page
         # as expanding the whole window (a year of 50 weekly series is 2,600 occurrences; a page is 100).
-        expand_from = datetime.fromisoformat(key[0]) if key is not None else window_start
+        expand_from = key[0] if key is not None else window_start
         expand_from = max(expand_from, window_start)
         span = timedelta(days=7)
         while True:
             until = min(expand_from + span, window_end)
             entries = self._entries(events, enrollments, states, expand_from, until, show_cancelled)
             if key is not None:
-                entries = [e for e in entries if _key(e) > key]
+                entries = [e for e in entries if e.sort_key > key]
             if len(entries) > limit or until >= window_end:
                 break
             span *= 4
         token = ""
         if len(entries) > limit:
             entries = entries[:limit]
-            token = encode_token(Cursor(_key(entries[-1])), filters)
+            token = encode_token(Cursor(_token_values(entries[-1])), filters)
         return entries, token, zone_name
 
     @staticmethod
@@ -737,15 +736,19 @@ def _zone_or_invalid(name: str, field_name: str) -> None:
         raise InvalidArgument.for_field(field_name, error.message) from error
 
 
-def _key(entry: AgendaEntry) -> tuple[str, str, str, str]:
+def _token_values(entry: AgendaEntry) -> tuple[str, str, str, str]:
+    """The page token's position: the last entry's sort key, times as ISO 8601."""
     start, end, ident, oid = entry.sort_key
     return (start.isoformat(), end.isoformat(), ident, oid)
 
 
-def _cursor_key(cursor: Cursor) -> tuple[str, str, str, str]:
+def _cursor_key(cursor: Cursor) -> tuple[datetime, datetime, str, str]:
+    """The sort key a page token points after (compared with `AgendaEntry.sort_key`)."""
     try:
         start, end, ident, oid = (str(v) for v in cursor.values)
-        datetime.fromisoformat(start)
+        key = (datetime.fromisoformat(start), datetime.fromisoformat(end), ident, oid)
     except ValueError as error:
         raise InvalidArgument.for_field("page_token", "page_token is malformed") from error
-    return (start, end, ident, oid)
+    if key[0].tzinfo is None or key[1].tzinfo is None:
+        raise InvalidArgument.for_field("page_token", "page_token is malformed")
+    return key

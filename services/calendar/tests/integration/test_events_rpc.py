@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -362,3 +364,36 @@ async def test_agenda_pages_concatenate_to_the_whole_sorted_window(
             metadata=learner,
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_an_agenda_page_token_with_times_without_offset_is_refused_as_malformed(
+    stub: Stub, tokens: TokenFactory, tenant: uuid.UUID
+) -> None:
+    admin = who(tokens, tenant, "manager", "coach")
+    learner = who(tokens, tenant, "learner", "ada")
+    await stub.CreateEvent(
+        pb.CreateEventRequest(event=session(utc(2026, 1, 5, 8), "FREQ=DAILY")), metadata=admin
+    )
+    window = {"start_time": ts(utc(2026, 1, 1)), "end_time": ts(utc(2026, 2, 1)), "learner_id": "me"}
+    first = await stub.ListAgenda(pb.ListAgendaRequest(page_size=3, **window), metadata=learner)  # type: ignore[arg-type]
+    # The same position and filters, but naive times (a client editing the opaque token).
+    data = json.loads(
+        base64.urlsafe_b64decode(first.next_page_token + "=" * (-len(first.next_page_token) % 4))
+    )
+    data["v"] = [value.replace("+00:00", "") for value in data["v"]]
+    forged = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    second = await stub.ListAgenda(
+        pb.ListAgendaRequest(page_size=3, page_token=first.next_page_token, **window),  # type: ignore[arg-type]
+        metadata=learner,
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ListAgenda(
+            pb.ListAgendaRequest(page_size=3, page_token=forged, **window), metadata=learner
+        )  # type: ignore[arg-type]
+
+    assert [o.local_start[:10] for o in second.occurrences] == ["2026-01-08", "2026-01-09", "2026-01-10"]
+    assert (caught.value.code(), violations(caught.value)) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        {"page_token": "page_token is malformed"},
+    )

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from aigym_calendar import ical
+import pytest
+
+from aigym.calendar.v1 import calendar_pb2
+from aigym_calendar import ical, mappers
 from aigym_calendar.domain import (
     Audience,
     AudienceKind,
@@ -15,6 +18,7 @@ from aigym_calendar.domain import (
     EventKind,
     EventState,
     Override,
+    SignupState,
     expand_event,
 )
 from aigym_calendar.ical import CalendarDocument, fold, render
@@ -124,3 +128,36 @@ def test_expansions_are_remembered_per_window_and_never_shared_with_an_edited_co
         len(expand_event(long_daily, june[0], june[0] + timedelta(days=100))) == 98
     )  # 2 June-8 Sept, 16 June exdated
     assert long_daily._expansions == {}  # too long to remember
+
+
+def test_remembered_occurrence_messages_equal_fresh_ones_per_entry_and_zone() -> None:
+    entries = expand_event(_event(), datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 8, 1, tzinfo=UTC))
+    copies = [replace(e) for e in entries]  # equal values, other objects
+    changed = replace(entries[0], title="Moved call", signup_state=SignupState.WAITLISTED)
+
+    berlin = [mappers.entry_to_proto(e, "Europe/Berlin") for e in entries]
+    again = [mappers.entry_to_proto(e, "Europe/Berlin") for e in entries]
+    tokyo = mappers.entry_to_proto(entries[0], "Asia/Tokyo")
+
+    assert all(a is b for a, b in zip(berlin, again, strict=True))  # remembered
+    assert berlin == [mappers._occurrence(e, "Europe/Berlin") for e in copies]
+    assert (berlin[0].local_start, tokyo.local_start) == (
+        "2026-06-02T09:00:00+02:00",
+        "2026-06-02T16:00:00+09:00",
+    )
+    fresh = mappers.entry_to_proto(changed, "Europe/Berlin")
+    assert (fresh.title, fresh.signup_state) == ("Moved call", calendar_pb2.SIGNUP_STATE_WAITLISTED)
+
+
+def test_a_full_occurrence_memo_starts_over_and_still_answers_correctly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(mappers, "OCCURRENCE_MEMO", 3)
+    monkeypatch.setattr(mappers, "_OCCURRENCES", {})
+    entries = expand_event(_event(), datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 8, 1, tzinfo=UTC))
+
+    messages = [mappers.entry_to_proto(e, "UTC") for e in entries]
+
+    assert len(entries) == 5
+    assert len(mappers._OCCURRENCES) == 2  # filled to 3, emptied, refilled
+    assert messages == [mappers._occurrence(e, "UTC") for e in entries]
