@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 
 from aigym_calendar.recurrence import (
     RecurrenceError,
@@ -201,11 +202,15 @@ class AgendaEntry:
     program_id: str = ""
     enrollment_id: str = ""
     signup_state: SignupState | None = None
+    # Agenda order: start, end, event (or enrolment), occurrence. Computed once: pages sort and filter by it.
+    sort_key: tuple[datetime, datetime, str, str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def sort_key(self) -> tuple[datetime, datetime, str, str]:
-        """Agenda order: start, end, event (or enrolment), occurrence."""
-        return (self.start, self.end, self.event_id or self.enrollment_id, self.occurrence_id)
+    def __post_init__(self) -> None:
+        key = (self.start, self.end, self.event_id or self.enrollment_id, self.occurrence_id)
+        object.__setattr__(self, "sort_key", key)
+
+
+BY_AGENDA_ORDER = attrgetter("sort_key")
 
 
 def expand_event(
@@ -259,7 +264,7 @@ def _expand(
             entry = _entry(event, found.occurrence_id, found.original_start, found, cancelled_event)
             if show_cancelled or not entry.cancelled:
                 entries.append(entry)
-    entries.sort(key=lambda e: e.sort_key)
+    entries.sort(key=BY_AGENDA_ORDER)
     return entries
 
 

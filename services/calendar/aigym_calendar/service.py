@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from aigym.calendar.v1 import events_pb2
 from aigym_calendar.domain import (
+    BY_AGENDA_ORDER,
     AgendaEntry,
     AudienceKind,
     Enrollment,
@@ -570,7 +571,7 @@ class CalendarService:
                 entries.append(replace(entry, signup_state=state) if state else entry)
         for enrollment in enrollments:
             entries.extend(enrollment_entries(enrollment, start, end))
-        entries.sort(key=lambda e: e.sort_key)
+        entries.sort(key=BY_AGENDA_ORDER)
         return entries
 
     async def check_conflicts(
