@@ -45,6 +45,7 @@ from aigym_programs.enrollment_service import EnrollmentRequest, EnrollmentsServ
 from aigym_programs.progress_service import ProgramProgress
 from aigym_programs.service import ProgramsService
 from aigym_programs.structure import Node, NodeKind, Rule
+from aigym_progress.directory_service import DirectoryHandlers as ProgressDirectoryHandlers
 from aigym_progress.domain import CompletionInput
 from aigym_progress.service import ProgressService
 from aigym_progress.session_service import SessionService
@@ -128,6 +129,13 @@ async def _seed_progress(db: ServiceDatabase, tenant: uuid.UUID) -> None:
         )
         sessions = SessionService(units)
         await sessions.start_session(admin, SessionInput("seed-learner", "seed-course"))  # + time_on_task
+        async with units(TenantId(tenant), None) as uow:  # the directory copy, as its consumer fills it
+            learner = programs_events.LearnerUpserted(learner_id="seed-learner", manager_id="seed-manager")
+            await ProgressDirectoryHandlers().record_learner_upserted(
+                uow,
+                Event(uuid.uuid4(), "t", TenantId(tenant), "seed", dt.datetime.now(dt.UTC), "l", 1, learner),
+            )
+            await uow.commit()
         await _seed_inbox_and_dead_letters(units, tenant)
     finally:
         await engine.dispose()

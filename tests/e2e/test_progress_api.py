@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 
 import httpx
@@ -66,9 +67,41 @@ def test_learner_records_completions_and_reads_progress(gateway: httpx.Client, t
     roster = gateway.get(
         f"/v1/courses/{COURSE}/roster",
         params={"state": "PROGRESS_STATE_COMPLETED", "orderBy": "percent desc"},
-        headers=tokens.headers(tenant, "manager", user="boss"),
+        headers=tokens.headers(tenant, "client_admin", user="admin-1"),
     ).json()
     assert [p["learnerId"] for p in roster["progress"]] == ["learner-1"]
+
+
+def test_a_manager_sees_the_team_the_programs_directory_names(gateway: httpx.Client, tokens: Tokens) -> None:
+    """Reporting lines set in programs reach progress as learner_upserted events (outbox, relay, worker)."""
+    tenant = uuid.uuid4()
+    define_course(gateway, tokens, tenant)
+    admin = tokens.headers(tenant, "client_admin", user="admin-1")
+    lines = {"lead": "boss", "direct": "boss", "indirect": "lead", "outsider": "other-boss"}
+    for learner, manager in lines.items():
+        entry = {"displayName": learner.title(), "managerId": manager}
+        upserted = gateway.put(f"/v1/learners/{learner}", json=entry, headers=admin)
+        assert upserted.status_code == 200, upserted.text
+        body = {"learnerId": learner, "courseId": COURSE, "blockId": "intro", "value": 1}
+        recorded = gateway.post("/v1/completions", json=body, headers=admin)
+        assert recorded.status_code == 200, recorded.text
+    boss = tokens.headers(tenant, "manager", user="boss")
+    deadline = time.monotonic() + 60.0  # generous: the stack's workers may still be starting
+    while True:
+        roster = gateway.get(f"/v1/courses/{COURSE}/roster", headers=boss)
+        assert roster.status_code == 200, roster.text
+        team = [p["learnerId"] for p in roster.json().get("progress", [])]
+        if team == ["direct", "indirect", "lead"]:
+            break
+        assert time.monotonic() < deadline, f"the directory never reached progress: roster {team}"
+        time.sleep(0.1)
+    indirect = gateway.get(f"/v1/learners/indirect/courses/{COURSE}/progress", headers=boss)
+    assert indirect.status_code == 200, indirect.text
+    assert indirect.json()["completedRequiredBlocks"] == 1
+    outside = gateway.get(f"/v1/learners/outsider/courses/{COURSE}/progress", headers=boss)
+    assert outside.status_code == 403, outside.text
+    everyone = gateway.get(f"/v1/courses/{COURSE}/roster", headers=admin).json()
+    assert [p["learnerId"] for p in everyone["progress"]] == ["direct", "indirect", "lead", "outsider"]
 
 
 def test_learner_writing_for_someone_else_is_403(gateway: httpx.Client, tokens: Tokens) -> None:

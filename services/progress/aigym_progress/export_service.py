@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.db import UnitOfWorkFactory
-from aigym_platform.errors import PermissionDenied
-from aigym_platform.identity import Identity, Role, TenantId
+from aigym_platform.identity import Identity, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_progress.directory_repository import SqlDirectoryRepository
+from aigym_progress.directory_service import DirectoryRepositoryFactory, readable_learner
 from aigym_progress.domain import Completion
 from aigym_progress.export_repository import ExportRepository, SqlExportRepository
 from aigym_progress.sessions import LearningSession
@@ -38,11 +39,13 @@ class ExportService:
         home_page: str,
         activity_base: str,
         repositories: ExportRepositoryFactory = SqlExportRepository,
+        directory: DirectoryRepositoryFactory = SqlDirectoryRepository,
     ) -> None:
         self._uow = uow_factory
         self._home_page = home_page
         self._activity_base = activity_base
         self._repositories = repositories
+        self._directory = directory
 
     async def list_statements(
         self,
@@ -56,15 +59,13 @@ class ExportService:
 
         `page_size` counts records: a completion that completed its course yields two statements.
         """
-        identity.require(Role.LEARNER)
-        learner = identity.user_id if identity.is_self(learner_id) else learner_id
-        if learner != identity.user_id and not identity.has_role(Role.MANAGER):
-            raise PermissionDenied("exporting another learner's statements requires the manager role")
-        filters = {"learner": learner, "since": since.isoformat() if since else ""}
-        cursor = decode_token(page_token, filters)
-        after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
         size = page_size(requested_size)
         async with self._uow(identity.tenant_id, identity) as uow:
+            directory = self._directory(uow.session, uow.tenant_id)
+            learner = await readable_learner(identity, learner_id, directory, "statements")
+            filters = {"learner": learner, "since": since.isoformat() if since else ""}
+            cursor = decode_token(page_token, filters)
+            after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
             repo = self._repositories(uow.session, identity.tenant_id)
             completions = await repo.completions_after(learner, since, after, size + 1)
             sessions = await repo.closed_sessions_after(learner, since, after, size + 1)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.db import UnitOfWorkFactory
-from aigym_platform.errors import PermissionDenied
 from aigym_platform.identity import Identity, Role, TenantId
+from aigym_progress.directory_repository import SqlDirectoryRepository
+from aigym_progress.directory_service import DirectoryRepositoryFactory, readable_learner
 from aigym_progress.domain import ProgressState
 from aigym_progress.path import (
     CourseState,
@@ -63,11 +64,13 @@ class PathService:
         programs: ProgramsDirectory,
         repositories: RepositoryFactory = SqlProgressRepository,
         clock: Clock = _utcnow,
+        directory: DirectoryRepositoryFactory = SqlDirectoryRepository,
     ) -> None:
         self._uow = uow_factory
         self._programs = programs
         self._repositories = repositories
         self._clock = clock
+        self._directory = directory
 
     async def validate_path(
         self,
@@ -78,7 +81,7 @@ class PathService:
         what_if: WhatIf | None = None,
     ) -> PathAnswer:
         """Evaluate `item_id` of the learner's enrolment in `program_id` (or a hypothetical state, admins)."""
-        learner = self._reader(identity, learner_id or "me")
+        learner = await self._readable(identity, learner_id or "me")
         if what_if is not None:
             identity.require(Role.CLIENT_ADMIN)
         now = (what_if.evaluate_time if what_if else None) or self._clock()
@@ -132,11 +135,8 @@ class PathService:
                 states[progress.course_id] = state
         return states
 
-    @staticmethod
-    def _reader(identity: Identity, learner_id: str) -> str:
-        identity.require(Role.LEARNER)
-        if identity.is_self(learner_id):
-            return identity.user_id
-        if not identity.has_role(Role.MANAGER):
-            raise PermissionDenied("validating another learner's path requires the manager role")
-        return learner_id
+    async def _readable(self, identity: Identity, learner_id: str) -> str:
+        """The learner whose path is validated: the caller, their team (managers), anyone (admins)."""
+        async with self._uow(identity.tenant_id, identity) as uow:
+            directory = self._directory(uow.session, uow.tenant_id)
+            return await readable_learner(identity, learner_id, directory, "learning path")

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.identity import TenantId
+from aigym_progress.directory_repository import team_cte
 from aigym_progress.domain import (
     EPOCH,
     Completion,
@@ -109,8 +110,13 @@ class ProgressRepository(Protocol):
         ordering: Ordering,
         after: RosterCursor | None,
         limit: int,
+        *,
+        team_of: str | None = None,
     ) -> list[CourseProgress]:
-        """A course's learners in `ordering` (ties: learner id, same direction), strictly after the cursor."""
+        """A course's learners in `ordering` (ties: learner id, same direction), strictly after the cursor.
+
+        With `team_of`, only learners reporting to that manager directly or indirectly.
+        """
 
 
 def _progress(row: CourseProgressRow | ProgressResetRow | Row[Any]) -> CourseProgress:
@@ -429,14 +435,22 @@ class SqlProgressRepository:
         ordering: Ordering,
         after: RosterCursor | None,
         limit: int,
+        *,
+        team_of: str | None = None,
     ) -> list[CourseProgress]:
-        """A course's learners in `ordering` (ties: learner id, same direction), strictly after the cursor."""
+        """A course's learners in `ordering` (ties: learner id, same direction), strictly after the cursor.
+
+        With `team_of`, only learners reporting to that manager directly or indirectly.
+        """
         # Plain table rows: no ORM instances for a page of 50.
         stmt = select(CourseProgressRow.__table__).where(
             _CP.tenant_id == self._tenant, _CP.course_id == course_id
         )
         if state is not None:
             stmt = stmt.where(_CP.state == state.value)
+        if team_of is not None:
+            team = team_cte(self._tenant, team_of)
+            stmt = stmt.where(_CP.learner_id.in_(select(team.c.learner_id)), _CP.learner_id != team_of)
         key = _roster_key(ordering.key)
         learner = _CP.learner_id
         if after is not None:

@@ -18,6 +18,8 @@ from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, PR
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
 from aigym_platform.timestamps import set_timestamp
+from aigym_progress.directory_repository import SqlDirectoryRepository
+from aigym_progress.directory_service import DirectoryRepositoryFactory, readable_learner, team_scope
 from aigym_progress.domain import (
     EPOCH,
     Completion,
@@ -85,11 +87,13 @@ class ProgressService:
         repositories: RepositoryFactory = SqlProgressRepository,
         clock: Clock = utcnow,
         sessions: SessionRepositoryFactory = SqlSessionRepository,
+        directory: DirectoryRepositoryFactory = SqlDirectoryRepository,
     ) -> None:
         self._uow = uow_factory
         self._repositories = repositories
         self._clock = clock
         self._sessions = sessions
+        self._directory = directory
         self._structures = RevisionCache()  # committed revisions only (never in update_structure)
 
     async def _with_time_on_task(
@@ -246,8 +250,8 @@ class ProgressService:
 
     async def get_progress(self, identity: Identity, learner_id: str, course_id: str) -> CourseProgress:
         """A learner's progress in a course with per-block detail (zero if nothing was recorded yet)."""
-        learner = self._reader(identity, learner_id)
         async with self._uow(identity.tenant_id, identity) as uow:
+            learner = await self._readable(uow, identity, learner_id)
             repo = self._repo(uow)
             revision = await repo.current_revision(course_id)
             structure = (
@@ -271,12 +275,12 @@ class ProgressService:
         page_token: str,
     ) -> ProgressPage:
         """The learner's courses with progress, most recent activity first."""
-        learner = self._reader(identity, learner_id)
-        filters = {"learner": learner, "state": state}
-        cursor = decode_token(page_token, filters)
-        after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
         size = page_size(requested_size)
         async with self._uow(identity.tenant_id, identity) as uow:
+            learner = await self._readable(uow, identity, learner_id)
+            filters = {"learner": learner, "state": state}
+            cursor = decode_token(page_token, filters)
+            after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
             rows = await self._repo(uow).list_learner_progress(learner, state, after, size + 1)
             rows = await self._with_time_on_task(uow, rows)
         page, token = rows[:size], ""
@@ -295,8 +299,12 @@ class ProgressService:
         requested_size: int,
         page_token: str,
     ) -> ProgressPage:
-        """Every learner with progress in the course, filtered by state, in the requested order (managers)."""
-        identity.require(Role.MANAGER)
+        """The course's learners with progress, filtered by state, in the requested order.
+
+        Admins see every learner; a manager only their team (direct and indirect reports), filtered in the
+        query so pages stay full and the keyset cursor stays exact.
+        """
+        team = team_scope(identity)
         ordering = parse_order_by(order_by)
         filters = {"course": course_id, "state": state, "order": ordering.key, "desc": ordering.descending}
         cursor = decode_token(page_token, filters)
@@ -311,7 +319,7 @@ class ProgressService:
             repo = self._repo(uow)
             if await repo.current_revision(course_id) is None:
                 raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
-            rows = await repo.list_roster(course_id, state, ordering, after, size + 1)
+            rows = await repo.list_roster(course_id, state, ordering, after, size + 1, team_of=team)
             rows = await self._with_time_on_task(uow, rows)
         page, token = rows[:size], ""
         if len(rows) > size:
@@ -433,12 +441,8 @@ class ProgressService:
             )
         return learner_id
 
-    @staticmethod
-    def _reader(identity: Identity, learner_id: str) -> str:
-        """The learner whose progress is read: learners read only their own, managers and admins anyone."""
-        identity.require(Role.LEARNER)
-        if identity.is_self(learner_id):
-            return identity.user_id
-        if not identity.has_role(Role.MANAGER):
-            raise PermissionDenied("reading another learner's progress requires the manager role")
-        return learner_id
+    async def _readable(self, uow: UnitOfWork, identity: Identity, learner_id: str) -> str:
+        """The learner whose progress is read: learners their own, managers their team's, admins anyone's."""
+        return await readable_learner(
+            identity, learner_id, self._directory(uow.session, uow.tenant_id), "progress"
+        )

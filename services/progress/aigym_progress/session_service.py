@@ -23,6 +23,8 @@ from aigym_platform.events.registry import SESSION_ENDED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
 from aigym_platform.timestamps import set_timestamp
+from aigym_progress.directory_repository import SqlDirectoryRepository
+from aigym_progress.directory_service import DirectoryRepositoryFactory, readable_learner
 from aigym_progress.repository import LockMode, ProgressRepository, SqlProgressRepository
 from aigym_progress.session_repository import SessionRepository, SqlSessionRepository, idle_session_tenants
 from aigym_progress.sessions import (
@@ -81,11 +83,13 @@ class SessionService:
         sessions: SessionRepositoryFactory = SqlSessionRepository,
         progress: ProgressRepositoryFactory = SqlProgressRepository,
         clock: Clock = _utcnow,
+        directory: DirectoryRepositoryFactory = SqlDirectoryRepository,
     ) -> None:
         self._uow = uow_factory
         self._sessions = sessions
         self._progress = progress
         self._clock = clock
+        self._directory = directory
 
     async def start_session(self, identity: Identity, item: SessionInput) -> LearningSession:
         """Start an online session or declare an offline one (pending, or approved at once for admins)."""
@@ -226,13 +230,14 @@ class SessionService:
         requested_size: int,
         page_token: str,
     ) -> SessionPage:
-        """A learner's sessions, newest first (the learner themselves; managers and admins anyone)."""
-        learner = self._reader(identity, learner_id)
-        filters = {"learner": learner, "course": course_id, "state": state}
-        cursor = decode_token(page_token, filters)
-        after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
+        """A learner's sessions, newest first (the learner themselves, their managers, admins)."""
         size = page_size(requested_size)
         async with self._uow(identity.tenant_id, identity) as uow:
+            directory = self._directory(uow.session, uow.tenant_id)
+            learner = await readable_learner(identity, learner_id, directory, "sessions")
+            filters = {"learner": learner, "course": course_id, "state": state}
+            cursor = decode_token(page_token, filters)
+            after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
             rows = await self._sessions(uow.session, uow.tenant_id).list_sessions(
                 learner, course_id or None, state, after, size + 1
             )
@@ -363,13 +368,4 @@ class SessionService:
             raise PermissionDenied(
                 "starting a session for another learner requires the client_admin role or a service token"
             )
-        return learner_id
-
-    @staticmethod
-    def _reader(identity: Identity, learner_id: str) -> str:
-        identity.require(Role.LEARNER)
-        if identity.is_self(learner_id):
-            return identity.user_id
-        if not identity.has_role(Role.MANAGER):
-            raise PermissionDenied("reading another learner's sessions requires the manager role")
         return learner_id

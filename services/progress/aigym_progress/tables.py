@@ -162,3 +162,15 @@ class TimeOnTaskRow(Base):
     seconds: Mapped[int] = mapped_column(BigInteger)
     algorithm: Mapped[str] = mapped_column(String(16))
     update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DirectoryLearnerRow(Base):
+    """A learner's entry of the programs directory as replicated here: who their manager is."""
+
+    __tablename__ = "directory_learners"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    manager_id: Mapped[str] = mapped_column(String(128), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    update_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,20 +1,23 @@
-"""Celery wiring of the progress service: the idle-session job and its beat schedule (per-tenant fan-out).
+"""Celery wiring of the progress service: directory events, the idle-session job and its beat schedule.
 
 Beat runs `fan_out_idle_sessions` every minute; it asks the database which tenants have open sessions silent
 for longer than the idle timeout (ids only) and enqueues `close_idle_sessions(tenant_id)` once per tenant,
-so one tenant's failure never stops the others.
+so one tenant's failure never stops the others. `learner_upserted` events from programs keep the local
+directory copy that scopes a manager's reads to their team.
 """
 
 from __future__ import annotations
 
 from celery import Celery
 
+from aigym_platform.events.consumer import bind_handlers
 from aigym_platform.identity import TenantId
 from aigym_platform.jobs.app import route_task
 from aigym_platform.jobs.beat import Schedule
 from aigym_platform.jobs.bridge import JobContext
 from aigym_platform.jobs.queues import job_task_name, jobs_queue
 from aigym_platform.jobs.tasks import fan_out_per_tenant, tenant_job
+from aigym_progress.directory_service import DirectoryHandlers
 from aigym_progress.session_service import SessionService
 
 SERVICE = "progress"
@@ -28,7 +31,8 @@ async def close_idle_sessions(jobs: JobContext, tenant: TenantId) -> None:
 
 
 def register(app: Celery, jobs: JobContext) -> None:
-    """Register the idle-session job and its fan-out (called by the platform's worker entry point)."""
+    """Register the directory event handlers, the idle-session job and its fan-out (platform worker)."""
+    bind_handlers(app, jobs, {"record_learner_upserted": DirectoryHandlers().record_learner_upserted})
     close_task = tenant_job(app, jobs, CLOSE_IDLE, close_idle_sessions)
 
     @app.task(name=job_task_name(SERVICE, FAN_OUT_IDLE), acks_late=True)  # type: ignore[untyped-decorator]

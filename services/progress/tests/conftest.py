@@ -1,21 +1,30 @@
-"""Fixtures of the progress service tests: its migrated database and an in-process server on port 0."""
+"""Fixtures of the progress service tests: its migrated database, an in-process server on port 0, and the
+learner directory fed through the platform's real consumer path (inbox + handler in one transaction)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
+from aigym.programs.v1 import events_pb2 as programs_events
 from aigym.progress.v1 import progress_pb2_grpc
+from aigym_platform.events.consumer import EventProcessor, RetryPolicy
+from aigym_platform.events.envelope import build_envelope, encode
+from aigym_platform.events.registry import LEARNER_UPSERTED, REGISTRY
+from aigym_platform.jobs.bridge import JobContext
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
 from aigym_platform.testing.tokens import TokenFactory
 from aigym_progress.bootstrap import App, build
+from aigym_progress.directory_service import DirectoryHandlers
 from aigym_progress.settings import ProgressSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -28,19 +37,75 @@ async def progress_db(postgres: tuple[str, str]) -> ServiceDatabase:
     return await provision_and_migrate(admin_url, "progress", MIGRATIONS, prefix=prefix)
 
 
+def _settings(db: ServiceDatabase, tokens: TokenFactory) -> ProgressSettings:
+    return ProgressSettings(
+        grpc_port=0,
+        database_url=SecretStr(db.app_url),
+        redis_url=SecretStr("redis://127.0.0.1:1/0"),  # never contacted: the directory sends no receipts
+        jwt_issuer=tokens.issuer,
+        jwt_audience=tokens.audience,
+        jwks_file=str(tokens.jwks_file),
+        service_jwks_file=str(tokens.service_jwks_file),
+        log_format="text",
+    )
+
+
+class Directory:
+    """Delivers programs' `learner_upserted` events to the progress consumer exactly as a worker does."""
+
+    def __init__(self, settings: ProgressSettings) -> None:
+        self.jobs = JobContext(settings)
+        spec = REGISTRY.get(LEARNER_UPSERTED)
+        (consumer,) = [c for c in spec.consumers if c.service == "progress"]
+        handler = DirectoryHandlers().record_learner_upserted
+        self._processor = EventProcessor(self.jobs, spec, consumer, handler, RetryPolicy(max_retries=0))
+
+    def deliver(
+        self,
+        tenant: uuid.UUID,
+        learner_id: str,
+        manager_id: str = "",
+        *,
+        occurred_at: dt.datetime | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> str:
+        """Deliver one upsert of the learner's entry; returns applied, duplicate or dead_lettered."""
+        envelope = build_envelope(
+            event_id=event_id or uuid.uuid4(),
+            event_type=LEARNER_UPSERTED,
+            tenant_id=tenant,
+            actor="test",
+            occurred_at=occurred_at or dt.datetime.now(dt.UTC),
+            subject=f"learners/{learner_id}",
+            payload=programs_events.LearnerUpserted(
+                learner_id=learner_id, manager_id=manager_id, active=True
+            ),
+        )
+        task: Any = None  # only read when the handler fails, and then the test fails anyway
+        return self._processor.handle(task, encode(envelope))
+
+    def reports(self, tenant: uuid.UUID, lines: dict[str, str]) -> None:
+        """Deliver one upsert per `learner: manager` reporting line."""
+        for learner, manager in lines.items():
+            assert self.deliver(tenant, learner, manager) == "applied"
+
+    def close(self) -> None:
+        """Dispose of the engine and the loop."""
+        self.jobs.close()
+
+
+@pytest.fixture(scope="session")
+def directory(progress_db: ServiceDatabase, token_factory: TokenFactory) -> Iterator[Directory]:
+    """The learner directory copy, filled through the real consumer (own loop, own engine)."""
+    feeder = Directory(_settings(progress_db, token_factory))
+    yield feeder
+    feeder.close()
+
+
 @pytest_asyncio.fixture(scope="session")
 async def progress_app(progress_db: ServiceDatabase, token_factory: TokenFactory) -> AsyncIterator[App]:
     """A real progress server (real database, real interceptors) on a free port."""
-    settings = ProgressSettings(
-        grpc_port=0,
-        database_url=SecretStr(progress_db.app_url),
-        jwt_issuer=token_factory.issuer,
-        jwt_audience=token_factory.audience,
-        jwks_file=str(token_factory.jwks_file),
-        service_jwks_file=str(token_factory.service_jwks_file),
-        log_format="text",
-    )
-    app = build(settings)
+    app = build(_settings(progress_db, token_factory))
     await app.start()
     yield app
     await app.stop(grace=1)

@@ -52,6 +52,18 @@ class TenantState:
     resets: dict[uuid.UUID, ProgressReset] = field(default_factory=dict)
     sessions: dict[uuid.UUID, LearningSession] = field(default_factory=dict)
     times: dict[tuple[str, str], TimeOnTask] = field(default_factory=dict)
+    # learner -> (manager, active, update time), as the directory consumer stores them
+    directory: dict[str, tuple[str, bool, dt.datetime]] = field(default_factory=dict)
+
+    def team_of(self, manager_id: str) -> set[str]:
+        """Everyone reporting to `manager_id` directly or indirectly (cycle-safe, like the SQL walk)."""
+        team: set[str] = set()
+        frontier = {manager_id}
+        while frontier:
+            below = {who for who, (m, _, _) in self.directory.items() if m in frontier and who not in team}
+            team |= below
+            frontier = below
+        return team - {manager_id}
 
 
 @dataclass(frozen=True)
@@ -225,7 +237,11 @@ class FakeProgressRepository:
         ordering: Ordering,
         after: RosterCursor | None,
         limit: int,
+        *,
+        team_of: str | None = None,
     ) -> list[CourseProgress]:
+        team = self._s.team_of(team_of) if team_of is not None else None
+
         def key(p: CourseProgress) -> tuple[Any, str]:
             return (sort_key(p, ordering.key), p.learner_id)
 
@@ -238,9 +254,29 @@ class FakeProgressRepository:
         rows = [
             p
             for (_, course), p in self._s.progress.items()
-            if course == course_id and (state is None or p.state is state) and beyond(p)
+            if course == course_id
+            and (state is None or p.state is state)
+            and (team is None or p.learner_id in team)
+            and beyond(p)
         ]
         return sorted(rows, key=key, reverse=ordering.descending)[:limit]
+
+
+class FakeDirectoryRepository:
+    """DirectoryRepository over a FakeSession's rows."""
+
+    def __init__(self, session: FakeSession, tenant_id: TenantId) -> None:
+        self._s = session.state
+
+    async def save_learner(self, learner_id: str, manager_id: str, active: bool, when: dt.datetime) -> bool:
+        stored = self._s.directory.get(learner_id)
+        if stored is not None and stored[2] > when:
+            return False
+        self._s.directory[learner_id] = (manager_id, active, when)
+        return True
+
+    async def reports_to(self, learner_id: str, manager_id: str) -> bool:
+        return learner_id != manager_id and learner_id in self._s.team_of(manager_id)
 
 
 class FakeSessionRepository:

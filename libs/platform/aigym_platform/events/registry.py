@@ -290,6 +290,7 @@ REGISTRY = EventRegistry(
                 Consumer("analytics", "record_learner"),
                 Consumer("achievements", "record_learner"),
                 Consumer("calendar", "record_learner_upserted"),
+                Consumer("progress", "record_learner_upserted"),
             ),
             description="A learner's directory entry was created or changed (single upsert or an "
             "import); the payload is the whole entry, so consumers keep a local copy (names, email, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -20,6 +21,7 @@ from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import read_outbox
 from aigym_platform.testing.tokens import SERVICE_ISSUER, TokenFactory, bearer
 from aigym_platform.tokens import mint_service_token
+from services.progress.tests.conftest import Directory
 
 Stub = progress_pb2_grpc.ProgressServiceStub
 Metadata = tuple[tuple[str, str], ...]
@@ -39,6 +41,18 @@ def service_token(tokens: TokenFactory, tenant: uuid.UUID) -> Metadata:
         tenant_id=TenantId(tenant),
     )
     return bearer(token)
+
+
+def reason(error: grpc.aio.AioRpcError) -> str:
+    """The ErrorInfo reason of a failed call."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return info.reason
+    return ""
 
 
 def violations(error: grpc.aio.AioRpcError | Any) -> dict[str, str]:
@@ -187,9 +201,10 @@ async def test_concurrent_completions_complete_the_course_exactly_once(
 
 
 async def test_writing_for_someone_else_needs_an_admin_or_a_service(
-    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, directory: Directory
 ) -> None:
     await define_course(progress_stub, token_factory, tenant)
+    directory.reports(tenant, {"victim": "boss", "someone": "boss"})
     for role in ("learner", "manager"):
         with pytest.raises(grpc.aio.AioRpcError) as denied:
             await progress_stub.CreateCompletion(
@@ -257,9 +272,10 @@ async def test_bad_input_is_invalid_argument_with_field_violations(
 
 
 async def test_batch_reports_a_result_per_item(
-    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, directory: Directory
 ) -> None:
     await define_course(progress_stub, token_factory, tenant)
+    directory.reports(tenant, {"l-1": "boss", "l-2": "boss", "l-3": "boss", "l-4": "boss"})
     response = await progress_stub.BatchCreateCompletions(
         pb.BatchCreateCompletionsRequest(
             completions=[
@@ -295,9 +311,10 @@ async def test_batch_reports_a_result_per_item(
 
 
 async def test_roster_and_learner_lists_page_filter_and_order(
-    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, directory: Directory
 ) -> None:
     await define_course(progress_stub, token_factory, tenant)
+    directory.reports(tenant, {"l-a": "boss", "l-b": "boss", "l-c": "boss"})
     await define_course(progress_stub, token_factory, tenant, "second-course")
     admin = user(token_factory, tenant, "client_admin", "admin-1")
     plan = [("l-a", "intro", 1.0), ("l-b", "intro", 0.5), ("l-c", "extra", 1.0), ("l-a", "extra", 1.0)]
@@ -346,6 +363,123 @@ async def test_roster_and_learner_lists_page_filter_and_order(
         pb.ListLearnerProgressRequest(learner_id="l-a", state=pb.PROGRESS_STATE_COMPLETED), metadata=manager
     )
     assert [p.course_id for p in completed.progress] == ["second-course"]
+
+
+async def test_a_manager_reads_their_direct_and_indirect_reports_only(
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, directory: Directory
+) -> None:
+    await define_course(progress_stub, token_factory, tenant)
+    # boss -> lead -> l-indirect-*, boss -> l-direct; outsider reports to someone else
+    directory.reports(
+        tenant,
+        {
+            "lead": "boss",
+            "l-direct": "boss",
+            "l-indirect-1": "lead",
+            "l-indirect-2": "lead",
+            "outsider": "other-boss",
+        },
+    )
+    admin = user(token_factory, tenant, "client_admin", "admin-1")
+    for learner in ("l-direct", "l-indirect-1", "l-indirect-2", "outsider", "lead"):
+        await progress_stub.CreateCompletion(
+            pb.CreateCompletionRequest(completion=completion("intro", learner=learner)), metadata=admin
+        )
+    boss = user(token_factory, tenant, "manager", "boss")
+    for learner in ("l-direct", "l-indirect-1", "lead"):
+        seen = await progress_stub.GetCourseProgress(
+            pb.GetCourseProgressRequest(learner_id=learner, course_id=COURSE), metadata=boss
+        )
+        assert (seen.learner_id, seen.completed_blocks) == (learner, 1)
+    refused = [
+        progress_stub.GetCourseProgress(
+            pb.GetCourseProgressRequest(learner_id="outsider", course_id=COURSE), metadata=boss
+        ),
+        progress_stub.ListLearnerProgress(
+            pb.ListLearnerProgressRequest(learner_id="outsider"), metadata=boss
+        ),
+        progress_stub.ListSessions(pb.ListSessionsRequest(learner_id="outsider"), metadata=boss),
+        progress_stub.ListXapiStatements(pb.ListXapiStatementsRequest(learner_id="outsider"), metadata=boss),
+    ]
+    for call in refused:
+        with pytest.raises(grpc.aio.AioRpcError) as denied:
+            await call
+        assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert reason(denied.value) == "LEARNER_OUT_OF_SCOPE"
+        assert "not in your team" in (denied.value.details() or "")
+    seen_by_boss, token = [], ""
+    while True:  # one per page: the team filter is in the query, so keyset pages stay exact
+        page = await progress_stub.ListCourseRoster(
+            pb.ListCourseRosterRequest(course_id=COURSE, page_size=1, page_token=token), metadata=boss
+        )
+        assert len(page.progress) == 1
+        seen_by_boss += [p.learner_id for p in page.progress]
+        token = page.next_page_token
+        if not token:
+            break
+    assert seen_by_boss == ["l-direct", "l-indirect-1", "l-indirect-2", "lead"]
+    lead = user(token_factory, tenant, "manager", "lead")
+    lead_roster = await progress_stub.ListCourseRoster(
+        pb.ListCourseRosterRequest(course_id=COURSE), metadata=lead
+    )
+    assert [p.learner_id for p in lead_roster.progress] == ["l-indirect-1", "l-indirect-2"]
+    with pytest.raises(
+        grpc.aio.AioRpcError
+    ) as upward:  # a lead does not see their own manager's other reports
+        await progress_stub.GetCourseProgress(
+            pb.GetCourseProgressRequest(learner_id="l-direct", course_id=COURSE), metadata=lead
+        )
+    assert upward.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    everyone = await progress_stub.ListCourseRoster(
+        pb.ListCourseRosterRequest(course_id=COURSE), metadata=admin
+    )
+    assert [p.learner_id for p in everyone.progress] == [
+        "l-direct",
+        "l-indirect-1",
+        "l-indirect-2",
+        "lead",
+        "outsider",
+    ]
+    outsider = await progress_stub.GetCourseProgress(
+        pb.GetCourseProgressRequest(learner_id="outsider", course_id=COURSE), metadata=admin
+    )
+    assert outsider.completed_blocks == 1
+
+
+async def test_the_directory_consumer_is_idempotent_and_keeps_the_newest_reporting_line(
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, directory: Directory
+) -> None:
+    await define_course(progress_stub, token_factory, tenant)
+    await progress_stub.CreateCompletion(
+        pb.CreateCompletionRequest(completion=completion("intro", learner="mover")),
+        metadata=user(token_factory, tenant, "client_admin", "admin-1"),
+    )
+    boss, other = (user(token_factory, tenant, "manager", name) for name in ("boss", "other-boss"))
+
+    async def roster(manager: Metadata) -> list[str]:
+        page = await progress_stub.ListCourseRoster(
+            pb.ListCourseRosterRequest(course_id=COURSE), metadata=manager
+        )
+        return [p.learner_id for p in page.progress]
+
+    start = dt.datetime.now(dt.UTC)
+    first, moved = uuid.uuid4(), uuid.uuid4()
+    assert directory.deliver(tenant, "mover", "boss", occurred_at=start, event_id=first) == "applied"
+    assert directory.deliver(tenant, "mover", "boss", occurred_at=start, event_id=first) == "duplicate"
+    assert (await roster(boss), await roster(other)) == (["mover"], [])
+    later = start + dt.timedelta(minutes=1)
+    assert directory.deliver(tenant, "mover", "other-boss", occurred_at=later, event_id=moved) == "applied"
+    assert (await roster(boss), await roster(other)) == ([], ["mover"])
+    # A redelivery of the first event, and an older change arriving late, leave the newest line in place.
+    assert directory.deliver(tenant, "mover", "boss", occurred_at=start, event_id=first) == "duplicate"
+    stale = start - dt.timedelta(minutes=1)
+    assert directory.deliver(tenant, "mover", "boss", occurred_at=stale) == "applied"
+    assert (await roster(boss), await roster(other)) == ([], ["mover"])
+    with pytest.raises(grpc.aio.AioRpcError) as denied:
+        await progress_stub.GetCourseProgress(
+            pb.GetCourseProgressRequest(learner_id="mover", course_id=COURSE), metadata=boss
+        )
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
 async def test_revision_and_reset(

@@ -24,6 +24,7 @@ from aigym_progress import tasks
 from aigym_progress.session_service import SessionService
 from aigym_progress.sessions import IDLE_TIMEOUT, EndReason, SessionInput
 from aigym_progress.settings import ProgressSettings
+from services.progress.tests.conftest import Directory
 from services.progress.tests.integration.test_progress_rpc import (
     COURSE,
     Stub,
@@ -197,9 +198,10 @@ async def test_idle_sessions_close_at_their_last_signal_through_the_job(
 
 
 async def test_xapi_export_pages_completions_and_sessions_in_time_order(
-    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, directory: Directory
 ) -> None:
     await define_course(progress_stub, token_factory, tenant)
+    directory.reports(tenant, {"learner-1": "boss"})
     learner = user(token_factory, tenant, "learner", "learner-1")
     session = await progress_stub.StartSession(online(), metadata=learner)
     for block, score in (("intro", None), ("quiz", 0.9)):

@@ -15,6 +15,7 @@ from aigym_progress.domain import Completion, CompletionInput, ProgressState
 from aigym_progress.service import ProgressService
 from aigym_progress.structure import Block, BlockType
 from services.progress.tests.fakes import (
+    FakeDirectoryRepository,
     FakeProgressRepository,
     FakeSessionRepository,
     FakeStore,
@@ -27,6 +28,9 @@ BLOCKS = [
     Block("quiz", BlockType.QUIZ, 2.0, required=True, min_score=0.8),
     Block("extra", BlockType.READING, 1.0),
 ]
+
+
+EARLIER = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 class Clock:
@@ -51,9 +55,17 @@ class World:
             FakeProgressRepository,  # type: ignore[arg-type]
             Clock(),
             FakeSessionRepository,  # type: ignore[arg-type]
+            FakeDirectoryRepository,  # type: ignore[arg-type]
         )
         self.admin = self.person("admin-1", Role.CLIENT_ADMIN)
         self.manager = self.person("manager-1", Role.MANAGER)
+        # manager-1's team: lead-1 and three learners directly, three more through lead-1
+        directory = self.store.of(self.tenant).directory
+        directory["lead-1"] = ("manager-1", True, EARLIER)
+        directory["outsider"] = ("manager-2", True, EARLIER)
+        for learner in ("l-1", "l-2", "l-a", "l-b", "l-c", "l-d"):
+            manager = "manager-1" if learner in ("l-2", "l-c", "l-d") else "lead-1"
+            directory[learner] = (manager, True, EARLIER)
 
     def person(self, user: str, *roles: Role) -> Identity:
         return Identity(user, self.tenant, frozenset(roles or (Role.LEARNER,)))
@@ -240,6 +252,30 @@ async def test_learners_read_only_themselves_managers_read_rosters() -> None:
         await world.service.get_progress(world.manager, "l-1", "unknown-course")
     with pytest.raises(NotFound):
         await world.service.list_roster(world.manager, "unknown-course", None, "", 10, "")
+
+
+async def test_a_manager_reads_their_direct_and_indirect_reports_only() -> None:
+    world = World()
+    await world.course()
+    for learner in ("l-1", "l-2", "outsider"):
+        await world.complete(world.admin, "intro", learner=learner)
+    lead = world.person("lead-1", Role.MANAGER)
+    assert (await world.service.get_progress(world.manager, "l-2", COURSE)).completed_blocks == 1  # direct
+    assert (await world.service.get_progress(world.manager, "l-1", COURSE)).completed_blocks == 1  # indirect
+    assert (await world.service.get_progress(lead, "l-1", COURSE)).completed_blocks == 1
+    for manager, learner in ((world.manager, "outsider"), (lead, "l-2"), (lead, "manager-1")):
+        with pytest.raises(PermissionDenied) as refused:
+            await world.service.get_progress(manager, learner, COURSE)
+        assert refused.value.reason == "LEARNER_OUT_OF_SCOPE"
+        with pytest.raises(PermissionDenied):
+            await world.service.list_learner_progress(manager, learner, None, 10, "")
+    roster = await world.service.list_roster(world.manager, COURSE, None, "", 10, "")
+    assert [p.learner_id for p in roster.progress] == ["l-1", "l-2"]
+    lead_roster = await world.service.list_roster(lead, COURSE, None, "", 10, "")
+    assert [p.learner_id for p in lead_roster.progress] == ["l-1"]
+    everyone = await world.service.list_roster(world.admin, COURSE, None, "", 10, "")
+    assert [p.learner_id for p in everyone.progress] == ["l-1", "l-2", "outsider"]
+    assert (await world.service.get_progress(world.admin, "outsider", COURSE)).completed_blocks == 1
 
 
 async def test_a_revision_recomputes_progress_and_may_complete_courses() -> None:

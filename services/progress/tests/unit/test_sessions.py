@@ -24,6 +24,7 @@ from aigym_progress.sessions import (
 )
 from aigym_progress.structure import Block, BlockType
 from services.progress.tests.fakes import (
+    FakeDirectoryRepository,
     FakeProgressRepository,
     FakeSessionRepository,
     FakeStore,
@@ -81,7 +82,14 @@ class World:
         def uow(tenant: TenantId, identity: Identity | None) -> FakeUnitOfWork:
             return FakeUnitOfWork(self.store, tenant, identity)
 
-        self.sessions = SessionService(uow, FakeSessionRepository, FakeProgressRepository, self.clock)  # type: ignore[arg-type]
+        self.sessions = SessionService(
+            uow,
+            FakeSessionRepository,  # type: ignore[arg-type]
+            FakeProgressRepository,  # type: ignore[arg-type]
+            self.clock,
+            FakeDirectoryRepository,  # type: ignore[arg-type]
+        )
+        self.store.of(self.tenant).directory["learner-1"] = ("manager-1", True, self.clock.now)
         self.progress = ProgressService(uow, FakeProgressRepository, self.clock, FakeSessionRepository)  # type: ignore[arg-type]
         self.admin = self.person("admin-1", Role.CLIENT_ADMIN)
         self.learner = self.person("learner-1")
@@ -275,6 +283,10 @@ async def test_sessions_of_others_need_roles_and_start_is_idempotent(world: Worl
         await world.sessions.list_sessions(intruder, "learner-1", "", None, 10, "")
     manager = world.person("manager-1", Role.MANAGER)
     assert len((await world.sessions.list_sessions(manager, "learner-1", "", None, 10, "")).sessions) == 1
+    with pytest.raises(PermissionDenied):  # not learner-1's manager
+        await world.sessions.list_sessions(
+            world.person("manager-2", Role.MANAGER), "learner-1", "", None, 10, ""
+        )
     with pytest.raises(NotFound):
         await world.sessions.heartbeat(world.learner, str(uuid.uuid4()))
     admin_beat = await world.sessions.heartbeat(world.admin, str(session.session_id))
