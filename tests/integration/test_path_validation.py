@@ -13,18 +13,38 @@ import pytest_asyncio
 from google.protobuf.duration_pb2 import Duration
 from pydantic import SecretStr
 
+from aigym.programs.v1 import events_pb2 as programs_events
 from aigym.programs.v1 import programs_pb2 as ppb
 from aigym.programs.v1 import programs_pb2_grpc
 from aigym.progress.v1 import progress_pb2 as pb
 from aigym.progress.v1 import progress_pb2_grpc
+from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
+from aigym_platform.events.envelope import Event
+from aigym_platform.events.registry import LEARNER_UPSERTED
+from aigym_platform.identity import TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.tokens import TokenFactory, bearer
 from aigym_programs.bootstrap import build as build_programs
 from aigym_programs.settings import ProgramsSettings
 from aigym_progress.bootstrap import build as build_progress
+from aigym_progress.directory_service import DirectoryHandlers
 from aigym_progress.settings import ProgressSettings
 
 Stubs = tuple[programs_pb2_grpc.ProgramsServiceStub, progress_pb2_grpc.ProgressServiceStub]
+
+
+async def report_to(db: ServiceDatabase, tenant: uuid.UUID, learner: str, manager: str) -> None:
+    """Put a reporting line into progress's directory copy, as its learner_upserted consumer does."""
+    engine = create_engine(db.app_url, pool_size=1, max_overflow=0)
+    try:
+        async with uow_factory(create_sessionmaker(engine))(TenantId(tenant), None) as uow:
+            payload = programs_events.LearnerUpserted(learner_id=learner, manager_id=manager, active=True)
+            now = dt.datetime.now(dt.UTC)
+            event = Event(uuid.uuid4(), LEARNER_UPSERTED, TenantId(tenant), "test", now, "l", 1, payload)
+            await DirectoryHandlers().record_learner_upserted(uow, event)
+            await uow.commit()
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +131,7 @@ async def setup_program(stubs: Stubs, tokens: TokenFactory, tenant: uuid.UUID, l
 
 
 async def test_validator_reads_rules_and_enrolment_from_programs(
-    stubs: Stubs, token_factory: TokenFactory
+    stubs: Stubs, token_factory: TokenFactory, service_databases: dict[str, ServiceDatabase]
 ) -> None:
     tenant = uuid.uuid4()
     _, progress = stubs
@@ -166,7 +186,7 @@ async def test_validator_reads_rules_and_enrolment_from_programs(
         await validate("e1", learner, what_if=what_if)
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
-    # Someone else: not enrolled; another learner's path needs a manager; unknown items are NOT_FOUND.
+    # Someone else: not enrolled; another learner's path needs their manager; unknown items are NOT_FOUND.
     stranger = bearer(token_factory.token(tenant, ["learner"], user="learner-2"))
     outsider = await validate("intro", stranger)
     assert [b.reason for b in outsider.blockers] == [pb.PATH_BLOCKER_REASON_NOT_ENROLLED]
@@ -174,8 +194,14 @@ async def test_validator_reads_rules_and_enrolment_from_programs(
     with pytest.raises(grpc.aio.AioRpcError) as foreign:
         await validate("intro", stranger, learner_id="learner-1")
     assert foreign.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    await report_to(service_databases["progress"], tenant, "learner-1", "boss")
     manager = bearer(token_factory.token(tenant, ["manager"], user="boss"))
     assert (await validate("e1", manager, learner_id="learner-1")).allowed
+    with pytest.raises(grpc.aio.AioRpcError) as not_my_team:
+        await validate(
+            "e1", bearer(token_factory.token(tenant, ["manager"], user="other")), learner_id="learner-1"
+        )
+    assert not_my_team.value.code() == grpc.StatusCode.PERMISSION_DENIED
     with pytest.raises(grpc.aio.AioRpcError) as missing:
         await validate("nope")
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND
