@@ -10,6 +10,7 @@ BENCHMARKS = [
     "bench.programs_api",
     "bench.achievements_latency",
     "bench.analytics_bench",
+    "bench.report_render",
     "bench.calendar_api",
     "bench.progress_api",
 ]

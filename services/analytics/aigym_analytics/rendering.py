@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aigym_analytics.reports import ReportFormat
+from aigym_analytics.xlsx import write_xlsx
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-# matplotlib and openpyxl are imported where used: importing them costs a second of CPU, which every
+# matplotlib is imported where used: importing it costs a second of CPU, which every
 # worker and server process would otherwise pay at start-up for a feature most of them never call.
 # `Figure` is used directly (never pyplot), so no GUI backend is ever selected.
 
@@ -66,18 +67,8 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table) -> bytes:
-    """A workbook with one sheet (header row frozen)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=table.title[:31] or "Report")
-    sheet.freeze_panes = "A2"
-    sheet.append(table.columns)
-    for row in table.rows:
-        sheet.append([_cell(v) if isinstance(v, dt.datetime) and v.tzinfo else v for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """A workbook with one sheet (header row bold and frozen), typed cells (aigym_analytics.xlsx)."""
+    return write_xlsx(table.title, table.columns, table.rows)
 
 
 def _draw(figure: Figure, table: Table, chart: Chart) -> None:
