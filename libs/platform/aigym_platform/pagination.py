@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from aigym_platform.errors import InvalidArgument
@@ -20,6 +21,20 @@ def page_size(requested: int, *, default: int = DEFAULT_PAGE_SIZE, maximum: int 
 
 
 def _fingerprint(filters: dict[str, Any]) -> str:
+    # Typed, so that filters equal only by Python's numeric equality (True == 1 == 1.0) stay distinct.
+    try:
+        return _fingerprint_of(tuple((name, type(value), value) for name, value in sorted(filters.items())))
+    except TypeError:  # an unhashable value: compute it afresh
+        return _digest(filters)
+
+
+@lru_cache(maxsize=1024)
+def _fingerprint_of(items: tuple[tuple[str, type, Any], ...]) -> str:
+    """Fingerprints of recent filter sets: a page's token is decoded and the next one encoded per request."""
+    return _digest({name: value for name, _, value in items})
+
+
+def _digest(filters: dict[str, Any]) -> str:
     canonical = json.dumps(filters, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

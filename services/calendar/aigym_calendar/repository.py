@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     DateTime,
     Select,
@@ -231,17 +230,16 @@ class CalendarRepository:
         events: list[Event] = []
         states: dict[str, SignupState] = {}
         for row in result:
-            learner_ids = tuple(row.learner_ids or ())
-            override_items = tuple(tuple(item) for item in row.override_list or ())
             # Every write of an event row bumps its sequence and update time (`_fill_row` is the only
-            # writer); learners, overrides and seat counts live in other tables and are part of the key.
+            # writer); learners, overrides and seat counts live in other tables and are part of the key,
+            # as the JSON text PostgreSQL sent (decoded only when the event is not remembered).
             key = (
                 self.tenant,
                 row.event_id,
                 row.sequence,
                 row.update_time,
-                learner_ids,
-                override_items,
+                row.learners_json,
+                row.overrides_json,
                 row.confirmed,
                 row.waitlisted,
             )
@@ -255,8 +253,8 @@ class CalendarRepository:
                 )
                 event = _event_from_row(
                     decoded,  # type: ignore[arg-type]  # EventRow's column names and values
-                    learner_ids,
-                    tuple(_override_from_json(list(item)) for item in override_items),
+                    tuple(json.loads(row.learners_json or "[]")),
+                    tuple(_override_from_json(item) for item in json.loads(row.overrides_json or "[]")),
                     row.confirmed,
                     row.waitlisted,
                 )
@@ -967,7 +965,11 @@ def _learner_events(show_cancelled: bool) -> Select[Any]:
     )
     signed = select(SignupRow.event_id).where(SignupRow.tenant_id == tenant, SignupRow.learner_id == learner)
     learners = (
-        select(func.array_agg(aggregate_order_by(EventLearnerRow.learner_id, EventLearnerRow.learner_id)))
+        select(
+            func.json_agg(aggregate_order_by(EventLearnerRow.learner_id, EventLearnerRow.learner_id)).cast(
+                Text
+            )
+        )
         .where(EventLearnerRow.tenant_id == table.c.tenant_id, EventLearnerRow.event_id == table.c.event_id)
         .scalar_subquery()
     )
@@ -988,8 +990,7 @@ def _learner_events(show_cancelled: bool) -> Select[Any]:
                     ),
                     OverrideRow.occurrence_id,
                 ),
-                type_=JSON,
-            )
+            ).cast(Text)
         )
         .where(OverrideRow.tenant_id == table.c.tenant_id, OverrideRow.event_id == table.c.event_id)
         .scalar_subquery()
@@ -1022,8 +1023,8 @@ def _learner_events(show_cancelled: bool) -> Select[Any]:
     query = select(
         *columns,
         *texts,
-        learners.label("learner_ids"),
-        overrides.label("override_list"),
+        learners.label("learners_json"),
+        overrides.label("overrides_json"),
         seats(SignupState.CONFIRMED).label("confirmed"),
         seats(SignupState.WAITLISTED).label("waitlisted"),
         case((table.c.capacity > 0, mine), else_=None).label("my_signup"),
@@ -1047,7 +1048,7 @@ def _learner_events(show_cancelled: bool) -> Select[Any]:
 
 
 def _override_from_json(item: list[Any]) -> Override:
-    """An override from `_load_folded`'s JSON array (start as integer microseconds since the epoch)."""
+    """An override from `_learner_events`' JSON array (start as integer microseconds since the epoch)."""
     oid, cancelled, micros, seconds, title, description, location, online_url = item
     return Override(
         occurrence_id=oid,

@@ -23,6 +23,19 @@ def test_page_token_round_trips_and_is_bound_to_filters() -> None:
         decode_token("%%%not-base64", filters)
 
 
+def test_remembered_filter_fingerprints_keep_types_and_unhashable_filters_still_work() -> None:
+    token = encode_token(Cursor((5,)), {"flag": True, "n": 1})
+    listed = {"states": ["active", "completed"]}  # unhashable: fingerprinted afresh each time
+
+    assert decode_token(token, {"flag": True, "n": 1}) == Cursor((5,))
+    for other in ({"flag": 1, "n": 1}, {"flag": True, "n": 1.0}, {"flag": True, "n": True}):
+        with pytest.raises(InvalidArgument):
+            decode_token(token, other)
+    assert decode_token(encode_token(Cursor(("x",)), listed), dict(listed)) == Cursor(("x",))
+    with pytest.raises(InvalidArgument):
+        decode_token(encode_token(Cursor(("x",)), listed), {"states": ["active"]})
+
+
 def test_page_size_defaults_and_caps() -> None:
     assert (page_size(0), page_size(10), page_size(10_000)) == (50, 10, 200)
 
