@@ -119,10 +119,16 @@ class DirectoryHandlers:
     async def record_learner_upserted(
         self, uow: UnitOfWork, event: Event[programs_events.LearnerUpserted]
     ) -> None:
-        """Replace the local copy of the learner's directory entry (email, time zone)."""
+        """Replace the local copy of the learner's directory entry (email, time zone, manager)."""
         p = event.payload
         await CalendarRepository(uow.session, uow.tenant_id).save_learner(
-            p.learner_id, p.display_name, p.email, p.time_zone, p.active, event.occurred_at
+            p.learner_id,
+            p.display_name,
+            p.email,
+            p.time_zone,
+            p.active,
+            event.occurred_at,
+            manager_id=p.manager_id.strip(),
         )
 
     async def record_learner_deactivated(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    exists,
     func,
     literal,
     or_,
@@ -517,20 +518,55 @@ class CalendarRepository:
         )
 
     async def save_learner(
-        self, learner_id: str, display_name: str, email: str, time_zone: str, active: bool, when: datetime
+        self,
+        learner_id: str,
+        display_name: str,
+        email: str,
+        time_zone: str,
+        active: bool,
+        when: datetime,
+        manager_id: str = "",
     ) -> None:
-        """Replace the local copy of a learner's directory entry."""
+        """Replace the local copy of a learner's directory entry unless a newer change is stored."""
         values: dict[str, Any] = {
             "display_name": display_name,
             "email": email,
             "time_zone": time_zone,
             "active": active,
             "update_time": when,
+            "manager_id": manager_id,
         }
         statement = insert(LearnerRow).values(tenant_id=self.tenant, learner_id=learner_id, **values)
         await self.session.execute(
-            statement.on_conflict_do_update(index_elements=["tenant_id", "learner_id"], set_=values)
+            statement.on_conflict_do_update(
+                index_elements=["tenant_id", "learner_id"],
+                set_=values,
+                where=LearnerRow.update_time <= when,  # the reporting line scopes reads: never go back
+            )
         )
+
+    async def reports_to(self, learner_id: str, manager_id: str) -> bool:
+        """Whether `learner_id` reports to `manager_id` directly or through other managers (cycle-safe)."""
+        if learner_id == manager_id:
+            return False
+        profiles = LearnerRow.__table__
+        chain = (
+            select(profiles.c.manager_id)
+            .where(
+                profiles.c.tenant_id == self.tenant,
+                profiles.c.learner_id == learner_id,
+                profiles.c.manager_id != "",
+            )
+            .cte("chain", recursive=True)
+        )
+        above = profiles.alias("above")
+        chain = chain.union(  # UNION, not UNION ALL: a cycle in the reporting lines ends the walk
+            select(above.c.manager_id)
+            .join(chain, above.c.learner_id == chain.c.manager_id)
+            .where(above.c.tenant_id == self.tenant, above.c.manager_id != "")
+        )
+        found = select(literal(1)).select_from(chain).where(chain.c.manager_id == manager_id)
+        return bool(await self.session.scalar(select(exists(found))))
 
     async def deactivate_learner(self, learner_id: str, when: datetime) -> None:
         """Mark the local copy inactive (kept: reminders and conflicts skip inactive learners)."""

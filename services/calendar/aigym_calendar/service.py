@@ -50,6 +50,7 @@ from aigym_platform.errors import (
     FieldViolation,
     InvalidArgument,
     NotFound,
+    PermissionDenied,
 )
 from aigym_platform.identity import Identity, Role
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
@@ -76,6 +77,23 @@ def resolve_learner(identity: Identity, learner_id: str, role_for_others: Role) 
     if not learner_id or identity.is_self(learner_id):
         return identity.user_id
     identity.require(role_for_others)
+    return learner_id
+
+
+async def readable_learner(identity: Identity, learner_id: str, repo: CalendarRepository) -> str:
+    """`me` (or empty) is the caller; a manager may name a member of their team (a direct or indirect report
+    in the replicated directory); a client admin anyone. PERMISSION_DENIED otherwise."""
+    if not learner_id or identity.is_self(learner_id):
+        return identity.user_id
+    if identity.has_role(Role.CLIENT_ADMIN):
+        return learner_id
+    identity.require(Role.MANAGER)
+    if not await repo.reports_to(learner_id, identity.user_id):
+        raise PermissionDenied(
+            f"learner {learner_id} is not in your team: a manager reads the agendas of their direct and "
+            "indirect reports only",
+            reason="LEARNER_OUT_OF_SCOPE",
+        )
     return learner_id
 
 
@@ -512,22 +530,25 @@ class CalendarService:
         page_token: str = "",
         show_cancelled: bool = False,
     ) -> tuple[list[AgendaEntry], str, str]:
-        """The learner's occurrences and enrolment dates in the window, sorted and paged; and the zone."""
-        learner = resolve_learner(identity, learner_id, Role.MANAGER)
+        """The learner's occurrences and enrolment dates in the window, sorted and paged; and the zone.
+
+        The caller's own agenda; a manager's team member's; anyone's for client admins.
+        """
         validate_window(window_start, window_end)
         if time_zone:
             _zone_or_invalid(time_zone, "time_zone")
-        filters = {
-            "learner": learner,
-            "start": window_start.isoformat(),
-            "end": window_end.isoformat(),
-            "zone": time_zone,
-            "cancelled": show_cancelled,
-        }
-        cursor = decode_token(page_token, filters)
         limit = page_size(requested_page_size, default=AGENDA_DEFAULT_PAGE, maximum=AGENDA_MAX_PAGE)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repository(uow)
+            learner = await readable_learner(identity, learner_id, repo)
+            filters = {
+                "learner": learner,
+                "start": window_start.isoformat(),
+                "end": window_end.isoformat(),
+                "zone": time_zone,
+                "cancelled": show_cancelled,
+            }
+            cursor = decode_token(page_token, filters)
             zone_name = time_zone or (await repo.get_settings(learner)).effective_time_zone
             events, states = await repo.agenda_events(
                 learner, window_start, window_end, show_cancelled=show_cancelled

@@ -118,7 +118,7 @@ class ProgramRow(Base):
 
 
 class LearnerRow(Base):
-    """The directory entry of a learner as replicated from the programs service (email, zone)."""
+    """The directory entry of a learner as replicated from the programs service (email, zone, manager)."""
 
     __tablename__ = "learner_profiles"
 
@@ -129,6 +129,7 @@ class LearnerRow(Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean)
     update_time: Mapped[dt.datetime] = mapped_column(TZ)
+    manager_id: Mapped[str] = mapped_column(String(128), default="")
 
 
 class SettingsRow(Base):

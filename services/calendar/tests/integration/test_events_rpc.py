@@ -177,9 +177,10 @@ async def test_cancel_one_occurrence_and_then_this_and_following(
         ),
         metadata=admin,
     )
+    client_admin = who(tokens, tenant, "client_admin", "admin-1")  # reads any learner's agenda
     agenda = await stub.ListAgenda(
         pb.ListAgendaRequest(learner_id="ada", start_time=ts(utc(2026, 5, 1)), end_time=ts(utc(2026, 8, 1))),
-        metadata=admin,
+        metadata=client_admin,
     )
     with_cancelled = await stub.ListAgenda(
         pb.ListAgendaRequest(
@@ -188,7 +189,7 @@ async def test_cancel_one_occurrence_and_then_this_and_following(
             end_time=ts(utc(2026, 8, 1)),
             show_cancelled=True,
         ),
-        metadata=admin,
+        metadata=client_admin,
     )
 
     assert [o.occurrence_id for o in one.overrides if o.cancelled] == ["20260603T070000Z"]
@@ -237,7 +238,7 @@ async def test_this_and_following_edit_splits_the_series(
             end_time=ts(utc(2026, 6, 1)),
             time_zone="Europe/Berlin",
         ),
-        metadata=admin,
+        metadata=who(tokens, tenant, "client_admin", "admin-1"),  # reads any learner's agenda
     )
 
     assert split.event.recurrence.rrule == "FREQ=WEEKLY;BYDAY=TU;UNTIL=20260331T065959Z"

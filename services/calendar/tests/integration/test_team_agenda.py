@@ -1,0 +1,138 @@
+"""A manager reads the agendas of their team only; the team comes from the replicated learner directory.
+
+Directory entries arrive as `learner_upserted` events through the platform's real consumer path (inbox row and
+handler in one transaction), so redelivery and late, older changes are exercised as a worker meets them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+from pydantic import SecretStr
+
+from aigym.calendar.v1 import calendar_pb2 as pb
+from aigym.calendar.v1 import calendar_pb2_grpc
+from aigym.programs.v1 import events_pb2 as programs_events
+from aigym_calendar.directory_service import DirectoryHandlers
+from aigym_calendar.settings import CalendarSettings
+from aigym_platform.events.consumer import EventProcessor, RetryPolicy
+from aigym_platform.events.envelope import build_envelope, encode
+from aigym_platform.events.registry import LEARNER_UPSERTED, REGISTRY
+from aigym_platform.jobs.bridge import JobContext
+from aigym_platform.testing.tokens import TokenFactory
+from services.calendar.tests.integration.helpers import session, ts, utc, who
+
+Stub = calendar_pb2_grpc.CalendarServiceStub
+WINDOW = {"start_time": ts(utc(2026, 6, 1)), "end_time": ts(utc(2026, 7, 1))}
+
+
+class Directory:
+    """Delivers `learner_upserted` events to the calendar's consumer exactly as its worker does."""
+
+    def __init__(self, settings: CalendarSettings) -> None:
+        self.jobs = JobContext(settings)
+        spec = REGISTRY.get(LEARNER_UPSERTED)
+        (consumer,) = [c for c in spec.consumers if c.service == "calendar"]
+        handler = DirectoryHandlers().record_learner_upserted
+        self._processor = EventProcessor(self.jobs, spec, consumer, handler, RetryPolicy(max_retries=0))
+
+    def deliver(
+        self,
+        tenant: uuid.UUID,
+        learner: str,
+        manager: str,
+        *,
+        occurred_at: dt.datetime | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> str:
+        """One upsert of the learner's entry; returns applied, duplicate or dead_lettered."""
+        envelope = build_envelope(
+            event_id=event_id or uuid.uuid4(),
+            event_type=LEARNER_UPSERTED,
+            tenant_id=tenant,
+            actor="test",
+            occurred_at=occurred_at or dt.datetime.now(dt.UTC),
+            subject=f"learners/{learner}",
+            payload=programs_events.LearnerUpserted(learner_id=learner, manager_id=manager, active=True),
+        )
+        task: Any = None  # only read when the handler fails, and then the test fails anyway
+        return self._processor.handle(task, encode(envelope))
+
+
+@pytest.fixture(scope="module")
+def directory(calendar_settings: CalendarSettings) -> Iterator[Directory]:
+    """The calendar's directory copy, filled through the real consumer (own loop, own engine)."""
+    # The feeder sends no delivery receipts, so Redis is never contacted.
+    feeder = Directory(calendar_settings.model_copy(update={"redis_url": SecretStr("redis://127.0.0.1:1/0")}))
+    yield feeder
+    feeder.jobs.close()
+
+
+async def agenda_of(stub: Stub, caller: tuple[tuple[str, str], ...], learner: str) -> list[str]:
+    """The titles in the learner's agenda as the caller sees it."""
+    agenda = await stub.ListAgenda(pb.ListAgendaRequest(learner_id=learner, **WINDOW), metadata=caller)
+    return [o.title for o in agenda.occurrences]
+
+
+async def test_a_manager_reads_the_agendas_of_their_direct_and_indirect_reports_only(
+    stub: Stub, tokens: TokenFactory, tenant: uuid.UUID, directory: Directory
+) -> None:
+    for learner, manager in {
+        "lead": "boss",
+        "direct": "boss",
+        "indirect": "lead",
+        "outsider": "else",
+    }.items():
+        assert directory.deliver(tenant, learner, manager) == "applied"
+    admin = who(tokens, tenant, "client_admin", "admin-1")
+    await stub.CreateEvent(pb.CreateEventRequest(event=session(utc(2026, 6, 10, 8))), metadata=admin)
+    boss, lead = who(tokens, tenant, "manager", "boss"), who(tokens, tenant, "manager", "lead")
+
+    for learner in ("direct", "indirect", "lead"):
+        assert await agenda_of(stub, boss, learner) == ["Weekly cohort call"]
+    assert await agenda_of(stub, lead, "indirect") == ["Weekly cohort call"]
+    assert await agenda_of(stub, boss, "me") == ["Weekly cohort call"]  # their own
+    for caller, learner in ((boss, "outsider"), (lead, "direct"), (lead, "boss"), (boss, "unknown")):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await agenda_of(stub, caller, learner)
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert "not in your team" in (refused.value.details() or "")
+    with pytest.raises(grpc.aio.AioRpcError) as learner_peeks:
+        await agenda_of(stub, who(tokens, tenant, "learner", "direct"), "indirect")
+    assert learner_peeks.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert await agenda_of(stub, admin, "outsider") == ["Weekly cohort call"]
+
+
+async def test_the_calendar_directory_consumer_is_idempotent_and_keeps_the_newest_reporting_line(
+    stub: Stub, tokens: TokenFactory, tenant: uuid.UUID, directory: Directory
+) -> None:
+    admin = who(tokens, tenant, "client_admin", "admin-1")
+    await stub.CreateEvent(pb.CreateEventRequest(event=session(utc(2026, 6, 10, 8))), metadata=admin)
+    boss, other = who(tokens, tenant, "manager", "boss"), who(tokens, tenant, "manager", "other")
+
+    async def allowed(caller: tuple[tuple[str, str], ...]) -> bool:
+        try:
+            await agenda_of(stub, caller, "mover")
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.PERMISSION_DENIED:
+                raise
+            return False
+        return True
+
+    start = dt.datetime.now(dt.UTC)
+    first = uuid.uuid4()
+    assert directory.deliver(tenant, "mover", "boss", occurred_at=start, event_id=first) == "applied"
+    assert directory.deliver(tenant, "mover", "boss", occurred_at=start, event_id=first) == "duplicate"
+    assert (await allowed(boss), await allowed(other)) == (True, False)
+    later = start + dt.timedelta(minutes=1)
+    assert directory.deliver(tenant, "mover", "other", occurred_at=later) == "applied"
+    assert (await allowed(boss), await allowed(other)) == (False, True)
+    assert directory.deliver(tenant, "mover", "boss", occurred_at=start, event_id=first) == "duplicate"
+    stale = start - dt.timedelta(minutes=1)  # an older change arriving late does not win
+    assert directory.deliver(tenant, "mover", "boss", occurred_at=stale) == "applied"
+    assert (await allowed(boss), await allowed(other)) == (False, True)
