@@ -258,12 +258,14 @@ class EnrollmentsService:
         """A program's enrolments (managers and admins), newest first."""
         identity.require(Role.MANAGER)
         async with self._uow(identity.tenant_id, identity) as uow:
-            if not await self._programs(uow.session, uow.tenant_id).exists(program_id):
-                raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
             scoped = dataclasses.replace(
                 filters, program_id=program_id, learner_ids=await self._scope(uow, identity)
             )
-            return await self._page(uow, scoped, requested, token)
+            page, next_token = await self._page(uow, scoped, requested, token)
+            # Enrolments prove their program exists; only an empty page needs the extra round trip.
+            if not page and not await self._programs(uow.session, uow.tenant_id).exists(program_id):
+                raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
+            return page, next_token
 
     async def list_for_learner(
         self, identity: Identity, learner_id: str, state: EnrollmentState | None, requested: int, token: str

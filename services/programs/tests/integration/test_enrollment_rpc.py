@@ -239,3 +239,26 @@ async def test_lists_withdraw_and_visibility(world: World, programs_db: ServiceD
         e for e in await read_outbox(programs_db.app_url, world.tenant) if e[0] == ENROLLMENT_WITHDRAWN
     ]
     assert [(e[1], e[2].learner_id) for e in withdrawals] == [(f"enrollments/{overdue.enrollment_id}", "fay")]
+
+
+async def test_listing_enrolments_of_an_unknown_program_is_not_found_and_of_an_empty_one_is_empty(
+    world: World, programs_stub: Stub, token_factory: TokenFactory
+) -> None:
+    empty = await world.program()
+    elsewhere = World(programs_stub, token_factory, uuid.uuid4())
+    foreign = await elsewhere.program()
+    await elsewhere.enroll(foreign, "ada")
+
+    listed = await world.stub.ListEnrollments(
+        pb.ListEnrollmentsRequest(program_id=empty), metadata=world.admin
+    )
+    missing = {}
+    for program_id in (str(uuid.uuid4()), foreign):  # unknown, and another tenant's (with enrolments)
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await world.stub.ListEnrollments(
+                pb.ListEnrollmentsRequest(program_id=program_id), metadata=world.admin
+            )
+        missing[program_id] = caught.value.code()
+
+    assert (list(listed.enrollments), listed.next_page_token) == ([], "")
+    assert set(missing.values()) == {grpc.StatusCode.NOT_FOUND}
