@@ -7,7 +7,6 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
@@ -16,11 +15,9 @@ from pydantic import SecretStr
 
 from aigym.programs.v1 import events_pb2 as programs_events
 from aigym.progress.v1 import progress_pb2_grpc
-from aigym_platform.events.consumer import EventProcessor, RetryPolicy
-from aigym_platform.events.envelope import build_envelope, encode
-from aigym_platform.events.registry import LEARNER_UPSERTED, REGISTRY
-from aigym_platform.jobs.bridge import JobContext
+from aigym_platform.events.registry import LEARNER_UPSERTED
 from aigym_platform.provisioning import ServiceDatabase
+from aigym_platform.testing.consumers import ConsumerFeeder
 from aigym_platform.testing.database import provision_and_migrate
 from aigym_platform.testing.tokens import TokenFactory
 from aigym_progress.bootstrap import App, build
@@ -54,11 +51,8 @@ class Directory:
     """Delivers programs' `learner_upserted` events to the progress consumer exactly as a worker does."""
 
     def __init__(self, settings: ProgressSettings) -> None:
-        self.jobs = JobContext(settings)
-        spec = REGISTRY.get(LEARNER_UPSERTED)
-        (consumer,) = [c for c in spec.consumers if c.service == "progress"]
-        handler = DirectoryHandlers().record_learner_upserted
-        self._processor = EventProcessor(self.jobs, spec, consumer, handler, RetryPolicy(max_retries=0))
+        handlers = {"record_learner_upserted": DirectoryHandlers().record_learner_upserted}
+        self.feeder = ConsumerFeeder(settings, "progress", handlers)
 
     def deliver(
         self,
@@ -70,19 +64,15 @@ class Directory:
         event_id: uuid.UUID | None = None,
     ) -> str:
         """Deliver one upsert of the learner's entry; returns applied, duplicate or dead_lettered."""
-        envelope = build_envelope(
-            event_id=event_id or uuid.uuid4(),
-            event_type=LEARNER_UPSERTED,
-            tenant_id=tenant,
-            actor="test",
-            occurred_at=occurred_at or dt.datetime.now(dt.UTC),
+        payload = programs_events.LearnerUpserted(learner_id=learner_id, manager_id=manager_id, active=True)
+        return self.feeder.deliver(
+            tenant,
+            LEARNER_UPSERTED,
+            payload,
             subject=f"learners/{learner_id}",
-            payload=programs_events.LearnerUpserted(
-                learner_id=learner_id, manager_id=manager_id, active=True
-            ),
+            occurred_at=occurred_at,
+            event_id=event_id,
         )
-        task: Any = None  # only read when the handler fails, and then the test fails anyway
-        return self._processor.handle(task, encode(envelope))
 
     def reports(self, tenant: uuid.UUID, lines: dict[str, str]) -> None:
         """Deliver one upsert per `learner: manager` reporting line."""
@@ -91,7 +81,7 @@ class Directory:
 
     def close(self) -> None:
         """Dispose of the engine and the loop."""
-        self.jobs.close()
+        self.feeder.close()
 
 
 @pytest.fixture(scope="session")

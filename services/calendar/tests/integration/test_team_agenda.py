@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import grpc
 import pytest
@@ -20,10 +19,8 @@ from aigym.calendar.v1 import calendar_pb2_grpc
 from aigym.programs.v1 import events_pb2 as programs_events
 from aigym_calendar.directory_service import DirectoryHandlers
 from aigym_calendar.settings import CalendarSettings
-from aigym_platform.events.consumer import EventProcessor, RetryPolicy
-from aigym_platform.events.envelope import build_envelope, encode
-from aigym_platform.events.registry import LEARNER_UPSERTED, REGISTRY
-from aigym_platform.jobs.bridge import JobContext
+from aigym_platform.events.registry import LEARNER_UPSERTED
+from aigym_platform.testing.consumers import ConsumerFeeder
 from aigym_platform.testing.tokens import TokenFactory
 from services.calendar.tests.integration.helpers import session, ts, utc, who
 
@@ -35,11 +32,8 @@ class Directory:
     """Delivers `learner_upserted` events to the calendar's consumer exactly as its worker does."""
 
     def __init__(self, settings: CalendarSettings) -> None:
-        self.jobs = JobContext(settings)
-        spec = REGISTRY.get(LEARNER_UPSERTED)
-        (consumer,) = [c for c in spec.consumers if c.service == "calendar"]
-        handler = DirectoryHandlers().record_learner_upserted
-        self._processor = EventProcessor(self.jobs, spec, consumer, handler, RetryPolicy(max_retries=0))
+        handlers = {"record_learner_upserted": DirectoryHandlers().record_learner_upserted}
+        self.feeder = ConsumerFeeder(settings, "calendar", handlers)
 
     def deliver(
         self,
@@ -51,17 +45,15 @@ class Directory:
         event_id: uuid.UUID | None = None,
     ) -> str:
         """One upsert of the learner's entry; returns applied, duplicate or dead_lettered."""
-        envelope = build_envelope(
-            event_id=event_id or uuid.uuid4(),
-            event_type=LEARNER_UPSERTED,
-            tenant_id=tenant,
-            actor="test",
-            occurred_at=occurred_at or dt.datetime.now(dt.UTC),
+        payload = programs_events.LearnerUpserted(learner_id=learner, manager_id=manager, active=True)
+        return self.feeder.deliver(
+            tenant,
+            LEARNER_UPSERTED,
+            payload,
             subject=f"learners/{learner}",
-            payload=programs_events.LearnerUpserted(learner_id=learner, manager_id=manager, active=True),
+            occurred_at=occurred_at,
+            event_id=event_id,
         )
-        task: Any = None  # only read when the handler fails, and then the test fails anyway
-        return self._processor.handle(task, encode(envelope))
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +62,7 @@ def directory(calendar_settings: CalendarSettings) -> Iterator[Directory]:
     # The feeder sends no delivery receipts, so Redis is never contacted.
     feeder = Directory(calendar_settings.model_copy(update={"redis_url": SecretStr("redis://127.0.0.1:1/0")}))
     yield feeder
-    feeder.jobs.close()
+    feeder.feeder.close()
 
 
 async def agenda_of(stub: Stub, caller: tuple[tuple[str, str], ...], learner: str) -> list[str]:
