@@ -3,10 +3,11 @@
 Generates raw facts for one measured tenant (default 10,000,000) plus other tenants, COPYing them as the
 analytics app role under row-level security (COPY into a temporary table, then one INSERT ... SELECT per
 batch: COPY cannot write through RLS), then derives the hourly counters, activity slots and learners'
-courses with the same recomputation the consistency check uses (so the data is what ingestion would have
-built). Then, through the real Envoy: the tenant overview and program performance for a 90-day range
-(closed loop, p50/p95/p99, throughput as a ratio of the Ping ceiling measured in the same run), and the
-wall time of running a 100,000-row activity report (CSV and XLSX) with `:run`.
+courses with the same recomputation the consistency check uses, and the active-learner rollups with the
+backfill's (so the data is what ingestion would have built). Then, through the real Envoy: the tenant
+overview and program performance for a 90-day range (closed loop, p50/p95/p99, throughput as a ratio of
+the Ping ceiling measured in the same run), and the wall time of running a 100,000-row activity report
+(CSV and XLSX) with `:run`.
 
     .venv/bin/python -m bench.analytics_bench --facts 10000000      # the issue's scale (slow here)
     .venv/bin/python -m bench.analytics_bench --facts 1000000 --seconds 10
@@ -31,6 +32,7 @@ import grpc
 from aigym.analytics.v1 import analytics_pb2 as pb
 from aigym.analytics.v1 import analytics_pb2_grpc as pb_grpc
 from aigym_analytics.ingest_repository import RECOMPUTE_SQL
+from aigym_analytics.rollup_repository import REBUILD_ACTIVITY_SQL, REBUILD_DAYS_SQL
 from aigym_platform.devstack.keys import DEV_AUDIENCE, DEV_ISSUER
 from aigym_platform.devstack.stack import DevStack
 from bench.harness import (
@@ -177,6 +179,14 @@ async def derive(app_url: str, tenant: uuid.UUID, args: argparse.Namespace) -> N
                 .replace(":since", "'2000-01-01+00'")
                 .replace(":slot_seconds", "900")
             }) AS r""",
+        ),
+        (
+            "active-learner rollups, days (the backfill's SQL)",
+            REBUILD_DAYS_SQL.replace(":tenant", f"'{tenant}'"),
+        ),
+        (
+            "active-learner rollups, learners",
+            REBUILD_ACTIVITY_SQL.replace(":tenant", f"'{tenant}'"),
         ),
         (
             "activity slots",

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aigym_platform.errors import FieldViolation, InvalidArgument
@@ -202,3 +204,40 @@ class Scope:
     def allows(self, learner_id: str) -> bool:
         """Whether this scope includes `learner_id`."""
         return self.kind is ScopeKind.TENANT or learner_id in self.learner_ids
+
+
+# --- active-learner rollups ------------------------------------------------------------------------------
+
+# Whole-hour UTC offsets the daily active-learner rollup is kept for (every zone's offset, floored, is one).
+MIN_OFFSET, MAX_OFFSET = -12, 14
+OFFSETS: tuple[int, ...] = tuple(range(MIN_OFFSET, MAX_OFFSET + 1))
+HOUR = dt.timedelta(hours=1)
+
+
+def local_day(hour: dt.datetime, offset: int) -> dt.date:
+    """The local day a UTC hour's counters belong to under a fixed whole-hour offset."""
+    return (hour.astimezone(dt.UTC) + offset * HOUR).date()
+
+
+def first_in_day(hour: dt.datetime, others: Sequence[dt.datetime]) -> list[tuple[int, dt.date]]:
+    """The (offset, local day) rollup rows a learner's newly active `hour` adds one learner to: those whose
+    local day holds none of the learner's `others` (their other active hours, within a day and a half)."""
+    out = []
+    for offset in OFFSETS:
+        day = local_day(hour, offset)
+        if all(local_day(other, offset) != day for other in others):
+            out.append((offset, day))
+    return out
+
+
+def fixed_offset(day: dt.date, zone: zoneinfo.ZoneInfo) -> int | None:
+    """The whole-hour offset whose local `day` is exactly the UTC hours the zone's local `day` holds (hours
+    attributed by their start, so 30/45-minute offsets are floored), or None on a day the offset changes
+    (daylight saving transitions) or outside the kept offsets."""
+    start = dt.datetime.combine(day, dt.time(), zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+    offsets = {math.floor((moment.utcoffset() or dt.timedelta()) / HOUR) for moment in (start, end)}
+    if len(offsets) != 1:
+        return None
+    offset = offsets.pop()
+    return offset if MIN_OFFSET <= offset <= MAX_OFFSET else None

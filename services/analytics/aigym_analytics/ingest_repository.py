@@ -141,8 +141,9 @@ class IngestRepository:
         new = {row[0] for row in rows}
         return "" in new, fact.course_id in new
 
-    async def add_counters(self, fact: Fact, learner_slot_new: bool, course_slot_new: bool) -> None:
-        """Add the fact's counters (and any new slot's time on task) to its hourly rows."""
+    async def add_counters(self, fact: Fact, learner_slot_new: bool, course_slot_new: bool) -> bool:
+        """Add the fact's counters (and any new slot's time on task) to its hourly rows; True if this was
+        the learner-hour's first block activity (the active-learner rollups then count it)."""
         base = deltas(fact)
         rows: list[dict[str, Any]] = []
         for dimension, key in dimensions(fact):
@@ -160,12 +161,15 @@ class IngestRepository:
         params: dict[str, Any] = {"hour": hour_of(fact.occur_time)}
         for i, row in enumerate(rows):
             params.update({f"{name}{i}": value for name, value in row.items()})
-        await self._exec(
+        result = await self._exec(
             f"""INSERT INTO hourly_stats (tenant_id, dimension, key, hour, {_COLUMNS})
                 VALUES {placeholders}
-                ON CONFLICT (tenant_id, dimension, key, hour) DO UPDATE SET {_EXCLUDED}""",  # noqa: S608
+                ON CONFLICT (tenant_id, dimension, key, hour) DO UPDATE SET {_EXCLUDED}
+                RETURNING dimension, block_activities""",  # noqa: S608
             **params,
         )
+        after = {row[0]: int(row[1]) for row in result}
+        return fact.kind is FactKind.BLOCK and after.get(Dimension.LEARNER.value) == 1
 
     # --- merged state ---------------------------------------------------------------------------------
 

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym.programs.v1 import events_pb2 as programs_events
 from aigym.progress.v1 import events_pb2 as progress_events
-from aigym_analytics.domain import Fact, FactKind
+from aigym_analytics.domain import Fact, FactKind, hour_of
 from aigym_analytics.ingest_repository import IngestRepository, StatKey
+from aigym_analytics.rollup_repository import RollupRepository
 from aigym_platform.db import UnitOfWork
 from aigym_platform.events.consumer import Handler
 from aigym_platform.events.envelope import Event
@@ -37,9 +38,12 @@ class Ingestion:
     """The analytics consumer: one handler per consumed event type."""
 
     def __init__(
-        self, repository: Callable[[AsyncSession, TenantId], IngestRepository] = IngestRepository
+        self,
+        repository: Callable[[AsyncSession, TenantId], IngestRepository] = IngestRepository,
+        rollups: Callable[[AsyncSession, TenantId], RollupRepository] = RollupRepository,
     ) -> None:
         self._repository = repository
+        self._rollups = rollups
 
     def handlers(self) -> dict[str, Handler]:
         """Handler name (as in the event registry) -> handler."""
@@ -66,7 +70,9 @@ class Ingestion:
             learner_slot, course_slot = (
                 await repo.add_slots(fact) if fact.kind is FactKind.BLOCK else (False, False)
             )
-            await repo.add_counters(fact, learner_slot, course_slot)
+            if await repo.add_counters(fact, learner_slot, course_slot):
+                rollups = self._rollups(uow.session, uow.tenant_id)
+                await rollups.add_active_hour(fact.learner_id, hour_of(fact.occur_time))
         return repo
 
     # --- progress ---------------------------------------------------------------------------------------

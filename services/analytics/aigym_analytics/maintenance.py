@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aigym_analytics.domain import hour_of
 from aigym_analytics.ingest_repository import IngestRepository
 from aigym_analytics.ingest_service import drift
+from aigym_analytics.rollup_repository import RollupRepository
 from aigym_platform.db import UnitOfWorkFactory
 from aigym_platform.errors import InvalidArgument
 from aigym_platform.identity import Identity, Role, TenantId
@@ -74,6 +75,15 @@ class Maintenance:
         if fixes:
             log.warning("analytics counters of tenant %s drifted: %s rows repaired", tenant, len(fixes))
         return CheckResult(start, len(recomputed), len(fixes))
+
+    async def rebuild_rollups(self, tenant: TenantId) -> tuple[int, int]:
+        """Recompute the tenant's active-learner rollups from its hourly counters (backfill, repair), under
+        the ingestion lock held exclusively; returns (day rows, learner rows)."""
+        async with self._uow(tenant, None) as uow:
+            await self._repository(uow.session, tenant).lock_exclusive()
+            rows = await RollupRepository(uow.session, tenant).rebuild()
+            await uow.commit()
+        return rows
 
     async def purge(self, tenant: TenantId) -> int:
         """Delete raw facts older than the tenant's retention, in batches; returns how many."""

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aigym_analytics.domain import SLOT_SECONDS, Dimension, LocalRange
+from aigym_analytics.domain import SLOT_SECONDS, Dimension, LocalRange, fixed_offset
+from aigym_analytics.rollup_repository import RollupRepository
 from aigym_platform.identity import TenantId
 
 
@@ -93,6 +94,7 @@ class AnalyticsRepository:
     def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
         self._session = session
         self._tenant = tenant_id
+        self._rollups = RollupRepository(session, tenant_id)
 
     async def _rows(self, sql: str, **params: Any) -> list[Any]:
         result = await self._session.execute(text(sql), {"tenant": self._tenant, **params})
@@ -155,14 +157,46 @@ class AnalyticsRepository:
             stamp, who = "occur_time", "learner_id"
             active_sql = """FROM facts WHERE tenant_id = :tenant AND program_id = ANY(:keys)
                   AND occur_time >= :start AND occur_time < :end"""
-        per_day = await self._rows(
-            f"SELECT ({stamp} AT TIME ZONE :tz)::date, count(DISTINCT {who}) {active_sql} GROUP BY 1",
-            **params,
-        )
-        overall = await self._rows(f"SELECT count(DISTINCT {who}) {active_sql}", **params)
-        active = {r[0]: int(r[1]) for r in per_day}
+        if dimension is Dimension.TENANT:
+            active, overall = await self._tenant_active(span, active_sql, params)
+        else:
+            per_day = await self._rows(
+                f"SELECT ({stamp} AT TIME ZONE :tz)::date, count(DISTINCT {who}) {active_sql} GROUP BY 1",
+                **params,
+            )
+            active = {r[0]: int(r[1]) for r in per_day}
+            overall = int((await self._rows(f"SELECT count(DISTINCT {who}) {active_sql}", **params))[0][0])
         by_day = {r[0]: _day(r[0], active.get(r[0], 0), r[1:]) for r in sums}
-        return _fill(span, by_day, active), int(overall[0][0])
+        return _fill(span, by_day, active), overall
+
+    async def _tenant_active(
+        self, span: LocalRange, active_sql: str, params: dict[str, Any]
+    ) -> tuple[dict[dt.date, int], int]:
+        """The tenant's distinct active learners per local day and over the range, from the rollups: a
+        day of a fixed whole-hour offset is one row; a day whose offset changes (a daylight saving
+        transition) and a range the learners' first/last hours cannot answer read the learner-hours."""
+        by_offset: dict[int, list[dt.date]] = {}
+        irregular: list[dt.date] = []
+        for day in span.days():
+            offset = fixed_offset(day, span.zone)
+            if offset is None:
+                irregular.append(day)
+            else:
+                by_offset.setdefault(offset, []).append(day)
+        active: dict[dt.date, int] = {}
+        for offset, days in by_offset.items():
+            active.update(await self._rollups.active_days(offset, days))
+        for day in irregular:
+            one = LocalRange(day, day, span.zone)
+            rows = await self._rows(
+                f"SELECT count(DISTINCT key) {active_sql}",
+                **{**params, "start": one.utc_start, "end": one.utc_end},
+            )
+            active[day] = int(rows[0][0])
+        overall = await self._rollups.active_between(span.utc_start, span.utc_end)
+        if overall is None:
+            overall = int((await self._rows(f"SELECT count(DISTINCT key) {active_sql}", **params))[0][0])
+        return active, overall
 
     async def fact_series(
         self,

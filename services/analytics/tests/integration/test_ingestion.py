@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from aigym_analytics.domain import SLOT_SECONDS, slot_of
+from aigym_analytics.domain import OFFSETS, SLOT_SECONDS, hour_of, local_day, slot_of
 from aigym_analytics.ingest_repository import IngestRepository
+from aigym_analytics.rollup_repository import HOURS_FROM_COUNTERS, HOURS_FROM_FACTS, RollupRepository
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.events import registry as r
 from aigym_platform.identity import TenantId
@@ -57,6 +58,21 @@ async def _stats(db: ServiceDatabase, tenant: uuid.UUID) -> tuple[dict[Any, Any]
         await engine.dispose()
 
 
+async def _rollups(db: ServiceDatabase, tenant: uuid.UUID) -> list[Any]:
+    """Active-learner rollups as stored, recomputed from the facts and recomputed from the counters."""
+    engine = create_engine(db.app_url, pool_size=1, max_overflow=0)
+    try:
+        async with uow_factory(create_sessionmaker(engine))(TenantId(tenant), None) as uow:
+            repo = RollupRepository(uow.session, TenantId(tenant))
+            return [
+                await repo.stored(),
+                await repo.recomputed(HOURS_FROM_FACTS),
+                await repo.recomputed(HOURS_FROM_COUNTERS),
+            ]
+    finally:
+        await engine.dispose()
+
+
 def _assert_same(stored: dict[Any, Any], recomputed: dict[Any, Any]) -> None:
     assert set(stored) == set(recomputed)
     for key, values in recomputed.items():
@@ -73,6 +89,8 @@ STATE_QUERIES = {
     "last_activity_time FROM learner_courses ORDER BY 1, 2",
     "facts": "SELECT event_id, kind, occur_time, learner_id, course_id, program_id, completed, score "
     "FROM facts ORDER BY 1",
+    "active_learner_days": "SELECT utc_offset, day, learners FROM active_learner_days ORDER BY 1, 2",
+    "learner_activity": "SELECT learner_id, first_hour, last_hour FROM learner_activity ORDER BY 1",
     "stats": "SELECT dimension, key, hour, block_activities, block_completions, course_completions, "
     "resets, enrollments, program_completions, milestones, withdrawals, time_on_task_seconds, scored, "
     "round(score_sum::numeric, 9) FROM hourly_stats ORDER BY 1, 2, 3",
@@ -116,6 +134,19 @@ async def test_aggregates_equal_recomputation_after_random_stream_with_redeliver
     assert {i: totals[i] for i in expected} == expected, seed
     score_sum = sum(e.payload.score for e in blocks if e.payload.HasField("score"))  # type: ignore[attr-defined]
     assert math.isclose(totals[10], score_sum, abs_tol=1e-6)
+
+    # The active-learner rollups equal both recomputations and counts made here from the stream.
+    rollups, from_facts, from_counters = await _rollups(analytics_db, tenant)
+    assert rollups == from_facts == from_counters, seed
+    hours = {(e.payload.learner_id, hour_of(e.occurred_at)) for e in blocks}  # type: ignore[attr-defined]
+    triples = {(o, local_day(h, o), who) for who, h in hours for o in OFFSETS}
+    expected_days = Counter((o, day) for o, day, _ in triples)
+    assert rollups[0] == dict(expected_days), seed
+    assert len({day for (o, day) in rollups[0] if o == 0}) > 1, seed  # the stream spans several UTC days
+    spans = {
+        who: (min(h for w, h in hours if w == who), max(h for w, h in hours if w == who)) for who, _ in hours
+    }
+    assert rollups[1] == spans, seed
 
     # Tenant 2: the same events newest first, one at a time, no redeliveries: identical state everywhere.
     reverse = sorted(range(len(events)), key=lambda i: events[i].occurred_at, reverse=True)

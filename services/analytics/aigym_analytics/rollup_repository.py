@@ -1,0 +1,157 @@
+"""All SQL of the active-learner rollups: kept at ingestion, read by the tenant overview, rebuilt by backfill.
+
+`active_learner_days` holds, for each whole-hour UTC offset from -12 to +14 and each local day of that
+offset, how many distinct learners had block activity (a learner-hour counts toward the local day its
+start falls in, as the hourly counters do). `learner_activity` holds each learner's first and last hour
+with block activity. Both change only when a learner-hour gets its first block record, which the hourly
+counter upsert reports; the learner's advisory lock makes the "is this the learner's first hour of that
+local day" check exact under concurrent ingestion (the later transaction waits and then sees the earlier
+one's committed hour). Both are pure functions of the set of active learner-hours, so redelivery (which
+never re-adds counters) and arrival order cannot change them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aigym_analytics.domain import MAX_OFFSET, MIN_OFFSET, first_in_day
+from aigym_platform.identity import TenantId
+
+# Per learner (any tenant: a collision only serialises two learners' first hours a little).
+LEARNER_LOCK = "SELECT pg_advisory_xact_lock(hashtext('aigym.analytics.learner'), hashtext(:learner))"
+
+# The learner-hours with block activity, from the raw facts or from the hourly counters (which outlive
+# the facts' retention: the backfill reads these).
+HOURS_FROM_FACTS = """SELECT DISTINCT learner_id, date_trunc('hour', occur_time, 'UTC') AS hour FROM facts
+    WHERE tenant_id = :tenant AND kind = 'block'"""
+HOURS_FROM_COUNTERS = """SELECT key AS learner_id, hour FROM hourly_stats
+    WHERE tenant_id = :tenant AND dimension = 'learner' AND block_activities > 0"""
+
+# Constant fragments only (offset bounds and the two learner-hour queries above), never input.
+_DAYS_SQL = f"""WITH h AS ({{hours}})
+SELECT o, ((h.hour AT TIME ZONE 'UTC') + o * INTERVAL '1 hour')::date AS day, count(DISTINCT h.learner_id)
+FROM h CROSS JOIN generate_series({MIN_OFFSET}, {MAX_OFFSET}) AS o GROUP BY 1, 2"""  # noqa: S608
+_ACTIVITY_SQL = """WITH h AS ({hours}) SELECT learner_id, min(hour), max(hour) FROM h GROUP BY 1"""
+REBUILD_DAYS_SQL = (
+    "INSERT INTO active_learner_days (tenant_id, utc_offset, day, learners) "  # noqa: S608
+    f"SELECT :tenant, * FROM ({_DAYS_SQL.format(hours=HOURS_FROM_COUNTERS)}) AS d"
+)
+REBUILD_ACTIVITY_SQL = (
+    "INSERT INTO learner_activity (tenant_id, learner_id, first_hour, last_hour) "  # noqa: S608
+    f"SELECT :tenant, * FROM ({_ACTIVITY_SQL.format(hours=HOURS_FROM_COUNTERS)}) AS a"
+)
+
+DayKey = tuple[int, dt.date]
+
+
+class RollupRepository:
+    """The active-learner rollups of one tenant."""
+
+    def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
+        self._session = session
+        self._tenant = tenant_id
+
+    async def _exec(self, sql: str, **params: Any) -> Any:
+        return await self._session.execute(text(sql), {"tenant": self._tenant, **params})
+
+    # --- ingestion --------------------------------------------------------------------------------------
+
+    async def add_active_hour(self, learner_id: str, hour: dt.datetime) -> None:
+        """Count a learner-hour's first block activity into the rollups (call once per new learner-hour)."""
+        await self._exec(LEARNER_LOCK, learner=learner_id)
+        rows = await self._exec(
+            """SELECT hour FROM hourly_stats
+               WHERE tenant_id = :tenant AND dimension = 'learner' AND key = :learner AND block_activities > 0
+                 AND hour > CAST(:hour AS timestamptz) - INTERVAL '24 hours'
+                 AND hour < CAST(:hour AS timestamptz) + INTERVAL '24 hours' AND hour <> :hour""",
+            learner=learner_id,
+            hour=hour,
+        )
+        days = sorted(first_in_day(hour, [r[0] for r in rows]))  # sorted: one row-lock order for everyone
+        if days:
+            values = ", ".join(f"(:tenant, :o{i}, :d{i}, 1)" for i in range(len(days)))
+            params: dict[str, Any] = {}
+            for i, (offset, day) in enumerate(days):
+                params[f"o{i}"], params[f"d{i}"] = offset, day
+            await self._exec(
+                f"""INSERT INTO active_learner_days AS a (tenant_id, utc_offset, day, learners)
+                    VALUES {values}
+                    ON CONFLICT (tenant_id, utc_offset, day) DO UPDATE SET learners = a.learners + 1""",  # noqa: S608
+                **params,
+            )
+        await self._exec(
+            """INSERT INTO learner_activity AS a (tenant_id, learner_id, first_hour, last_hour)
+               VALUES (:tenant, :learner, :hour, :hour)
+               ON CONFLICT (tenant_id, learner_id) DO UPDATE SET
+                 first_hour = LEAST(a.first_hour, excluded.first_hour),
+                 last_hour = GREATEST(a.last_hour, excluded.last_hour)""",
+            learner=learner_id,
+            hour=hour,
+        )
+
+    # --- dashboards ---------------------------------------------------------------------------------------
+
+    async def active_days(self, offset: int, days: Sequence[dt.date]) -> dict[dt.date, int]:
+        """Distinct active learners of local days under a fixed offset (days without a row: none)."""
+        if not days:
+            return {}
+        rows = await self._exec(
+            """SELECT day, learners FROM active_learner_days
+               WHERE tenant_id = :tenant AND utc_offset = :offset AND day = ANY(:days)""",
+            offset=offset,
+            days=list(days),
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def active_between(self, start: dt.datetime, end: dt.datetime) -> int | None:
+        """Distinct learners with block activity in [start, end) when the learners' first/last hours
+        answer it exactly (no activity from `end` on, or none before `start`); None otherwise."""
+        rows = await self._exec(
+            """SELECT
+                 EXISTS (SELECT 1 FROM learner_activity WHERE tenant_id = :tenant AND last_hour >= :end),
+                 EXISTS (SELECT 1 FROM learner_activity WHERE tenant_id = :tenant AND first_hour < :start)""",
+            start=start,
+            end=end,
+        )
+        later, earlier = rows.first()
+        if not later:  # everyone's activity ends before `end`: active in the range iff last >= start
+            sql = "SELECT count(*) FROM learner_activity WHERE tenant_id = :tenant AND last_hour >= :start"
+        elif not earlier:  # nobody's activity starts before `start`: active iff first < end
+            sql = "SELECT count(*) FROM learner_activity WHERE tenant_id = :tenant AND first_hour < :end"
+        else:
+            return None
+        count = await self._exec(sql, start=start, end=end)
+        return int(count.scalar_one())
+
+    # --- recomputation and backfill ------------------------------------------------------------------------
+
+    async def recomputed(
+        self, hours_sql: str
+    ) -> tuple[dict[DayKey, int], dict[str, tuple[dt.datetime, ...]]]:
+        """Both rollups computed from scratch from a learner-hours query (HOURS_FROM_FACTS or _COUNTERS)."""
+        days = await self._exec(_DAYS_SQL.format(hours=hours_sql))
+        activity = await self._exec(_ACTIVITY_SQL.format(hours=hours_sql))
+        return {(r[0], r[1]): int(r[2]) for r in days}, {r[0]: (r[1], r[2]) for r in activity}
+
+    async def stored(self) -> tuple[dict[DayKey, int], dict[str, tuple[dt.datetime, ...]]]:
+        """Both rollups as stored."""
+        days = await self._exec(
+            "SELECT utc_offset, day, learners FROM active_learner_days WHERE tenant_id = :tenant"
+        )
+        activity = await self._exec(
+            "SELECT learner_id, first_hour, last_hour FROM learner_activity WHERE tenant_id = :tenant"
+        )
+        return {(r[0], r[1]): int(r[2]) for r in days}, {r[0]: (r[1], r[2]) for r in activity}
+
+    async def rebuild(self) -> tuple[int, int]:
+        """Replace both rollups with a recomputation from the hourly counters; (day rows, learner rows)."""
+        await self._exec("DELETE FROM active_learner_days WHERE tenant_id = :tenant")
+        await self._exec("DELETE FROM learner_activity WHERE tenant_id = :tenant")
+        days = await self._exec(REBUILD_DAYS_SQL)
+        learners = await self._exec(REBUILD_ACTIVITY_SQL)
+        return int(days.rowcount or 0), int(learners.rowcount or 0)
