@@ -44,6 +44,7 @@ class CheckResult:
     since: dt.datetime
     compared: int
     repaired: int
+    rollups_repaired: int = 0
 
 
 class Maintenance:
@@ -60,7 +61,8 @@ class Maintenance:
         self._default = default_retention_days
 
     async def check_consistency(self, tenant: TenantId, since: dt.datetime | None = None) -> CheckResult:
-        """Compare the counters from `since` (default: the last two days) with a recomputation; repair."""
+        """Compare the counters from `since` (default: the last two days) with a recomputation and repair
+        them; then the active-learner rollup rows those hours determine, against the repaired counters."""
         now = self._clock()
         async with self._uow(tenant, None) as uow:
             repo = self._repository(uow.session, tenant)
@@ -71,10 +73,13 @@ class Maintenance:
             fixes = drift(stored, recomputed)
             for key, values in fixes.items():
                 await repo.replace_stats(key, values)
+            rollups = await RollupRepository(uow.session, tenant).repair_since(start)
             await uow.commit()
         if fixes:
             log.warning("analytics counters of tenant %s drifted: %s rows repaired", tenant, len(fixes))
-        return CheckResult(start, len(recomputed), len(fixes))
+        if rollups:
+            log.warning("analytics rollups of tenant %s drifted: %s rows repaired", tenant, rollups)
+        return CheckResult(start, len(recomputed), len(fixes), rollups)
 
     async def rebuild_rollups(self, tenant: TenantId) -> tuple[int, int]:
         """Recompute the tenant's active-learner rollups from its hourly counters (backfill, repair), under

@@ -48,6 +48,15 @@ REBUILD_ACTIVITY_SQL = (
 
 DayKey = tuple[int, dt.date]
 
+# Days whose first hour (in UTC) is at or after :since, for the windowed check; `day - o hours` is the
+# day's start as a UTC timestamp.
+_DAYS_SINCE = "(day - utc_offset * INTERVAL '1 hour') >= (CAST(:since AS timestamptz) AT TIME ZONE 'UTC')"
+_RECOMPUTED_DAYS_SINCE = (
+    "SELECT utc_offset, day, learners FROM ("  # noqa: S608 - constant fragments
+    + _DAYS_SQL.format(hours=HOURS_FROM_COUNTERS + " AND hour >= :since")
+    + f") AS d(utc_offset, day, learners) WHERE {_DAYS_SINCE}"
+)
+
 
 class RollupRepository:
     """The active-learner rollups of one tenant."""
@@ -127,6 +136,71 @@ class RollupRepository:
             return None
         count = await self._exec(sql, start=start, end=end)
         return int(count.scalar_one())
+
+    # --- consistency ------------------------------------------------------------------------------------
+
+    async def repair_since(self, since: dt.datetime) -> int:
+        """Rewrite the rollup rows that learner-hours from `since` determine (days starting at or after
+        `since`; learners active since) where they differ from the hourly counters; how many rows."""
+        recomputed = await self._exec(_RECOMPUTED_DAYS_SINCE, since=since)
+        stored = await self._exec(
+            f"SELECT utc_offset, day, learners FROM active_learner_days WHERE tenant_id = :tenant AND {_DAYS_SINCE}",  # noqa: S608,E501
+            since=since,
+        )
+        want = {(r[0], r[1]): int(r[2]) for r in recomputed}
+        have = {(r[0], r[1]): int(r[2]) for r in stored}
+        fixes = 0
+        for (offset, day), count in {**{k: 0 for k in have}, **want}.items():
+            if have.get((offset, day)) == (count or None):
+                continue
+            fixes += 1
+            await self._exec(
+                "DELETE FROM active_learner_days WHERE tenant_id = :tenant AND utc_offset = :o AND day = :d",
+                o=offset,
+                d=day,
+            )
+            if count:
+                await self._exec(
+                    "INSERT INTO active_learner_days (tenant_id, utc_offset, day, learners)"
+                    " VALUES (:tenant, :o, :d, :n)",
+                    o=offset,
+                    d=day,
+                    n=count,
+                )
+        spans = await self._exec(
+            """SELECT key, min(hour), max(hour) FROM hourly_stats
+               WHERE tenant_id = :tenant AND dimension = 'learner' AND block_activities > 0 AND key IN (
+                   SELECT key FROM hourly_stats WHERE tenant_id = :tenant AND dimension = 'learner'
+                     AND block_activities > 0 AND hour >= :since)
+               GROUP BY 1""",
+            since=since,
+        )
+        want_spans = {r[0]: (r[1], r[2]) for r in spans}
+        stored_spans = await self._exec(
+            """SELECT learner_id, first_hour, last_hour FROM learner_activity
+               WHERE tenant_id = :tenant AND (last_hour >= :since OR learner_id = ANY(:learners))""",
+            since=since,
+            learners=list(want_spans),
+        )
+        have_spans = {r[0]: (r[1], r[2]) for r in stored_spans}
+        for learner in have_spans.keys() | want_spans.keys():
+            if have_spans.get(learner) == want_spans.get(learner):
+                continue
+            fixes += 1
+            await self._exec(
+                "DELETE FROM learner_activity WHERE tenant_id = :tenant AND learner_id = :learner",
+                learner=learner,
+            )
+            if learner in want_spans:
+                first, last = want_spans[learner]
+                await self._exec(
+                    "INSERT INTO learner_activity (tenant_id, learner_id, first_hour, last_hour)"
+                    " VALUES (:tenant, :learner, :first, :last)",
+                    learner=learner,
+                    first=first,
+                    last=last,
+                )
+        return fixes
 
     # --- recomputation and backfill ------------------------------------------------------------------------
 

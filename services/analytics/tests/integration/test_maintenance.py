@@ -19,6 +19,7 @@ from aigym.analytics.v1 import analytics_pb2_grpc
 from aigym_analytics.ingest_repository import IngestRepository
 from aigym_analytics.ingest_service import drift
 from aigym_analytics.maintenance import Maintenance
+from aigym_analytics.rollup_repository import HOURS_FROM_FACTS, RollupRepository
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.identity import TenantId
 from aigym_platform.provisioning import ServiceDatabase
@@ -65,6 +66,7 @@ async def test_consistency_check_repairs_drift(
     clean = await maintenance.check_consistency(TenantId(tenant))
     assert clean.compared > 0
     assert clean.repaired == 0
+    assert clean.rollups_repaired == 0
     # Drift of three kinds: a wrong counter, a missing row, a row no fact explains.
     await _sql(
         engine,
@@ -85,14 +87,35 @@ async def test_consistency_check_repairs_drift(
         f"INSERT INTO hourly_stats (tenant_id, dimension, key, hour, resets) VALUES "
         f"('{tenant}', 'course', 'ghost', '{(NOW - dt.timedelta(hours=3)).isoformat()}', 2)",
     )
+    # And in the active-learner rollups: a wrong day count, a lost learner, a learner nobody explains.
+    await _sql(
+        engine,
+        tenant,
+        "UPDATE active_learner_days SET learners = learners + 3 WHERE utc_offset = 0 "
+        "AND day = (SELECT max(day) FROM active_learner_days WHERE utc_offset = 0)",
+    )
+    await _sql(
+        engine,
+        tenant,
+        "DELETE FROM learner_activity WHERE learner_id = (SELECT min(learner_id) FROM learner_activity)",
+    )
+    await _sql(
+        engine,
+        tenant,
+        f"INSERT INTO learner_activity (tenant_id, learner_id, first_hour, last_hour) VALUES "
+        f"('{tenant}', 'ghost', '{(NOW - dt.timedelta(hours=3)).isoformat()}', '{NOW.isoformat()}')",
+    )
     repaired = await maintenance.check_consistency(TenantId(tenant))
     assert repaired.repaired == 3
+    assert repaired.rollups_repaired == 3
     again = await maintenance.check_consistency(TenantId(tenant))
-    assert again.repaired == 0
+    assert (again.repaired, again.rollups_repaired) == (0, 0)
     async with uow_factory(create_sessionmaker(engine))(TenantId(tenant), None) as uow:
         repo = IngestRepository(uow.session, TenantId(tenant))
         since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
         stored, recomputed = await repo.stored_stats(since), await repo.recomputed_stats(since)
+        rollups = RollupRepository(uow.session, TenantId(tenant))
+        assert await rollups.stored() == await rollups.recomputed(HOURS_FROM_FACTS)
     assert set(stored) == set(recomputed)
     assert drift(stored, recomputed) == {}  # equal up to float summation order (score sums)
 
