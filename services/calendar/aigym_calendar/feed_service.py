@@ -117,10 +117,9 @@ class FeedService:
                 raise NotFound("feed not found")
             feed_id, learner = found
             when = now()
-            events = await repo.events_for_learner(
+            events, _, enrollments = await repo.learner_calendar(
                 learner, when - self._past, when + self._future, show_cancelled=True
             )
-            enrollments = await repo.enrollments_for(learner)
             await repo.touch_feed(feed_id, when)
             await uow.commit()
         return render(CalendarDocument("AI Gym", events, enrollments, stamp=when))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
@@ -104,13 +105,21 @@ class Settings:
         return self.time_zone or self.directory_time_zone or "UTC"
 
 
+class LearnerCalendar(NamedTuple):
+    """What a learner's agenda or feed is made of, read in one round trip."""
+
+    events: list[Event]
+    signup_states: dict[str, SignupState]
+    enrollments: list[Enrollment]
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Decoded events kept per process (immutable, with their schedules and memos: at most 4 expansions of at
 # most 64 entries each, so the worst case is about half a million agenda entries, ~100 MB).
 DECODED_EVENTS = 2_048
 
 
-# Keyed by everything a decoded event depends on (see `agenda_events`).
+# Keyed by everything a decoded event depends on (see `learner_calendar`).
 _DECODED: Lru[Hashable, Event] = Lru(DECODED_EVENTS)
 
 
@@ -217,20 +226,28 @@ class CalendarRepository:
 
         One round trip (learners, overrides and seat counts folded in), a statement built once per process.
         """
-        events, _ = await self.agenda_events(
+        found = await self.learner_calendar(
             learner_id, window_start, window_end, show_cancelled=show_cancelled
         )
-        return events
+        return found.events
 
-    async def agenda_events(
+    async def learner_calendar(
         self, learner_id: str, window_start: datetime, window_end: datetime, *, show_cancelled: bool
-    ) -> tuple[list[Event], dict[str, SignupState]]:
-        """`events_for_learner` plus the learner's sign-up state per capacity event (one round trip)."""
+    ) -> LearnerCalendar:
+        """`events_for_learner`, the learner's sign-up state per capacity event and their enrolments.
+
+        One round trip: the events are left-joined to a one-row anchor that carries the enrolments as JSON,
+        so a learner without events still gets their enrolments.
+        """
         params = {"tenant": self.tenant, "learner": learner_id, "low": window_start, "high": window_end}
-        result = await self.session.execute(_learner_events(show_cancelled), params)
+        result = await self.session.execute(_learner_calendar(show_cancelled), params)
         events: list[Event] = []
         states: dict[str, SignupState] = {}
+        enrollments_json = None
         for row in result:
+            enrollments_json = row.enrollments_json
+            if row.event_id is None:  # the anchor alone: no events
+                continue
             # Every write of an event row bumps its sequence and update time (`_fill_row` is the only
             # writer); learners, overrides and seat counts live in other tables and are part of the key,
             # as the JSON text PostgreSQL sent (decoded only when the event is not remembered).
@@ -263,7 +280,8 @@ class CalendarRepository:
             events.append(event)
             if row.my_signup is not None:
                 states[event.event_id] = SignupState(row.my_signup)
-        return events, states
+        enrollments = [_enrollment_from_json(item) for item in json.loads(enrollments_json or "[]")]
+        return LearnerCalendar(events, states, enrollments)
 
     async def learner_can_see(self, event: Event, learner_id: str) -> bool:
         """Whether the learner is in the event's audience, signed up, or created it."""
@@ -474,26 +492,6 @@ class CalendarRepository:
         await self.session.execute(
             statement.on_conflict_do_update(index_elements=["tenant_id", "enrollment_id"], set_=values)
         )
-
-    async def enrollments_for(self, learner_id: str) -> list[Enrollment]:
-        """The learner's enrolments with program titles (a statement built once per process)."""
-        rows = await self.session.execute(
-            _learner_enrollments(), {"tenant": self.tenant, "learner": learner_id}
-        )
-        return [
-            Enrollment(
-                row.enrollment_id,
-                row.program_id,
-                row.learner_id,
-                row.state,
-                row.start_time,
-                row.due_time,
-                row.end_time,
-                row.sequence,
-                row.title or "",
-            )
-            for row in rows
-        ]
 
     async def enrolled_programs(self, learner_id: str) -> set[str]:
         """Programs the learner is (actively or pending) enrolled in."""
@@ -935,27 +933,6 @@ _JSONB_COLUMNS = ("exdates", "rdates", "reminder_minutes")
 
 
 @lru_cache(maxsize=1)
-def _learner_enrollments() -> Select[Any]:
-    """A learner's enrolments with their program's title (parameters: tenant, learner)."""
-    tenant, learner = bindparam("tenant", type_=PgUUID(as_uuid=True)), bindparam("learner", type_=String())
-    enrollments, programs = EnrollmentRow.__table__, ProgramRow.__table__
-    return (
-        select(*enrollments.c, programs.c.title)
-        .select_from(
-            enrollments.outerjoin(
-                programs,
-                and_(
-                    programs.c.tenant_id == enrollments.c.tenant_id,
-                    programs.c.program_id == enrollments.c.program_id,
-                ),
-            )
-        )
-        .where(enrollments.c.tenant_id == tenant, enrollments.c.learner_id == learner)
-        .order_by(enrollments.c.enrollment_id)
-    )
-
-
-@lru_cache(maxsize=1)
 def _learner_settings() -> Select[Any]:
     """Exactly one row: the learner's stored settings and directory entry, NULLs where either is missing.
 
@@ -1009,7 +986,7 @@ def _learner_events(show_cancelled: bool) -> Select[Any]:
         .where(EventLearnerRow.tenant_id == table.c.tenant_id, EventLearnerRow.event_id == table.c.event_id)
         .scalar_subquery()
     )
-    micros = func.floor(func.extract("epoch", OverrideRow.start_time) * 1_000_000).cast(BigInteger)
+    micros = _micros(OverrideRow.start_time)
     overrides = (
         select(
             func.json_agg(
@@ -1083,13 +1060,80 @@ def _learner_events(show_cancelled: bool) -> Select[Any]:
     return query
 
 
+def _micros(column: Any) -> Any:
+    """An instant as integer microseconds since the epoch (exact in JSON, cheap to turn back)."""
+    return func.floor(func.extract("epoch", column) * 1_000_000).cast(BigInteger)
+
+
+@lru_cache(maxsize=2)
+def _learner_calendar(show_cancelled: bool) -> Select[Any]:
+    """`_learner_events` left-joined to a one-row anchor holding the learner's enrolments as JSON text
+    (with program titles, times as integer microseconds). Parameters: tenant, learner, low, high."""
+    tenant, learner = bindparam("tenant", type_=PgUUID(as_uuid=True)), bindparam("learner", type_=String())
+    enrollments, programs = EnrollmentRow.__table__, ProgramRow.__table__
+    items = (
+        select(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_array(
+                        enrollments.c.enrollment_id,
+                        enrollments.c.program_id,
+                        enrollments.c.learner_id,
+                        enrollments.c.state,
+                        _micros(enrollments.c.start_time),
+                        _micros(enrollments.c.due_time),
+                        _micros(enrollments.c.end_time),
+                        enrollments.c.sequence,
+                        func.coalesce(programs.c.title, ""),
+                    ),
+                    enrollments.c.enrollment_id,
+                )
+            ).cast(Text)
+        )
+        .select_from(
+            enrollments.outerjoin(
+                programs,
+                and_(
+                    programs.c.tenant_id == enrollments.c.tenant_id,
+                    programs.c.program_id == enrollments.c.program_id,
+                ),
+            )
+        )
+        .where(enrollments.c.tenant_id == tenant, enrollments.c.learner_id == learner)
+        .scalar_subquery()
+    )
+    anchor = select(items.label("enrollments_json")).subquery("anchor")
+    events = _learner_events(show_cancelled).subquery("events")
+    return select(anchor.c.enrollments_json, *events.c).select_from(anchor.outerjoin(events, true()))
+
+
+def _enrollment_from_json(item: list[Any]) -> Enrollment:
+    """An enrolment from `_learner_calendar`'s JSON array."""
+    enrollment_id, program_id, learner_id, state, start, due, end, sequence, title = item
+    return Enrollment(
+        enrollment_id,
+        program_id,
+        learner_id,
+        state,
+        _from_micros(start),
+        _from_micros(due),
+        _from_micros(end),
+        sequence,
+        title,
+    )
+
+
+def _from_micros(micros: int | None) -> datetime | None:
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
 def _override_from_json(item: list[Any]) -> Override:
     """An override from `_learner_events`' JSON array (start as integer microseconds since the epoch)."""
     oid, cancelled, micros, seconds, title, description, location, online_url = item
     return Override(
         occurrence_id=oid,
         cancelled=cancelled,
-        start=None if micros is None else _EPOCH + timedelta(microseconds=micros),
+        start=_from_micros(micros),
         duration=None if seconds is None else timedelta(seconds=seconds),
         title=title,
         description=description,

@@ -550,10 +550,9 @@ class CalendarService:
             }
             cursor = decode_token(page_token, filters)
             zone_name = time_zone or (await repo.get_settings(learner)).effective_time_zone
-            events, states = await repo.agenda_events(
+            events, states, enrollments = await repo.learner_calendar(
                 learner, window_start, window_end, show_cancelled=show_cancelled
             )
-            enrollments = await repo.enrollments_for(learner)
         key = _cursor_key(cursor) if cursor is not None else None
         # Expand only as far as the page needs: entries of [from, until) sort before any entry starting at
         # or after `until`, so a growing horizon that already yields a full page gives the same first page
