@@ -1,10 +1,10 @@
-"""Learner directory use cases: upsert, read with manager scope, and HR/SIS-style batch imports."""
+"""Learner directory use cases: upsert, read with manager scope, HR/SIS-style batch imports, republishing."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,6 +129,37 @@ class DirectoryService:
                 await _announce(uow, change.entry, deactivated=change.kind is ChangeKind.DEACTIVATED)
             await uow.commit()
             return plan
+
+    async def republish(self, tenant_id: TenantId, *, batch_size: int = 500) -> AsyncIterator[int]:
+        """Announce every learner of the tenant again (learner_upserted, as they are now), batch by batch.
+
+        For consumers added after learners were imported: they fill their directory copy from these events
+        (a republished entry is newer than anything they stored, so it applies). Each batch is one
+        transaction with one audit entry; yields the number of learners announced so far.
+        """
+        after: str | None = None
+        done = 0
+        while True:
+            async with self._uow(tenant_id, None) as uow:
+                batch = await self._repo(uow).list_learners(
+                    LearnerFilter(include_inactive=True), after, batch_size
+                )
+                if not batch:
+                    return
+                for entry in batch:
+                    await uow.publish(
+                        LEARNER_UPSERTED, f"learners/{entry.learner_id}", learner_upserted(entry)
+                    )
+                await uow.audit(
+                    "learner.republish",
+                    "directory",
+                    f"{batch[0].learner_id}..{batch[-1].learner_id}",
+                    after={"learners": len(batch)},
+                )
+                await uow.commit()
+            done += len(batch)
+            after = batch[-1].learner_id
+            yield done
 
 
 async def _announce(uow: UnitOfWork, entry: LearnerEntry, *, deactivated: bool) -> None:

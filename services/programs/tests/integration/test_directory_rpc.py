@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg
 import grpc
 import pytest
 
@@ -13,6 +14,8 @@ from aigym_platform.events.registry import LEARNER_DEACTIVATED, LEARNER_UPSERTED
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import read_outbox
 from aigym_platform.testing.tokens import TokenFactory, bearer
+from aigym_programs.republish import main as republish_main
+from aigym_programs.republish import republish
 
 Stub = programs_pb2_grpc.ProgramsServiceStub
 
@@ -155,3 +158,44 @@ async def test_manager_sees_only_their_teams_enrollments(directory: Directory) -
             pb.ListLearnerEnrollmentsRequest(learner_id="sales"), metadata=lead
         )
     assert other_team.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_republishing_announces_every_learner_as_they_are_now_in_audited_batches(
+    directory: Directory, programs_db: ServiceDatabase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await directory.load(ORG)
+    await directory.load([*ORG[:5], row("sales", "Sales", "vp", teams=["sales"])])  # sales moved under vp
+    await directory.stub.UpsertLearner(
+        pb.UpsertLearnerRequest(learner_id="dev2", learner=pb.Learner(display_name="Dev Two", active=False)),
+        metadata=directory.admin,
+    )
+    before = len(await read_outbox(programs_db.app_url, directory.tenant))
+
+    announced = await republish(programs_db.app_url, [directory.tenant], batch_size=4)
+
+    events = (await read_outbox(programs_db.app_url, directory.tenant))[before:]
+    assert announced == 6
+    assert [(kind, subject) for kind, subject, _ in events] == [
+        (LEARNER_UPSERTED, f"learners/{learner}") for learner in sorted(r.learner_id for r in ORG)
+    ]
+    now = {payload.learner_id: (payload.manager_id, payload.active) for _, _, payload in events}
+    assert (now["sales"], now["dev2"], now["dev1"]) == (("vp", True), ("", False), ("lead", True))
+    progress = capsys.readouterr().err.splitlines()
+    assert [line.rsplit(": ", 1)[1] for line in progress] == ["4 learners", "6 learners"]
+    conn = await asyncpg.connect(programs_db.app_url)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(directory.tenant))
+            batches = await conn.fetch(
+                "SELECT resource_id FROM audit_log WHERE action = 'learner.republish' ORDER BY seq"
+            )
+    finally:
+        await conn.close()
+    assert [b["resource_id"] for b in batches] == ["ceo..lead", "sales..vp"]
+
+
+def test_the_republish_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        republish_main(["--help"])
+    assert ended.value.code == 0
+    assert "learner_upserted" in capsys.readouterr().out
