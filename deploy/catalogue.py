@@ -102,8 +102,8 @@ class DeployOptions:
 # One entry per service that needs more than the defaults.
 OPTIONS: dict[str, DeployOptions] = {
     "programs": DeployOptions(),
-    # Consumes no events yet (its worker runs the idle-session job); calls programs (path validator).
-    "progress": DeployOptions(queues=("jobs",), calls=("programs",)),
+    # Calls programs (the path validator); consumes learner_upserted (its managers' teams).
+    "progress": DeployOptions(calls=("programs",)),
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from aigym.events.v1 import events_pb2
 from aigym_platform.devstack.eventruntime import event_runtime
 from aigym_platform.devstack.services import ServiceSpec
+from aigym_platform.events.registry import REGISTRY as REGISTRY_IN_USE
 from aigym_platform.events.registry import Consumer, EventRegistry, EventSpec
 from deploy import catalogue as c
 from deploy.workloads import beat_objects, relay_objects, worker_objects
@@ -64,3 +65,13 @@ def test_event_workloads_are_valid_kubernetes_objects() -> None:
     objects += [obj for queue in c.DeployOptions().queues for obj in worker_objects(SERVICE, queue)]
     for obj in objects:
         kubernetes_validate.validate(obj, "1.33", strict=True)
+
+
+DEPLOYED = {svc.name: svc for svc in c.deployed_services()}
+
+
+@pytest.mark.parametrize("service", sorted(REGISTRY_IN_USE.consumers() & DEPLOYED.keys()))
+def test_every_consuming_service_has_a_worker_on_its_events_queue(service: str) -> None:
+    assert "events" in DEPLOYED[service].options.queues, (
+        f"{service} consumes events but deploys no events worker"
+    )
