@@ -97,6 +97,14 @@ class DeployOptions:
     resources: Resources = SERVICE_RESOURCES
     scaling: Scaling = field(default_factory=Scaling)
     worker_scaling: Scaling = field(default_factory=lambda: Scaling(min_replicas=1, max_replicas=5))
+    # Optional settings read from Secrets by its server and workers: (variable, Secret, key). A missing
+    # Secret leaves the setting at its default (e.g. no SMTP: e-mail deliveries fail and are logged).
+    secrets: tuple[tuple[str, str, str], ...] = ()
+
+
+SMTP_SECRET = "aigym-smtp"  # noqa: S105 - Secret names, not secrets
+ISSUER_KEY_SECRET = "aigym-achievements-issuer-key"  # noqa: S105
+SMTP_URL = ("AIGYM_SMTP_URL", SMTP_SECRET, "url")
 
 
 # One entry per service that needs more than the defaults.
@@ -104,6 +112,12 @@ OPTIONS: dict[str, DeployOptions] = {
     "programs": DeployOptions(),
     # Calls programs (the path validator); consumes learner_upserted (its managers' teams).
     "progress": DeployOptions(calls=("programs",)),
+    # Reports by e-mail; reminders by e-mail; issuer keys encrypted at rest with the passphrase.
+    "analytics": DeployOptions(secrets=(SMTP_URL,)),
+    "calendar": DeployOptions(secrets=(SMTP_URL,)),
+    "achievements": DeployOptions(
+        secrets=(("AIGYM_ISSUER_KEY_PASSPHRASE", ISSUER_KEY_SECRET, "passphrase"),)
+    ),
 }
 
 

@@ -167,6 +167,8 @@ def dev_secrets(namespace: str, keys_dir: Path) -> str:
             },
         ),
         secret(c.USER_JWKS_SECRET, {"jwks.json": keys.jwks_file.read_text()}),
+        # Issuer keys encrypted at rest in dev too. No SMTP Secret: the dev cluster has no mail server.
+        secret(c.ISSUER_KEY_SECRET, {"passphrase": secrets.token_urlsafe(24)}),
     ]
     for svc in c.deployed_services():
         db = service_database(admin_url, svc.name, password=password)

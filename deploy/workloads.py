@@ -71,6 +71,16 @@ def secret_env(name: str, secret: str, key: str = "url") -> Obj:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
+def optional_secret_env(name: str, secret: str, key: str) -> Obj:
+    """An environment variable from a Secret that may be absent (the setting keeps its default then)."""
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key, "optional": True}}}
+
+
+def service_secret_env(svc: c.DeployedService) -> list[Obj]:
+    """The service's optional Secret-backed settings (SMTP, key passphrases), for its server and workers."""
+    return [optional_secret_env(name, secret, key) for name, secret, key in svc.options.secrets]
+
+
 def platform_env(service: str) -> list[Obj]:
     """What every Python process of a service gets besides the per-overlay aigym-config."""
     return [
@@ -281,6 +291,7 @@ def grpc_service_objects(svc: c.DeployedService) -> list[Obj]:
             env("AIGYM_SHUTDOWN_DRAIN_SECONDS", str(c.SHUTDOWN_DRAIN_SECONDS)),
             env("AIGYM_SHUTDOWN_GRACE_SECONDS", str(c.SHUTDOWN_GRACE_SECONDS)),
             secret_env("AIGYM_DATABASE_URL", svc.database_secret),
+            *service_secret_env(svc),
             *(env(target_variable(callee), f"dns:///{callee}:{c.GRPC_PORT}") for callee in svc.options.calls),
         ],
         mounts=[TOKENS_MOUNT, USER_JWKS_MOUNT],
@@ -345,6 +356,7 @@ def worker_objects(svc: c.DeployedService, queue: str) -> list[Obj]:
         env_vars=[
             *platform_env(svc.name),
             secret_env("AIGYM_DATABASE_URL", svc.database_secret),
+            *service_secret_env(svc),
             env("AIGYM_METRICS_PORT", str(c.METRICS_PORT)),
             # Event handlers are short and database-bound: one task at a time per process (solo pool) costs
             # the least CPU per event (no GIL contention between task threads); scale with replicas.

@@ -427,7 +427,7 @@ def test_dev_secrets_provide_every_secret_the_dev_overlay_references(
         for container in containers(workload):
             for variable in container.get("env", []):
                 ref = variable.get("valueFrom", {}).get("secretKeyRef")
-                if ref:
+                if ref and (ref["name"], ref.get("optional")) != (c.SMTP_SECRET, True):  # no mail in dev
                     needed.add((ref["name"], ref["key"]))
         for volume in pod_spec(workload).get("volumes", []):
             if "secret" in volume:
@@ -441,3 +441,27 @@ def test_dev_secrets_provide_every_secret_the_dev_overlay_references(
         assert secrets[svc.migration_secret]["url"] == expected.owner_url  # what --provision creates
         assert secrets[svc.database_secret]["url"] == expected.app_url
         assert expected.app_role == svc.app_role
+
+
+@pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
+def test_smtp_and_the_issuer_key_passphrase_come_from_optional_secrets_in_servers_and_workers(
+    name: str, rendered: dict[str, list[Obj]]
+) -> None:
+    wanted = {
+        "analytics": ("AIGYM_SMTP_URL", c.SMTP_SECRET, "url"),
+        "calendar": ("AIGYM_SMTP_URL", c.SMTP_SECRET, "url"),
+        "achievements": ("AIGYM_ISSUER_KEY_PASSPHRASE", c.ISSUER_KEY_SECRET, "passphrase"),
+    }
+    objects = rendered[name]
+    for service, (variable, secret, key) in wanted.items():
+        workloads = [
+            d for d in of_kind(objects, "Deployment") if d["metadata"]["labels"].get(NAME) == service
+        ]
+        runs_code = [d for d in workloads if d["metadata"]["labels"][COMPONENT] in ("grpc", "worker")]
+        assert len(runs_code) >= 2, service  # the server and at least one worker
+        for deployment in runs_code:
+            [main] = pod_spec(deployment)["containers"]
+            [found] = [e for e in main["env"] if e["name"] == variable]
+            assert found["valueFrom"]["secretKeyRef"] == {"name": secret, "key": key, "optional": True}
+        relays = [d for d in workloads if d["metadata"]["labels"][COMPONENT] == "relay"]
+        assert all(variable not in str(pod_spec(d)) for d in relays)  # only where it is used
