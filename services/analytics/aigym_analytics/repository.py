@@ -175,17 +175,15 @@ class AnalyticsRepository:
         """The tenant's distinct active learners per local day and over the range, from the rollups: a
         day of a fixed whole-hour offset is one row; a day whose offset changes (a daylight saving
         transition) and a range the learners' first/last hours cannot answer read the learner-hours."""
-        by_offset: dict[int, list[dt.date]] = {}
+        regular: list[tuple[int, dt.date]] = []
         irregular: list[dt.date] = []
         for day in span.days():
             offset = fixed_offset(day, span.zone)
             if offset is None:
                 irregular.append(day)
             else:
-                by_offset.setdefault(offset, []).append(day)
-        active: dict[dt.date, int] = {}
-        for offset, days in by_offset.items():
-            active.update(await self._rollups.active_days(offset, days))
+                regular.append((offset, day))
+        active = await self._rollups.active_days(regular)
         for day in irregular:
             one = LocalRange(day, day, span.zone)
             rows = await self._rows(

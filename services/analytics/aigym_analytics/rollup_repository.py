@@ -105,37 +105,40 @@ class RollupRepository:
 
     # --- dashboards ---------------------------------------------------------------------------------------
 
-    async def active_days(self, offset: int, days: Sequence[dt.date]) -> dict[dt.date, int]:
-        """Distinct active learners of local days under a fixed offset (days without a row: none)."""
-        if not days:
+    async def active_days(self, wanted: Sequence[tuple[int, dt.date]]) -> dict[dt.date, int]:
+        """Distinct active learners of local days, each under its fixed offset (days without a row: none)."""
+        if not wanted:
             return {}
         rows = await self._exec(
-            """SELECT day, learners FROM active_learner_days
-               WHERE tenant_id = :tenant AND utc_offset = :offset AND day = ANY(:days)""",
-            offset=offset,
-            days=list(days),
+            """SELECT a.day, a.learners FROM active_learner_days a
+               JOIN unnest(CAST(:offsets AS smallint[]), CAST(:days AS date[])) AS w(utc_offset, day)
+                 ON a.utc_offset = w.utc_offset AND a.day = w.day
+               WHERE a.tenant_id = :tenant""",
+            offsets=[offset for offset, _ in wanted],
+            days=[day for _, day in wanted],
         )
         return {r[0]: int(r[1]) for r in rows}
 
     async def active_between(self, start: dt.datetime, end: dt.datetime) -> int | None:
         """Distinct learners with block activity in [start, end) when the learners' first/last hours
-        answer it exactly (no activity from `end` on, or none before `start`); None otherwise."""
+        answer it exactly (no activity from `end` on: last >= start; or none before `start`: first < end);
+        None otherwise. One round trip."""
         rows = await self._exec(
-            """SELECT
-                 EXISTS (SELECT 1 FROM learner_activity WHERE tenant_id = :tenant AND last_hour >= :end),
-                 EXISTS (SELECT 1 FROM learner_activity WHERE tenant_id = :tenant AND first_hour < :start)""",
+            """SELECT CASE
+                 WHEN NOT EXISTS (SELECT 1 FROM learner_activity
+                                  WHERE tenant_id = :tenant AND last_hour >= :end)
+                 THEN (SELECT count(*) FROM learner_activity
+                       WHERE tenant_id = :tenant AND last_hour >= :start)
+                 WHEN NOT EXISTS (SELECT 1 FROM learner_activity
+                                  WHERE tenant_id = :tenant AND first_hour < :start)
+                 THEN (SELECT count(*) FROM learner_activity
+                       WHERE tenant_id = :tenant AND first_hour < :end)
+               END""",
             start=start,
             end=end,
         )
-        later, earlier = rows.first()
-        if not later:  # everyone's activity ends before `end`: active in the range iff last >= start
-            sql = "SELECT count(*) FROM learner_activity WHERE tenant_id = :tenant AND last_hour >= :start"
-        elif not earlier:  # nobody's activity starts before `start`: active iff first < end
-            sql = "SELECT count(*) FROM learner_activity WHERE tenant_id = :tenant AND first_hour < :end"
-        else:
-            return None
-        count = await self._exec(sql, start=start, end=end)
-        return int(count.scalar_one())
+        count = rows.scalar_one()
+        return None if count is None else int(count)
 
     # --- consistency ------------------------------------------------------------------------------------
 
