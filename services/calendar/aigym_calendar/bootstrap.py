@@ -67,7 +67,8 @@ def build_services(
         past=timedelta(days=settings.calendar_feed_past_days),
         future=timedelta(days=settings.calendar_feed_future_days),
     )
-    return CalendarService(uow), feeds, uow
+    service = CalendarService(uow, allow_private_webhooks=settings.webhook_allow_private_addresses)
+    return service, feeds, uow
 
 
 def build(settings: CalendarSettings) -> App:

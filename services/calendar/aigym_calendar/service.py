@@ -44,6 +44,7 @@ from aigym_calendar.recurrence import (
 )
 from aigym_calendar.repository import CalendarRepository, Settings, Signup
 from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
+from aigym_platform.delivery.webhook import literal_non_public_host
 from aigym_platform.errors import (
     Aborted,
     FailedPrecondition,
@@ -139,9 +140,17 @@ def _snapshot(event: Event) -> dict[str, object]:
 class CalendarService:
     """Events, occurrences, sign-ups, agendas, conflicts and settings."""
 
-    def __init__(self, uow: UnitOfWorkFactory, repository: RepositoryFactory = default_repository) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        repository: RepositoryFactory = default_repository,
+        *,
+        allow_private_webhooks: bool = False,
+    ) -> None:
         self._uow = uow
         self._repository = repository
+        # AIGYM_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: off, a learner's webhook may not name a local address.
+        self._allow_private_webhooks = allow_private_webhooks
 
     # ---- events ------------------------------------------------------------------------------------
 
@@ -670,6 +679,11 @@ class CalendarService:
             )
         if settings.webhook_secret and len(settings.webhook_secret) < 16:
             violations.append(FieldViolation("settings.webhook_secret", "use at least 16 characters"))
+        local = literal_non_public_host(settings.webhook_url) if settings.webhook_url else None
+        if local is not None and not self._allow_private_webhooks:
+            violations.append(
+                FieldViolation("settings.webhook_url", f"{local} is not a public address; use a public URL")
+            )
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repository(uow)
             stored = await repo.get_settings(learner)

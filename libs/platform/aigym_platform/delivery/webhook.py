@@ -152,6 +152,21 @@ class WebhookSender:
         return result(status_for_http_code(status_code), f"http_{status_code}", text)
 
 
+def literal_non_public_host(url: str) -> str | None:
+    """For checks when a webhook URL is saved (no DNS lookup): the URL's host when it is `localhost` or an
+    IP address that is not globally routable, else None. Names are checked again, resolved, at delivery."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address) if not address.is_global or address.is_multicast else None
+
+
 def non_global_address(host: str, port: int) -> str | None:
     """The first address `host` resolves to that is not globally routable (loopback, private, link-local
     such as a cloud metadata endpoint, shared, reserved), or None when all are public.

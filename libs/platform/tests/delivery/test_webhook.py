@@ -16,7 +16,7 @@ from aigym_platform.delivery import (
     signature_header,
     verify_signature,
 )
-from aigym_platform.delivery.webhook import non_global_address
+from aigym_platform.delivery.webhook import literal_non_public_host, non_global_address
 from aigym_platform.devstack.ports import free_port
 from aigym_platform.testing.mail import ReceivedRequest, WebhookReceiver
 
@@ -177,3 +177,33 @@ def test_public_addresses_pass_the_address_check() -> None:
     assert non_global_address("93.184.216.34", 443) is None
     assert non_global_address("2606:2800:220:1:248:1893:25c8:1946", 443) is None
     assert non_global_address("127.0.0.2", 80) == "127.0.0.2"
+
+
+def test_saved_urls_are_checked_for_literal_local_hosts_without_dns() -> None:
+    found = {
+        url: literal_non_public_host(url)
+        for url in (
+            "https://hooks.example.com/x",
+            "https://93.184.216.34/x",
+            "http://localhost:8080/x",
+            "http://API.LOCALHOST./x",
+            "http://127.0.0.1/x",
+            "http://[::1]/x",
+            "http://[::ffff:10.0.0.1]/x",
+            "http://169.254.169.254/latest/meta-data",
+            "http://224.0.0.1/x",
+            "not a url",
+        )
+    }
+    assert found == {
+        "https://hooks.example.com/x": None,  # names are resolved and checked at delivery
+        "https://93.184.216.34/x": None,
+        "http://localhost:8080/x": "localhost",
+        "http://API.LOCALHOST./x": "api.localhost",
+        "http://127.0.0.1/x": "127.0.0.1",
+        "http://[::1]/x": "::1",
+        "http://[::ffff:10.0.0.1]/x": "10.0.0.1",
+        "http://169.254.169.254/latest/meta-data": "169.254.169.254",
+        "http://224.0.0.1/x": "224.0.0.1",
+        "not a url": None,
+    }
