@@ -171,11 +171,15 @@ class RollupRepository:
                     n=count,
                 )
         spans = await self._exec(
-            """SELECT key, min(hour), max(hour) FROM hourly_stats
-               WHERE tenant_id = :tenant AND dimension = 'learner' AND block_activities > 0 AND key IN (
-                   SELECT key FROM hourly_stats WHERE tenant_id = :tenant AND dimension = 'learner'
-                     AND block_activities > 0 AND hour >= :since)
-               GROUP BY 1""",
+            # Per learner active in the window, the first and last active hour of their whole history:
+            # each an index probe at one end of the learner's rows, not a scan of the history.
+            """SELECT k.key,
+                      (SELECT min(h.hour) FROM hourly_stats h WHERE h.tenant_id = :tenant
+                         AND h.dimension = 'learner' AND h.key = k.key AND h.block_activities > 0),
+                      (SELECT max(h.hour) FROM hourly_stats h WHERE h.tenant_id = :tenant
+                         AND h.dimension = 'learner' AND h.key = k.key AND h.block_activities > 0)
+               FROM (SELECT DISTINCT key FROM hourly_stats WHERE tenant_id = :tenant AND dimension = 'learner'
+                       AND block_activities > 0 AND hour >= :since) AS k""",
             since=since,
         )
         want_spans = {r[0]: (r[1], r[2]) for r in spans}
