@@ -5,24 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import NamedTuple
 
 from google.protobuf.message import Message
 
 from aigym_analytics.ingest_service import Ingestion
 from aigym_analytics.settings import AnalyticsSettings
-from aigym_platform.events.consumer import EventProcessor, RetryPolicy
-from aigym_platform.events.envelope import build_envelope, encode
-from aigym_platform.events.registry import REGISTRY
-from aigym_platform.jobs.bridge import JobContext
+from aigym_platform.testing.consumers import ConsumerFeeder, wire_event
 
 
-class Delivery:
-    """One encoded envelope and the analytics handler it goes to."""
+class Delivery(NamedTuple):
+    """One encoded envelope and the event type whose analytics handler it goes to."""
 
-    def __init__(self, event_type: str, wire: str) -> None:
-        self.event_type, self.wire = event_type, wire
+    event_type: str
+    wire: str
 
 
 def envelope(
@@ -33,43 +29,25 @@ def envelope(
     event_id: uuid.UUID | None = None,
 ) -> Delivery:
     """A delivery of a new event (random id unless given)."""
-    built = build_envelope(
-        event_id=event_id or uuid.uuid4(),
-        event_type=event_type,
-        tenant_id=tenant,
-        actor="test",
-        occurred_at=occurred_at,
-        subject="test",
-        payload=payload,
+    return Delivery(
+        event_type, wire_event(tenant, event_type, payload, occurred_at=occurred_at, event_id=event_id)
     )
-    return Delivery(event_type, encode(built))
 
 
 class Feeder:
     """Applies deliveries with the analytics handlers; `deliver_all` runs them on several threads at once."""
 
     def __init__(self, settings: AnalyticsSettings) -> None:
-        self.jobs = JobContext(settings)
-        handlers = Ingestion().handlers()
-        self._processors: dict[str, EventProcessor] = {}
-        for spec, consumer in REGISTRY.consumed_by("analytics"):
-            self._processors[spec.event_type] = EventProcessor(
-                self.jobs, spec, consumer, handlers[consumer.handler], RetryPolicy(max_retries=0)
-            )
+        self._consumers = ConsumerFeeder(settings, "analytics", Ingestion().handlers())
 
     def deliver(self, delivery: Delivery) -> str:
         """Apply one delivery; returns applied, duplicate or dead_lettered."""
-        task: Any = None  # only read on failure, and a failure must fail the test anyway
-        try:
-            return self._processors[delivery.event_type].handle(task, delivery.wire)
-        except AttributeError as exc:  # the handler failed: surface its error, not the missing task's
-            raise (exc.__context__ or exc) from None
+        return self._consumers.deliver_wire(delivery.event_type, delivery.wire)
 
     def deliver_all(self, deliveries: list[Delivery], threads: int = 4) -> list[str]:
         """Apply many deliveries concurrently (like a worker with `threads` threads)."""
-        with ThreadPoolExecutor(threads) as pool:
-            return list(pool.map(self.deliver, deliveries))
+        return self._consumers.deliver_all([(d.event_type, d.wire) for d in deliveries], threads)
 
     def close(self) -> None:
         """Dispose of the engine and the loop."""
-        self.jobs.close()
+        self._consumers.close()
