@@ -3,7 +3,6 @@ learner directory fed through the platform's real consumer path (inbox + handler
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,11 +12,9 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from aigym.programs.v1 import events_pb2 as programs_events
 from aigym.progress.v1 import progress_pb2_grpc
-from aigym_platform.events.registry import LEARNER_UPSERTED
 from aigym_platform.provisioning import ServiceDatabase
-from aigym_platform.testing.consumers import ConsumerFeeder
+from aigym_platform.testing.consumers import DirectoryFeeder
 from aigym_platform.testing.database import provision_and_migrate
 from aigym_platform.testing.tokens import TokenFactory
 from aigym_progress.bootstrap import App, build
@@ -47,41 +44,11 @@ def _settings(db: ServiceDatabase, tokens: TokenFactory) -> ProgressSettings:
     )
 
 
-class Directory:
-    """Delivers programs' `learner_upserted` events to the progress consumer exactly as a worker does."""
+class Directory(DirectoryFeeder):
+    """Programs' `learner_upserted` events to the progress consumer, exactly as a worker applies them."""
 
     def __init__(self, settings: ProgressSettings) -> None:
-        handlers = {"record_learner_upserted": DirectoryHandlers().record_learner_upserted}
-        self.feeder = ConsumerFeeder(settings, "progress", handlers)
-
-    def deliver(
-        self,
-        tenant: uuid.UUID,
-        learner_id: str,
-        manager_id: str = "",
-        *,
-        occurred_at: dt.datetime | None = None,
-        event_id: uuid.UUID | None = None,
-    ) -> str:
-        """Deliver one upsert of the learner's entry; returns applied, duplicate or dead_lettered."""
-        payload = programs_events.LearnerUpserted(learner_id=learner_id, manager_id=manager_id, active=True)
-        return self.feeder.deliver(
-            tenant,
-            LEARNER_UPSERTED,
-            payload,
-            subject=f"learners/{learner_id}",
-            occurred_at=occurred_at,
-            event_id=event_id,
-        )
-
-    def reports(self, tenant: uuid.UUID, lines: dict[str, str]) -> None:
-        """Deliver one upsert per `learner: manager` reporting line."""
-        for learner, manager in lines.items():
-            assert self.deliver(tenant, learner, manager) == "applied"
-
-    def close(self) -> None:
-        """Dispose of the engine and the loop."""
-        self.feeder.close()
+        super().__init__(settings, "progress", DirectoryHandlers().record_learner_upserted)
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,10 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from aigym.programs.v1.events_pb2 import LearnerUpserted
 from aigym_platform.events.consumer import EventProcessor, Handler, RetryPolicy
 from aigym_platform.events.envelope import build_envelope, encode
-from aigym_platform.events.registry import REGISTRY
+from aigym_platform.events.registry import LEARNER_UPSERTED, REGISTRY
 from aigym_platform.jobs.bridge import JobContext
 from aigym_platform.settings import ServiceSettings
 
@@ -89,3 +90,42 @@ class ConsumerFeeder:
     def close(self) -> None:
         """Dispose of the engine and the loop."""
         self.jobs.close()
+
+
+class DirectoryFeeder:
+    """Programs' `learner_upserted` events for one service's copy of the learner directory (its consumer's
+    handler `record_learner_upserted`), e.g. to give tests reporting lines for managers' teams."""
+
+    def __init__(self, settings: ServiceSettings, service: str, handler: Handler) -> None:
+        self.feeder = ConsumerFeeder(settings, service, {"record_learner_upserted": handler})
+
+    def deliver(
+        self,
+        tenant: uuid.UUID,
+        learner_id: str,
+        manager_id: str = "",
+        *,
+        occurred_at: dt.datetime | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> str:
+        """One upsert of the learner's entry (active); returns applied, duplicate or dead_lettered."""
+        payload = LearnerUpserted(learner_id=learner_id, manager_id=manager_id, active=True)
+        return self.feeder.deliver(
+            tenant,
+            LEARNER_UPSERTED,
+            payload,
+            subject=f"learners/{learner_id}",
+            occurred_at=occurred_at,
+            event_id=event_id,
+        )
+
+    def reports(self, tenant: uuid.UUID, lines: dict[str, str]) -> None:
+        """Deliver one upsert per `learner: manager` reporting line; each must apply."""
+        for learner, manager in lines.items():
+            outcome = self.deliver(tenant, learner, manager)
+            if outcome != "applied":
+                raise AssertionError(f"the upsert of {learner} was {outcome}, not applied")
+
+    def close(self) -> None:
+        """Dispose of the engine and the loop."""
+        self.feeder.close()

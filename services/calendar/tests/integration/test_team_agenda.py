@@ -16,11 +16,9 @@ from pydantic import SecretStr
 
 from aigym.calendar.v1 import calendar_pb2 as pb
 from aigym.calendar.v1 import calendar_pb2_grpc
-from aigym.programs.v1 import events_pb2 as programs_events
 from aigym_calendar.directory_service import DirectoryHandlers
 from aigym_calendar.settings import CalendarSettings
-from aigym_platform.events.registry import LEARNER_UPSERTED
-from aigym_platform.testing.consumers import ConsumerFeeder
+from aigym_platform.testing.consumers import DirectoryFeeder
 from aigym_platform.testing.tokens import TokenFactory
 from services.calendar.tests.integration.helpers import session, ts, utc, who
 
@@ -28,32 +26,11 @@ Stub = calendar_pb2_grpc.CalendarServiceStub
 WINDOW = {"start_time": ts(utc(2026, 6, 1)), "end_time": ts(utc(2026, 7, 1))}
 
 
-class Directory:
+class Directory(DirectoryFeeder):
     """Delivers `learner_upserted` events to the calendar's consumer exactly as its worker does."""
 
     def __init__(self, settings: CalendarSettings) -> None:
-        handlers = {"record_learner_upserted": DirectoryHandlers().record_learner_upserted}
-        self.feeder = ConsumerFeeder(settings, "calendar", handlers)
-
-    def deliver(
-        self,
-        tenant: uuid.UUID,
-        learner: str,
-        manager: str,
-        *,
-        occurred_at: dt.datetime | None = None,
-        event_id: uuid.UUID | None = None,
-    ) -> str:
-        """One upsert of the learner's entry; returns applied, duplicate or dead_lettered."""
-        payload = programs_events.LearnerUpserted(learner_id=learner, manager_id=manager, active=True)
-        return self.feeder.deliver(
-            tenant,
-            LEARNER_UPSERTED,
-            payload,
-            subject=f"learners/{learner}",
-            occurred_at=occurred_at,
-            event_id=event_id,
-        )
+        super().__init__(settings, "calendar", DirectoryHandlers().record_learner_upserted)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +39,7 @@ def directory(calendar_settings: CalendarSettings) -> Iterator[Directory]:
     # The feeder sends no delivery receipts, so Redis is never contacted.
     feeder = Directory(calendar_settings.model_copy(update={"redis_url": SecretStr("redis://127.0.0.1:1/0")}))
     yield feeder
-    feeder.feeder.close()
+    feeder.close()
 
 
 async def agenda_of(stub: Stub, caller: tuple[tuple[str, str], ...], learner: str) -> list[str]:
