@@ -42,7 +42,12 @@ class App:
 def report_service(settings: AnalyticsSettings, units: UnitOfWorkFactory) -> ReportService:
     """Reports with email (when AIGYM_SMTP_URL is set) and signed webhooks."""
     mailer = SmtpMailer(settings) if settings.smtp_url.get_secret_value() else None
-    return ReportService(units, mailer, WebhookSender(settings))
+    return ReportService(
+        units,
+        mailer,
+        WebhookSender(settings),
+        allow_private_webhooks=settings.webhook_allow_private_addresses,
+    )
 
 
 def build(settings: AnalyticsSettings) -> App:

@@ -93,9 +93,12 @@ class ReportService:
         clock: Clock = utcnow,
         reports: Callable[[AsyncSession, TenantId], ReportRepository] = ReportRepository,
         data: Callable[[AsyncSession, TenantId], AnalyticsRepository] = AnalyticsRepository,
+        *,
+        allow_private_webhooks: bool = False,
     ) -> None:
         self._uow, self._mailer, self._hooks, self._clock = uow, mailer, hooks, clock
         self._reports, self._data = reports, data
+        self._allow_private_webhooks = allow_private_webhooks  # AIGYM_WEBHOOK_ALLOW_PRIVATE_ADDRESSES
 
     # --- definitions --------------------------------------------------------------------------------------
 
@@ -110,7 +113,7 @@ class ReportService:
     async def create(self, identity: Identity, definition: ReportDefinition) -> StoredReport:
         """Define a report (manager or admin); its first run is scheduled from now."""
         identity.require(Role.MANAGER)
-        validate(definition)
+        validate(definition, allow_private_webhooks=self._allow_private_webhooks)
         now = self._clock()
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._reports(uow.session, identity.tenant_id)
@@ -161,7 +164,7 @@ class ReportService:
             if etag and etag != etag_of(current):
                 raise Aborted("the report changed since it was read", reason="ETAG_MISMATCH")
             changed = change(current.definition)
-            validate(changed)
+            validate(changed, allow_private_webhooks=self._allow_private_webhooks)
             stored = await repo.update(report_id, changed, changed.schedule.next_after(now), now)
             await uow.audit(
                 "report.update",

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from croniter import croniter
 
+from aigym_platform.delivery.webhook import literal_non_public_host
 from aigym_platform.errors import FieldViolation, InvalidArgument
 
 MAX_ATTEMPTS = 5
@@ -151,8 +152,14 @@ class ReportDefinition:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def validate(definition: ReportDefinition, prefix: str = "report") -> None:
-    """Every rule a definition must meet; InvalidArgument listing each broken field."""
+def validate(
+    definition: ReportDefinition, prefix: str = "report", *, allow_private_webhooks: bool = False
+) -> None:
+    """Every rule a definition must meet; InvalidArgument listing each broken field.
+
+    Unless `allow_private_webhooks` (AIGYM_WEBHOOK_ALLOW_PRIVATE_ADDRESSES), a webhook naming localhost or a
+    literal non-public IP is refused here; host names are resolved and checked again at delivery.
+    """
     problems: list[FieldViolation] = []
 
     def bad(path: str, description: str, reason: str) -> None:
@@ -178,6 +185,8 @@ def validate(definition: ReportDefinition, prefix: str = "report") -> None:
             parts = urlsplit(recipient.webhook_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 bad(f"{path}.webhook_url", "must be an http(s) URL", "INVALID_URL")
+            elif not allow_private_webhooks and (local := literal_non_public_host(recipient.webhook_url)):
+                bad(f"{path}.webhook_url", f"{local} is not a public address", "ADDRESS_NOT_ALLOWED")
             if not recipient.webhook_secret:
                 bad(f"{path}.webhook_secret", "a webhook needs a signing secret", "REQUIRED")
     s = definition.schedule

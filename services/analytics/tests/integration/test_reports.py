@@ -63,7 +63,11 @@ async def reports(
     )
     engine = create_engine(analytics_db.app_url, pool_size=2, max_overflow=0)
     yield ReportService(
-        uow_factory(create_sessionmaker(engine)), SmtpMailer(settings), WebhookSender(settings), clock
+        uow_factory(create_sessionmaker(engine)),
+        SmtpMailer(settings),
+        WebhookSender(settings),
+        clock,
+        allow_private_webhooks=True,  # the webhook receivers are local
     )
     await engine.dispose()
 

@@ -87,6 +87,30 @@ def test_validation_lists_every_broken_field() -> None:
     }
 
 
+def test_a_webhook_naming_a_local_address_is_refused_unless_private_addresses_are_allowed() -> None:
+    hooks = (
+        Recipient(webhook_url="http://127.0.0.1:9000/hook", webhook_secret="s" * 16),
+        Recipient(webhook_url="http://localhost/hook", webhook_secret="s" * 16),
+        Recipient(webhook_url="https://hooks.example.com/x", webhook_secret="s" * 16),
+    )
+    definition = ReportDefinition(
+        title="Weekly",
+        report_type=ReportType.OVERVIEW,
+        format=ReportFormat.CSV,
+        schedule=Schedule(),
+        recipients=hooks,
+    )
+
+    with pytest.raises(InvalidArgument) as error:
+        validate(definition)
+    validate(definition, allow_private_webhooks=True)  # the dev stack and tests deliver to local receivers
+
+    assert {v.field: v.reason for v in error.value.violations} == {
+        "report.recipients[0].webhook_url": "ADDRESS_NOT_ALLOWED",
+        "report.recipients[1].webhook_url": "ADDRESS_NOT_ALLOWED",
+    }
+
+
 def test_retries_back_off_and_give_up() -> None:
     t = dt.datetime(2026, 1, 1, tzinfo=UTC)
     assert [retry_at(n, t) for n in (1, 2, 3)] == [t + dt.timedelta(minutes=m) for m in (1, 2, 4)]
