@@ -21,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    exists,
     func,
     literal,
     or_,
@@ -60,6 +59,7 @@ from aigym_calendar.tables import (
     SignupRow,
 )
 from aigym_platform.identity import TenantId
+from aigym_platform.teams import reports_to_query
 
 
 @dataclass(frozen=True)
@@ -547,24 +547,11 @@ class CalendarRepository:
         """Whether `learner_id` reports to `manager_id` directly or through other managers (cycle-safe)."""
         if learner_id == manager_id:
             return False
-        profiles = LearnerRow.__table__
-        chain = (
-            select(profiles.c.manager_id)
-            .where(
-                profiles.c.tenant_id == self.tenant,
-                profiles.c.learner_id == learner_id,
-                profiles.c.manager_id != "",
+        return bool(
+            await self.session.scalar(
+                reports_to_query(LearnerRow.__table__, self.tenant, learner_id, manager_id)
             )
-            .cte("chain", recursive=True)
         )
-        above = profiles.alias("above")
-        chain = chain.union(  # UNION, not UNION ALL: a cycle in the reporting lines ends the walk
-            select(above.c.manager_id)
-            .join(chain, above.c.learner_id == chain.c.manager_id)
-            .where(above.c.tenant_id == self.tenant, above.c.manager_id != "")
-        )
-        found = select(literal(1)).select_from(chain).where(chain.c.manager_id == manager_id)
-        return bool(await self.session.scalar(select(exists(found))))
 
     async def deactivate_learner(self, learner_id: str, when: datetime) -> None:
         """Mark the local copy inactive (kept: reminders and conflicts skip inactive learners)."""

@@ -51,10 +51,10 @@ from aigym_platform.errors import (
     FieldViolation,
     InvalidArgument,
     NotFound,
-    PermissionDenied,
 )
 from aigym_platform.identity import Identity, Role
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_platform.teams import readable_learner
 
 SESSION_SCHEDULED = "aigym.calendar.session_scheduled.v1"
 SESSION_CHANGED = "aigym.calendar.session_changed.v1"
@@ -78,23 +78,6 @@ def resolve_learner(identity: Identity, learner_id: str, role_for_others: Role) 
     if not learner_id or identity.is_self(learner_id):
         return identity.user_id
     identity.require(role_for_others)
-    return learner_id
-
-
-async def readable_learner(identity: Identity, learner_id: str, repo: CalendarRepository) -> str:
-    """`me` (or empty) is the caller; a manager may name a member of their team (a direct or indirect report
-    in the replicated directory); a client admin anyone. PERMISSION_DENIED otherwise."""
-    if not learner_id or identity.is_self(learner_id):
-        return identity.user_id
-    if identity.has_role(Role.CLIENT_ADMIN):
-        return learner_id
-    identity.require(Role.MANAGER)
-    if not await repo.reports_to(learner_id, identity.user_id):
-        raise PermissionDenied(
-            f"learner {learner_id} is not in your team: a manager reads the agendas of their direct and "
-            "indirect reports only",
-            reason="LEARNER_OUT_OF_SCOPE",
-        )
     return learner_id
 
 
@@ -549,7 +532,7 @@ class CalendarService:
         limit = page_size(requested_page_size, default=AGENDA_DEFAULT_PAGE, maximum=AGENDA_MAX_PAGE)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repository(uow)
-            learner = await readable_learner(identity, learner_id, repo)
+            learner = await readable_learner(identity, learner_id, repo.reports_to, "agenda")
             filters = {
                 "learner": learner,
                 "start": window_start.isoformat(),

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from sqlalchemy import CTE, exists, literal, select
+from sqlalchemy import CTE, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.identity import TenantId
+from aigym_platform.teams import reports_to_query
 from aigym_progress.tables import DirectoryLearnerRow
 
 _L = DirectoryLearnerRow.__table__.c
@@ -71,17 +72,5 @@ class SqlDirectoryRepository:
         """Whether `learner_id` reports to `manager_id` directly or through other managers."""
         if learner_id == manager_id:
             return False
-        # Walk up from the learner (one primary-key step per level) rather than down the whole team.
-        chain = (
-            select(_L.manager_id.label("manager_id"))
-            .where(_L.tenant_id == self._tenant, _L.learner_id == learner_id, _L.manager_id != "")
-            .cte("chain", recursive=True)
-        )
-        above = DirectoryLearnerRow.__table__.alias("above")
-        chain = chain.union(
-            select(above.c.manager_id)
-            .join(chain, above.c.learner_id == chain.c.manager_id)
-            .where(above.c.tenant_id == self._tenant, above.c.manager_id != "")
-        )
-        found = select(literal(1)).select_from(chain).where(chain.c.manager_id == manager_id)
-        return bool(await self._session.scalar(select(exists(found))))
+        query = reports_to_query(DirectoryLearnerRow.__table__, self._tenant, learner_id, manager_id)
+        return bool(await self._session.scalar(query))

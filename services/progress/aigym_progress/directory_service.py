@@ -4,9 +4,9 @@ The programs service owns the directory; its `learner_upserted` events replace t
 consumer records the event id in the inbox in the same transaction, so a redelivery changes nothing, and
 an entry older than the stored one is ignored, so events of one learner may arrive in any order).
 
-Read scope: a learner reads their own records; a manager those of their team (everyone reporting to them
-directly or through other managers, as the replicated directory says); client admins, platform admins
-acting in the tenant and service tokens anyone.
+Read scope (`aigym_platform.teams.readable_learner`): a learner reads their own records; a manager those of
+their team (everyone reporting to them directly or through other managers, as the replicated directory
+says); client admins, platform admins acting in the tenant and service tokens anyone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym.programs.v1 import events_pb2 as programs_events
 from aigym_platform.db import UnitOfWork
-from aigym_platform.errors import PermissionDenied
 from aigym_platform.events.envelope import Event
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_progress.directory_repository import DirectoryRepository, SqlDirectoryRepository
@@ -29,29 +28,6 @@ def team_scope(identity: Identity) -> str | None:
     """The manager whose team bounds a roster (None: the caller sees every learner of the tenant)."""
     identity.require(Role.MANAGER)
     return None if identity.has_role(Role.CLIENT_ADMIN) else identity.user_id
-
-
-async def readable_learner(
-    identity: Identity, learner_id: str, directory: DirectoryRepository, what: str
-) -> str:
-    """The learner whose `what` the caller reads: themselves, a member of their team, or anyone for admins.
-
-    PERMISSION_DENIED names what is missing: the manager role, or the learner's place in the caller's team.
-    """
-    identity.require(Role.LEARNER)
-    if identity.is_self(learner_id):
-        return identity.user_id
-    if identity.has_role(Role.CLIENT_ADMIN):
-        return learner_id
-    if not identity.has_role(Role.MANAGER):
-        raise PermissionDenied(f"reading another learner's {what} requires the manager role")
-    if not await directory.reports_to(learner_id, identity.user_id):
-        raise PermissionDenied(
-            f"learner {learner_id} is not in your team: a manager reads the {what} of their direct and "
-            "indirect reports only",
-            reason="LEARNER_OUT_OF_SCOPE",
-        )
-    return learner_id
 
 
 class DirectoryHandlers:

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aigym_platform.db import UnitOfWorkFactory
 from aigym_platform.identity import Identity, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_platform.teams import readable_learner
 from aigym_progress.directory_repository import SqlDirectoryRepository
-from aigym_progress.directory_service import DirectoryRepositoryFactory, readable_learner
+from aigym_progress.directory_service import DirectoryRepositoryFactory
 from aigym_progress.domain import Completion
 from aigym_progress.export_repository import ExportRepository, SqlExportRepository
 from aigym_progress.sessions import LearningSession
@@ -62,7 +63,7 @@ class ExportService:
         size = page_size(requested_size)
         async with self._uow(identity.tenant_id, identity) as uow:
             directory = self._directory(uow.session, uow.tenant_id)
-            learner = await readable_learner(identity, learner_id, directory, "statements")
+            learner = await readable_learner(identity, learner_id, directory.reports_to, "statements")
             filters = {"learner": learner, "since": since.isoformat() if since else ""}
             cursor = decode_token(page_token, filters)
             after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None

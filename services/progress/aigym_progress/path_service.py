@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.db import UnitOfWorkFactory
 from aigym_platform.identity import Identity, Role, TenantId
+from aigym_platform.teams import readable_learner
 from aigym_progress.directory_repository import SqlDirectoryRepository
-from aigym_progress.directory_service import DirectoryRepositoryFactory, readable_learner
+from aigym_progress.directory_service import DirectoryRepositoryFactory
 from aigym_progress.domain import ProgressState
 from aigym_progress.path import (
     CourseState,
@@ -139,4 +140,4 @@ class PathService:
         """The learner whose path is validated: the caller, their team (managers), anyone (admins)."""
         async with self._uow(identity.tenant_id, identity) as uow:
             directory = self._directory(uow.session, uow.tenant_id)
-            return await readable_learner(identity, learner_id, directory, "learning path")
+            return await readable_learner(identity, learner_id, directory.reports_to, "learning path")

@@ -17,9 +17,10 @@ from aigym_platform.errors import Aborted, DomainError, InvalidArgument, NotFoun
 from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, PROGRESS_RESET
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_platform.teams import readable_learner
 from aigym_platform.timestamps import set_timestamp
 from aigym_progress.directory_repository import SqlDirectoryRepository
-from aigym_progress.directory_service import DirectoryRepositoryFactory, readable_learner, team_scope
+from aigym_progress.directory_service import DirectoryRepositoryFactory, team_scope
 from aigym_progress.domain import (
     EPOCH,
     Completion,
@@ -443,6 +444,5 @@ class ProgressService:
 
     async def _readable(self, uow: UnitOfWork, identity: Identity, learner_id: str) -> str:
         """The learner whose progress is read: learners their own, managers their team's, admins anyone's."""
-        return await readable_learner(
-            identity, learner_id, self._directory(uow.session, uow.tenant_id), "progress"
-        )
+        directory = self._directory(uow.session, uow.tenant_id)
+        return await readable_learner(identity, learner_id, directory.reports_to, "progress")

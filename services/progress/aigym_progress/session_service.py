@@ -22,9 +22,10 @@ from aigym_platform.errors import Aborted, FailedPrecondition, InvalidArgument, 
 from aigym_platform.events.registry import SESSION_ENDED
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
+from aigym_platform.teams import readable_learner
 from aigym_platform.timestamps import set_timestamp
 from aigym_progress.directory_repository import SqlDirectoryRepository
-from aigym_progress.directory_service import DirectoryRepositoryFactory, readable_learner
+from aigym_progress.directory_service import DirectoryRepositoryFactory
 from aigym_progress.repository import LockMode, ProgressRepository, SqlProgressRepository
 from aigym_progress.session_repository import SessionRepository, SqlSessionRepository, idle_session_tenants
 from aigym_progress.sessions import (
@@ -234,7 +235,7 @@ class SessionService:
         size = page_size(requested_size)
         async with self._uow(identity.tenant_id, identity) as uow:
             directory = self._directory(uow.session, uow.tenant_id)
-            learner = await readable_learner(identity, learner_id, directory, "sessions")
+            learner = await readable_learner(identity, learner_id, directory.reports_to, "sessions")
             filters = {"learner": learner, "course": course_id, "state": state}
             cursor = decode_token(page_token, filters)
             after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
