@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Callable
+from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import asyncpg
 from google.protobuf.message import Message
-from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import MetaData, event, exc
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
+from sqlalchemy.util.concurrency import await_
 
 from aigym_platform.audit import AuditEntry, append_audits
 from aigym_platform.events.outbox import write_outbox
@@ -47,7 +57,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kw
     the server dropped fails one call instead, which the server interceptor answers UNAVAILABLE (retried
     by Envoy for reads) while the pool discards it; connections are also recycled every 30 minutes.
     """
-    return create_async_engine(
+    engine = create_async_engine(
         asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
@@ -55,11 +65,27 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kw
         pool_recycle=1800,
         **kwargs,
     )
+    _guard_session_scope(engine.sync_engine.pool)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Session factory with `expire_on_commit=False` so results stay usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class TenantUnit(Protocol):
+    """What repositories need from a unit of work, read or write: its session and its tenant."""
+
+    @property
+    def session(self) -> AsyncSession:
+        """The unit's session; only valid inside `async with`."""
+        ...
+
+    @property
+    def tenant_id(self) -> TenantId:
+        """The tenant every statement of the unit is scoped to."""
+        ...
 
 
 class UnitOfWork:
@@ -91,6 +117,10 @@ class UnitOfWork:
         if self._session is None:
             raise RuntimeError("unit of work used outside `async with`")
         return self._session
+
+    def reading(self) -> ReadUnit:
+        """The same tenant and caller as a read-only unit without a transaction (see `ReadUnit`)."""
+        return ReadUnit(self._sessionmaker, self.tenant_id, self.identity)
 
     async def __aenter__(self) -> Self:
         self._session = self._sessionmaker()
@@ -161,6 +191,140 @@ class UnitOfWork:
         )
 
 
+class ReadUnit:
+    """A tenant-scoped read without a transaction: each statement runs on its own (autocommit).
+
+    The tenant's RLS scope is set at *session* level on the pooled connection, and only when that
+    connection's last scope was another tenant's (tracked per DBAPI connection in its pool `info`), so a
+    read of the tenant the connection served last costs exactly its statements: no BEGIN, no scope, no
+    ROLLBACK. Statements are independent snapshots; use it for single-statement reads or reads whose
+    statements need no common snapshot, and a `UnitOfWork` otherwise.
+
+    Nothing can be written: the scope also sets `default_transaction_read_only`, so PostgreSQL refuses any
+    write statement, the unit has no commit, audit or publish, and leaving it with pending ORM changes
+    raises. A write unit on the same connection later begins `READ WRITE` with its transaction-local scope,
+    which PostgreSQL reverts to the session's at COMMIT/ROLLBACK, so the tracked scope stays true. Any
+    other checkout of the connection (outside a unit) clears the session scope first (`create_engine`).
+
+    Usage::
+
+        async with uow_factory(tenant, identity).reading() as unit:
+            rows = await Repository(unit.session, unit.tenant_id).list(...)
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        tenant_id: TenantId,
+        identity: Identity | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.tenant_id = tenant_id
+        self.identity = identity
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The unit's session; only valid inside `async with`."""
+        if self._session is None:
+            raise RuntimeError("read unit used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        session = self._session = self._sessionmaker()
+        try:
+            token = _unit_checkout.set(True)
+            try:
+                connection = await session.connection(execution_options=_AUTOCOMMIT)
+            finally:
+                _unit_checkout.reset(token)
+            await _scope_session(connection, self.tenant_id)
+        except BaseException:
+            self._session = None
+            await session.close()
+            raise
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        pending = bool(session.new or session.dirty or session.deleted)
+        await session.close()  # no transaction to end: returns the connection without a round trip
+        if pending and exc_type is None:
+            raise RuntimeError("a read unit must not change anything: use a UnitOfWork to write")
+
+
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+# The tenant a read unit left as the session-level scope of a pooled DBAPI connection (key in its `info`,
+# which the pool clears when it replaces the connection). Absent: the connection has no session scope.
+_SESSION_SCOPE = "aigym.session_scope"
+
+# True while a unit of work checks a connection out (it sets its own scope, so nothing to clear).
+_unit_checkout: ContextVar[bool] = ContextVar("aigym_unit_checkout", default=False)
+
+# Pools whose checkouts clear a leftover session scope (engines made by `create_engine`).
+_GUARDED_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
+
+_CLEAR_SCOPE = "RESET app.tenant_id; RESET default_transaction_read_only"
+
+
+def _guard_session_scope(pool: Pool) -> None:
+    """Clear a read unit's session scope whenever the connection is checked out by anything but a unit.
+
+    Tenant-less lookups, a job's own session or an ad-hoc `engine.connect()` then never run as the tenant
+    of the connection's last read. A connection whose scope cannot be cleared is discarded (the pool
+    retries the checkout with another one).
+    """
+
+    def clear_leftover_scope(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if _unit_checkout.get() or _SESSION_SCOPE not in record.info:
+            return
+        try:
+            await_(dbapi_connection.driver_connection.execute(_CLEAR_SCOPE))
+        except Exception as error:
+            raise exc.DisconnectionError("could not clear the session's tenant scope") from error
+        del record.info[_SESSION_SCOPE]
+
+    event.listen(pool, "checkout", clear_leftover_scope)
+    _GUARDED_POOLS.add(pool)
+
+
+async def _scope_session(connection: AsyncConnection, tenant_id: TenantId) -> None:
+    """Make `tenant_id` the connection's session-level scope (read only), unless it already is."""
+    tenant = str(uuid.UUID(str(tenant_id)))
+    info = connection.info
+    if info.get(_SESSION_SCOPE) == tenant:
+        return
+    if connection.sync_engine.pool not in _GUARDED_POOLS:
+        raise RuntimeError("read units need an engine from aigym_platform.db.create_engine")
+    info.pop(_SESSION_SCOPE, None)
+    driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+    try:
+        await driver.execute(
+            f"SELECT set_config('app.tenant_id', '{tenant}', false), "
+            "set_config('default_transaction_read_only', 'on', false)"
+        )
+    except BaseException:
+        await _discard(connection, driver)
+        raise
+    info[_SESSION_SCOPE] = tenant
+
+
+async def _discard(connection: AsyncConnection, driver: asyncpg.Connection) -> None:
+    """Invalidate a connection whose scope is unknown after a failure (never hand it to another caller)."""
+    if driver.is_closed():
+        # The database dropped it (restart, failover). A statement through SQLAlchemy meets the same
+        # closed connection, so the engine does what it does for any lost connection: recycles every
+        # pooled connection older than the failure and raises DBAPIError(connection_invalidated=True),
+        # which the server interceptor answers UNAVAILABLE.
+        await connection.exec_driver_sql("SELECT 1")
+    await connection.invalidate()
+
+
 async def _begin_in_tenant(session: AsyncSession, tenant_id: TenantId) -> None:
     """Open the session's transaction with the tenant's RLS scope set, in one round trip.
 
@@ -168,26 +332,26 @@ async def _begin_in_tenant(session: AsyncSession, tenant_id: TenantId) -> None:
     statement: two round trips (and the statement machinery of SQLAlchemy for the second) before every
     unit of work's first query, a fifth of a short read's server time. Instead both go as one simple-query
     message, and the dialect's connection adapter is handed a transaction object that ends it with COMMIT
-    or ROLLBACK exactly as asyncpg's own would. The scope is transaction-local (is_local=true), so it never
-    leaks to the next user of the pooled connection. The tenant is inlined: it is a UUID, rendered here in
-    canonical form (hex digits and dashes only).
+    or ROLLBACK exactly as asyncpg's own would. The scope is transaction-local (is_local=true): COMMIT or
+    ROLLBACK restores the connection's session-level scope (none, or the tenant of its last `ReadUnit`), so
+    it never leaks to the next user of the pooled connection. The tenant is inlined: it is a UUID, rendered
+    here in canonical form (hex digits and dashes only).
     """
-    connection = await session.connection()  # checks a connection out; no round trip yet
+    token = _unit_checkout.set(True)
+    try:
+        connection = await session.connection()  # checks a connection out; no round trip yet
+    finally:
+        _unit_checkout.reset(token)
     adapter = (await connection.get_raw_connection()).dbapi_connection
     if adapter is None or getattr(adapter, "_transaction", None) is not None:
         raise RuntimeError("a unit of work must start on a connection without an open transaction")
     driver: asyncpg.Connection = adapter.driver_connection
     tenant = str(uuid.UUID(str(tenant_id)))
     try:
-        await driver.execute(f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true)")
+        # READ WRITE: the connection may carry a read unit's read-only session default.
+        await driver.execute(f"BEGIN READ WRITE; SELECT set_config('app.tenant_id', '{tenant}', true)")
     except BaseException:
-        if driver.is_closed():
-            # The database dropped it (restart, failover). A statement through SQLAlchemy meets the same
-            # closed connection, so the engine does what it does for any lost connection: recycles every
-            # pooled connection older than the failure and raises DBAPIError(connection_invalidated=True),
-            # which the server interceptor answers UNAVAILABLE.
-            await connection.exec_driver_sql("SELECT 1")
-        await connection.invalidate()  # its transaction state is unknown: never hand it to another caller
+        await _discard(connection, driver)  # its transaction state is unknown
         raise
     adapter._transaction = _StartedTransaction(driver)
 
