@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
+from aigym_platform.db import TenantUnit, UnitOfWork, UnitOfWorkFactory
 from aigym_platform.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -241,7 +241,7 @@ class EnrollmentsService:
     async def get(self, identity: Identity, program_id: uuid.UUID, enrollment_id: uuid.UUID) -> Enrollment:
         """One enrolment: the learner themselves, managers and admins."""
         identity.require(Role.LEARNER)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             enrollment = await self._enrollments(uow.session, uow.tenant_id).get(enrollment_id)
             scope = await self._scope(uow, identity)
         if (
@@ -257,7 +257,7 @@ class EnrollmentsService:
     ) -> tuple[list[Enrollment], str]:
         """A program's enrolments (managers and admins), newest first."""
         identity.require(Role.MANAGER)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             scoped = dataclasses.replace(
                 filters, program_id=program_id, learner_ids=await self._scope(uow, identity)
             )
@@ -273,7 +273,7 @@ class EnrollmentsService:
         """A learner's enrolments ("my programs"): the learner themselves, managers and admins."""
         identity.require(Role.LEARNER)
         learner = identity.user_id if identity.is_self(learner_id) else learner_id
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             scope = await self._scope(uow, identity)
             if learner != identity.user_id and scope is not None and learner not in scope:
                 raise PermissionDenied("you may see your own enrolments and those of your team")
@@ -407,7 +407,7 @@ class EnrollmentsService:
         return program
 
     async def _page(
-        self, uow: UnitOfWork, filters: EnrollmentFilter, requested: int, token: str
+        self, uow: TenantUnit, filters: EnrollmentFilter, requested: int, token: str
     ) -> tuple[list[Enrollment], str]:
         fingerprint = {
             "program": str(filters.program_id),
@@ -429,7 +429,7 @@ class EnrollmentsService:
             )
         return page, next_token
 
-    async def _scope(self, uow: UnitOfWork, identity: Identity) -> frozenset[str] | None:
+    async def _scope(self, uow: TenantUnit, identity: Identity) -> frozenset[str] | None:
         return await team_scope(self._directory(uow.session, uow.tenant_id), identity)
 
     @staticmethod

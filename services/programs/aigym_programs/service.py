@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
+from aigym_platform.db import TenantUnit, UnitOfWorkFactory
 from aigym_platform.errors import FailedPrecondition, NotFound
 from aigym_platform.events.registry import PROGRAM_ARCHIVED, PROGRAM_PUBLISHED
 from aigym_platform.identity import Identity, Role, TenantId
@@ -59,7 +59,7 @@ class ProgramsService:
         self._uow = uow_factory
         self._repositories = repositories
 
-    def _repo(self, uow: UnitOfWork) -> ProgramRepository:
+    def _repo(self, uow: TenantUnit) -> ProgramRepository:
         return self._repositories(uow.session, uow.tenant_id)
 
     async def create_program(
@@ -92,7 +92,7 @@ class ProgramsService:
     async def get_program(self, identity: Identity, program_id: uuid.UUID) -> Program:
         """One program; learners only see published programs of the public catalogue."""
         identity.require(Role.LEARNER)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             program = await self._repo(uow).get(program_id)
         if program is None or not self._visible(identity, program):
             raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
@@ -115,7 +115,7 @@ class ProgramsService:
         if cursor is not None:
             after = (dt.datetime.fromisoformat(cursor.values[0]), uuid.UUID(cursor.values[1]))
         size = page_size(requested_size)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             rows = await self._repo(uow).list_programs(filters, after, size + 1)
         programs, more = rows[:size], len(rows) > size
         token = ""
@@ -294,7 +294,7 @@ class ProgramsService:
     async def get_version(self, identity: Identity, program_id: uuid.UUID, number: int) -> ProgramVersion:
         """One published version (managers and admins)."""
         identity.require(Role.MANAGER)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             version = await self._repo(uow).get_version(program_id, number)
         if version is None:
             raise NotFound(

@@ -46,6 +46,10 @@ class FakeUnitOfWork:
         self._events: list[tuple[TenantId, str, str, Message]] = []
         self.session: Any = None
 
+    def reading(self) -> FakeUnitOfWork:
+        """Like UnitOfWork.reading: the same tenant and caller, and nothing can be written."""
+        return FakeReadUnit(self._store, self.tenant_id, self.identity)
+
     async def __aenter__(self) -> Self:
         self.session = FakeSession(
             copy.copy(self._store.programs.get(self.tenant_id, {})),
@@ -70,6 +74,19 @@ class FakeUnitOfWork:
         assert isinstance(payload, spec.payload), (event_type, type(payload))
         self._events.append((self.tenant_id, event_type, subject, payload))
         return str(uuid.uuid4())
+
+
+class FakeReadUnit(FakeUnitOfWork):
+    """ReadUnit's contract: reads only; commit, audit and publish are refused."""
+
+    async def commit(self) -> None:
+        raise AssertionError("a read unit cannot commit")
+
+    async def audit(self, action: str, resource_type: str, resource_id: str, **_: object) -> None:
+        raise AssertionError("a read unit cannot audit")
+
+    async def publish(self, event_type: str, subject: str, payload: Message, **_: object) -> str:
+        raise AssertionError("a read unit cannot publish")
 
 
 class FakeProgramRepository:

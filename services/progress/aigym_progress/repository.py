@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, bindparam, func, literal, select, text, tuple_, update
@@ -22,6 +23,7 @@ from aigym_progress.domain import (
     ProgressReset,
     ProgressState,
     RosterOrder,
+    TimeOnTask,
 )
 from aigym_progress.structure import BlockState, CourseStructure, blocks_from_json, blocks_to_json
 from aigym_progress.tables import (
@@ -31,6 +33,7 @@ from aigym_progress.tables import (
     CourseRevisionRow,
     CourseRow,
     ProgressResetRow,
+    TimeOnTaskRow,
 )
 
 
@@ -44,6 +47,20 @@ class LockMode(enum.Enum):
 
 RosterCursor = tuple[Any, str]
 """(sort value, learner id) of the last roster entry of a page."""
+
+
+@dataclass(frozen=True)
+class ProgressSnapshot:
+    """Everything a read of one learner's progress in one course needs, read as one statement."""
+
+    revision: int
+    """The course's current structure revision."""
+    progress: CourseProgress | None
+    """The learner's progress row (time on task included), None if nothing was recorded yet."""
+    states: dict[str, BlockState]
+    """Live block states of the row's attempt (of attempt 1 without a row), by block id."""
+    time_on_task: TimeOnTask | None
+    """The learner's stored time on task in the course (None: no session yet)."""
 
 
 class ProgressRepository(Protocol):
@@ -72,6 +89,10 @@ class ProgressRepository(Protocol):
 
     async def get_block_states(self, learner_id: str, course_id: str, attempt: int) -> dict[str, BlockState]:
         """The learner's live (not archived) block states of one attempt, by block id."""
+
+    async def read_progress(self, learner_id: str, course_id: str) -> ProgressSnapshot | None:
+        """The course's current revision with the learner's progress, block states and time on task, in
+        one statement (one snapshot); None for an unknown course."""
 
     async def save_block_state(
         self, learner_id: str, course_id: str, attempt: int, state: BlockState
@@ -113,13 +134,16 @@ class ProgressRepository(Protocol):
         *,
         team_of: str | None = None,
     ) -> list[CourseProgress]:
-        """A course's learners in `ordering` (ties: learner id, same direction), strictly after the cursor.
+        """A course's learners in `ordering` (ties: learner id, same direction), strictly after the cursor,
+        each with their time on task in the course.
 
         With `team_of`, only learners reporting to that manager directly or indirectly.
         """
 
 
-def _progress(row: CourseProgressRow | ProgressResetRow | Row[Any]) -> CourseProgress:
+def _progress(
+    row: CourseProgressRow | ProgressResetRow | Row[Any], time_on_task: TimeOnTask | None = None
+) -> CourseProgress:
     return CourseProgress(
         learner_id=row.learner_id,
         course_id=row.course_id,
@@ -134,7 +158,12 @@ def _progress(row: CourseProgressRow | ProgressResetRow | Row[Any]) -> CoursePro
         start_time=row.start_time,
         last_activity_time=row.last_activity_time,
         complete_time=row.complete_time,
+        time_on_task=time_on_task,
     )
+
+
+def _time_on_task(seconds: int | None, algorithm: str | None) -> TimeOnTask | None:
+    return TimeOnTask(seconds, algorithm) if seconds is not None and algorithm is not None else None
 
 
 def _progress_values(progress: CourseProgress) -> dict[str, Any]:
@@ -195,7 +224,33 @@ _GET_BLOCK_STATES = select(BlockProgressRow.__table__).where(
     _BP.archive_time.is_(None),
 )
 
+_TT = TimeOnTaskRow.__table__.c
 _LAST_ACTIVITY = func.coalesce(_CP.last_activity_time, literal(EPOCH))
+
+# A learner's progress in a course as one statement: the course's current revision, the progress row, the
+# live block states of its attempt (as parallel arrays, decoded natively by the driver) and the time on
+# task. No row: unknown course.
+_READ_PROGRESS = text(
+    """
+    SELECT c.current_revision, p.attempt, p.course_revision, p.state, p.percent, p.completed_blocks,
+           p.total_blocks, p.completed_required_blocks, p.required_blocks, p.start_time,
+           p.last_activity_time, p.complete_time, t.seconds, t.algorithm,
+           b.block_ids, b.block_values, b.block_scores, b.block_times
+    FROM courses AS c
+    LEFT JOIN course_progress AS p
+      ON p.tenant_id = c.tenant_id AND p.learner_id = :learner_id AND p.course_id = c.course_id
+    LEFT JOIN time_on_task AS t
+      ON t.tenant_id = c.tenant_id AND t.learner_id = :learner_id AND t.course_id = c.course_id
+    CROSS JOIN LATERAL (
+        SELECT array_agg(bp.block_id) AS block_ids, array_agg(bp.value) AS block_values,
+               array_agg(bp.score) AS block_scores, array_agg(bp.update_time) AS block_times
+        FROM block_progress AS bp
+        WHERE bp.tenant_id = c.tenant_id AND bp.learner_id = :learner_id AND bp.course_id = c.course_id
+          AND bp.attempt = COALESCE(p.attempt, 1) AND bp.archive_time IS NULL
+    ) AS b
+    WHERE c.tenant_id = :tenant AND c.course_id = :course_id
+    """
+)
 
 
 def _roster_key(key: RosterOrder) -> ColumnElement[Any]:
@@ -296,6 +351,42 @@ class SqlProgressRepository:
         }
         rows = (await self._session.execute(_GET_BLOCK_STATES, params)).all()
         return {row.block_id: _block_state(row) for row in rows}
+
+    async def read_progress(self, learner_id: str, course_id: str) -> ProgressSnapshot | None:
+        """The course's current revision with the learner's progress, block states and time on task, in
+        one statement (one snapshot); None for an unknown course."""
+        params = {"tenant": self._tenant, "learner_id": learner_id, "course_id": course_id}
+        row = (await self._session.execute(_READ_PROGRESS, params)).first()
+        if row is None or not row.current_revision:
+            return None
+        time_on_task = _time_on_task(row.seconds, row.algorithm)
+        progress = None
+        if row.attempt is not None:
+            progress = CourseProgress(
+                learner_id=learner_id,
+                course_id=course_id,
+                attempt=row.attempt,
+                course_revision=row.course_revision,
+                state=ProgressState(row.state),
+                percent=row.percent,
+                completed_blocks=row.completed_blocks,
+                total_blocks=row.total_blocks,
+                completed_required_blocks=row.completed_required_blocks,
+                required_blocks=row.required_blocks,
+                start_time=row.start_time,
+                last_activity_time=row.last_activity_time,
+                complete_time=row.complete_time,
+                time_on_task=time_on_task,
+            )
+        states = {}
+        if row.block_ids is not None:
+            states = {
+                block: BlockState(block, value, score, at)
+                for block, value, score, at in zip(
+                    row.block_ids, row.block_values, row.block_scores, row.block_times, strict=True
+                )
+            }
+        return ProgressSnapshot(row.current_revision, progress, states, time_on_task)
 
     async def save_block_state(
         self, learner_id: str, course_id: str, attempt: int, state: BlockState
@@ -442,9 +533,18 @@ class SqlProgressRepository:
 
         With `team_of`, only learners reporting to that manager directly or indirectly.
         """
-        # Plain table rows: no ORM instances for a page of 50.
-        stmt = select(CourseProgressRow.__table__).where(
-            _CP.tenant_id == self._tenant, _CP.course_id == course_id
+        # Plain table rows (no ORM instances for a page of 50), with the time on task joined in.
+        stmt = (
+            select(CourseProgressRow.__table__, _TT.seconds, _TT.algorithm)
+            .select_from(
+                CourseProgressRow.__table__.outerjoin(
+                    TimeOnTaskRow.__table__,
+                    (_TT.tenant_id == _CP.tenant_id)
+                    & (_TT.learner_id == _CP.learner_id)
+                    & (_TT.course_id == _CP.course_id),
+                )
+            )
+            .where(_CP.tenant_id == self._tenant, _CP.course_id == course_id)
         )
         if state is not None:
             stmt = stmt.where(_CP.state == state.value)
@@ -462,4 +562,7 @@ class SqlProgressRepository:
             stmt = stmt.where(position)
         keys = [learner] if ordering.key is RosterOrder.LEARNER else [key, learner]
         stmt = stmt.order_by(*(k.desc() if ordering.descending else k.asc() for k in keys))
-        return [_progress(row) for row in (await self._session.execute(stmt.limit(limit))).all()]
+        return [
+            _progress(row, _time_on_task(row.seconds, row.algorithm))
+            for row in (await self._session.execute(stmt.limit(limit))).all()
+        ]

@@ -12,7 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym.progress.v1 import events_pb2
-from aigym_platform.db import UnitOfWork, UnitOfWorkFactory
+from aigym_platform.db import TenantUnit, UnitOfWork, UnitOfWorkFactory
 from aigym_platform.errors import Aborted, DomainError, InvalidArgument, NotFound, PermissionDenied
 from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, PROGRESS_RESET
 from aigym_platform.identity import Identity, Role, TenantId
@@ -98,7 +98,7 @@ class ProgressService:
         self._structures = RevisionCache()  # committed revisions only (never in update_structure)
 
     async def _with_time_on_task(
-        self, uow: UnitOfWork, rows: Sequence[CourseProgress]
+        self, uow: TenantUnit, rows: Sequence[CourseProgress]
     ) -> list[CourseProgress]:
         """The progress rows with the learners' time on task in their courses (one query)."""
         figures = await self._sessions(uow.session, uow.tenant_id).times_on_task(
@@ -106,7 +106,7 @@ class ProgressService:
         )
         return [dataclasses.replace(p, time_on_task=figures.get((p.learner_id, p.course_id))) for p in rows]
 
-    def _repo(self, uow: UnitOfWork) -> ProgressRepository:
+    def _repo(self, uow: TenantUnit) -> ProgressRepository:
         return self._repositories(uow.session, uow.tenant_id)
 
     async def update_structure(
@@ -149,7 +149,7 @@ class ProgressService:
     async def get_structure(self, identity: Identity, course_id: str, revision: int = 0) -> CourseStructure:
         """A course's current structure, or one of its past revisions."""
         identity.require(Role.LEARNER)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             repo = self._repo(uow)
             number = revision or await repo.current_revision(course_id)
             structure = await self._structures.get(repo, uow.tenant_id, course_id, number) if number else None
@@ -250,22 +250,26 @@ class ProgressService:
         return results
 
     async def get_progress(self, identity: Identity, learner_id: str, course_id: str) -> CourseProgress:
-        """A learner's progress in a course with per-block detail (zero if nothing was recorded yet)."""
-        async with self._uow(identity.tenant_id, identity) as uow:
+        """A learner's progress in a course with per-block detail (zero if nothing was recorded yet).
+
+        One statement when the caller reads their own progress and the revision is cached: the revision,
+        progress row, block states and time on task come as one snapshot, in a read unit.
+        """
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             learner = await self._readable(uow, identity, learner_id)
             repo = self._repo(uow)
-            revision = await repo.current_revision(course_id)
+            snapshot = await repo.read_progress(learner, course_id)
             structure = (
-                await self._structures.get(repo, uow.tenant_id, course_id, revision) if revision else None
+                await self._structures.get(repo, uow.tenant_id, course_id, snapshot.revision)
+                if snapshot
+                else None
             )
-            if structure is None:
-                raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
-            progress = await repo.get_progress(learner, course_id) or CourseProgress.fresh(
-                learner, course_id, structure
-            )
-            states = await repo.get_block_states(learner, course_id, progress.attempt)
-            (progress,) = await self._with_time_on_task(uow, [progress])
-        return with_blocks(progress, structure, states)
+        if snapshot is None or structure is None:
+            raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
+        progress = snapshot.progress or dataclasses.replace(
+            CourseProgress.fresh(learner, course_id, structure), time_on_task=snapshot.time_on_task
+        )
+        return with_blocks(progress, structure, snapshot.states)
 
     async def list_learner_progress(
         self,
@@ -277,7 +281,7 @@ class ProgressService:
     ) -> ProgressPage:
         """The learner's courses with progress, most recent activity first."""
         size = page_size(requested_size)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             learner = await self._readable(uow, identity, learner_id)
             filters = {"learner": learner, "state": state}
             cursor = decode_token(page_token, filters)
@@ -316,12 +320,12 @@ class ProgressService:
                 value = dt.datetime.fromisoformat(value)
             after = (value, str(cursor.values[1]))
         size = page_size(requested_size)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             repo = self._repo(uow)
-            if await repo.current_revision(course_id) is None:
-                raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
             rows = await repo.list_roster(course_id, state, ordering, after, size + 1, team_of=team)
-            rows = await self._with_time_on_task(uow, rows)
+            # Progress rows prove their course exists; only an empty page needs the extra statement.
+            if not rows and await repo.current_revision(course_id) is None:
+                raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
         page, token = rows[:size], ""
         if len(rows) > size:
             last = page[-1]
@@ -442,7 +446,7 @@ class ProgressService:
             )
         return learner_id
 
-    async def _readable(self, uow: UnitOfWork, identity: Identity, learner_id: str) -> str:
+    async def _readable(self, uow: TenantUnit, identity: Identity, learner_id: str) -> str:
         """The learner whose progress is read: learners their own, managers their team's, admins anyone's."""
         directory = self._directory(uow.session, uow.tenant_id)
         return await readable_learner(identity, learner_id, directory.reports_to, "progress")

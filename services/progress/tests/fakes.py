@@ -25,7 +25,7 @@ from aigym_progress.domain import (
     TimeOnTask,
     sort_key,
 )
-from aigym_progress.repository import LockMode, RosterCursor
+from aigym_progress.repository import LockMode, ProgressSnapshot, RosterCursor
 from aigym_progress.session_repository import SessionCursor
 from aigym_progress.sessions import LearningSession, SessionState
 from aigym_progress.structure import BlockState, CourseStructure
@@ -105,6 +105,10 @@ class FakeUnitOfWork:
         self._events: list[PublishedEvent] = []
         self.session: Any = None
 
+    def reading(self) -> FakeUnitOfWork:
+        """Like UnitOfWork.reading: the same tenant and caller, and nothing can be written."""
+        return FakeReadUnit(self._store, self.tenant_id, self.identity)
+
     async def __aenter__(self) -> Self:
         self.session = FakeSession(copy.deepcopy(self._store.of(self.tenant_id)))
         return self
@@ -125,6 +129,19 @@ class FakeUnitOfWork:
         assert isinstance(payload, spec.payload), (event_type, type(payload))
         self._events.append(PublishedEvent(self.tenant_id, event_type, subject, payload))
         return str(uuid.uuid4())
+
+
+class FakeReadUnit(FakeUnitOfWork):
+    """ReadUnit's contract: reads only; commit, audit and publish are refused."""
+
+    async def commit(self) -> None:
+        raise AssertionError("a read unit cannot commit")
+
+    async def audit(self, action: str, resource_type: str, resource_id: str, **_: object) -> None:
+        raise AssertionError("a read unit cannot audit")
+
+    async def publish(self, event_type: str, subject: str, payload: Message, **_: object) -> str:
+        raise AssertionError("a read unit cannot publish")
 
 
 class FakeProgressRepository:
@@ -166,6 +183,17 @@ class FakeProgressRepository:
             for key, row in self._s.blocks.items()
             if key[:3] == (learner_id, course_id, attempt) and row.archive_time is None
         }
+
+    async def read_progress(self, learner_id: str, course_id: str) -> ProgressSnapshot | None:
+        revision = self._s.courses.get(course_id)
+        if not revision:
+            return None
+        progress = self._s.progress.get((learner_id, course_id))
+        time_on_task = self._s.times.get((learner_id, course_id))
+        if progress is not None:
+            progress = dataclasses.replace(progress, time_on_task=time_on_task)
+        states = await self.get_block_states(learner_id, course_id, progress.attempt if progress else 1)
+        return ProgressSnapshot(revision, progress, states, time_on_task)
 
     async def save_block_state(
         self, learner_id: str, course_id: str, attempt: int, state: BlockState
@@ -259,7 +287,10 @@ class FakeProgressRepository:
             and (team is None or p.learner_id in team)
             and beyond(p)
         ]
-        return sorted(rows, key=key, reverse=ordering.descending)[:limit]
+        page = sorted(rows, key=key, reverse=ordering.descending)[:limit]
+        return [
+            dataclasses.replace(p, time_on_task=self._s.times.get((p.learner_id, p.course_id))) for p in page
+        ]
 
 
 class FakeDirectoryRepository:

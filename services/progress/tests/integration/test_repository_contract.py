@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -21,13 +22,22 @@ from aigym_progress.domain import (
     ProgressReset,
     ProgressState,
     RosterOrder,
+    TimeOnTask,
     evaluate,
 )
-from aigym_progress.repository import LockMode, SqlProgressRepository
+from aigym_progress.repository import LockMode, ProgressSnapshot, SqlProgressRepository
+from aigym_progress.session_repository import SqlSessionRepository
 from aigym_progress.structure import Block, BlockState, BlockType, CourseStructure
-from services.progress.tests.fakes import FakeProgressRepository, FakeStore, FakeUnitOfWork
+from services.progress.tests.fakes import (
+    FakeProgressRepository,
+    FakeSessionRepository,
+    FakeStore,
+    FakeUnitOfWork,
+)
 
-Transaction = Callable[[TenantId], AbstractAsyncContextManager[Any]]
+Transaction = Callable[..., AbstractAsyncContextManager[Any]]
+"""`transaction(tenant)` gives the progress repository; `transaction(tenant, sessions=True)` a pair of it
+and the session repository on the same transaction."""
 T0 = dt.datetime(2026, 11, 3, 10, tzinfo=dt.UTC)
 BLOCKS = (
     Block("b1", BlockType.VIDEO, 1.0, required=True),
@@ -45,9 +55,10 @@ async def transaction(
         store = FakeStore()
 
         @asynccontextmanager
-        async def fake(tenant: TenantId) -> AsyncIterator[Any]:
+        async def fake(tenant: TenantId, *, sessions: bool = False) -> AsyncIterator[Any]:
             async with FakeUnitOfWork(store, tenant, None) as uow:
-                yield FakeProgressRepository(uow.session, tenant)
+                repo = FakeProgressRepository(uow.session, tenant)
+                yield (repo, FakeSessionRepository(uow.session, tenant)) if sessions else repo
                 await uow.commit()
 
         yield fake
@@ -56,9 +67,10 @@ async def transaction(
     make_uow = uow_factory(create_sessionmaker(engine))
 
     @asynccontextmanager
-    async def real(tenant: TenantId) -> AsyncIterator[Any]:
+    async def real(tenant: TenantId, *, sessions: bool = False) -> AsyncIterator[Any]:
         async with make_uow(tenant, None) as uow:
-            yield SqlProgressRepository(uow.session, tenant)
+            repo = SqlProgressRepository(uow.session, tenant)
+            yield (repo, SqlSessionRepository(uow.session, tenant)) if sessions else repo
             await uow.commit()
 
     yield real
@@ -200,3 +212,35 @@ async def test_learner_and_roster_listings_order_filter_and_resume(transaction: 
             "c-0", None, Ordering(RosterOrder.LAST_ACTIVITY, True), (rows[3].last_activity_time, "l-2"), 10
         )
         assert [p.learner_id for p in after_l2_recent] == ["l-1", "l-4"]
+
+
+async def test_one_read_gives_revision_progress_block_states_and_time_on_task(
+    transaction: Transaction,
+) -> None:
+    tenant, other = TenantId(uuid.uuid4()), TenantId(uuid.uuid4())
+    course = await add_course(transaction, tenant)
+    states = {"b1": BlockState("b1", 1.0, None, T0), "b2": BlockState("b2", 0.5, 0.25, T0)}
+    saved = progress(course, "l-1", states, T0)
+    figure = TimeOnTask(420, "v1")
+    async with transaction(tenant, sessions=True) as (repo, sessions):
+        for state in states.values():
+            await repo.save_block_state("l-1", "c-1", 1, state)
+        await repo.save_block_state("l-1", "c-1", 2, BlockState("b3", 1.0, None, T0))  # another attempt
+        await repo.save_progress(saved)
+        await sessions.save_time_on_task("l-1", "c-1", figure, T0)
+        await sessions.save_time_on_task("l-2", "c-1", TimeOnTask(60, "v1"), T0)
+    async with transaction(tenant) as repo:
+        mine = await repo.read_progress("l-1", "c-1")
+        no_row = await repo.read_progress("l-2", "c-1")
+        nobody = await repo.read_progress("l-3", "c-1")
+        unknown = await repo.read_progress("l-1", "c-9")
+        roster = await repo.list_roster("c-1", None, Ordering(), None, 10)
+    async with transaction(other) as repo:
+        elsewhere = await repo.read_progress("l-1", "c-1")
+
+    assert mine == ProgressSnapshot(1, dataclasses.replace(saved, time_on_task=figure), states, figure)
+    assert no_row == ProgressSnapshot(1, None, {}, TimeOnTask(60, "v1"))
+    assert nobody == ProgressSnapshot(1, None, {}, None)
+    assert unknown is None
+    assert elsewhere is None
+    assert roster == [dataclasses.replace(saved, time_on_task=figure)]
