@@ -14,6 +14,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_platform.identity import TenantId
+from aigym_progress import repository_statements as statements
 from aigym_progress.directory_repository import team_cte
 from aigym_progress.domain import (
     EPOCH,
@@ -47,6 +48,18 @@ class LockMode(enum.Enum):
 
 RosterCursor = tuple[Any, str]
 """(sort value, learner id) of the last roster entry of a page."""
+
+
+@dataclass(frozen=True)
+class CompletionContext:
+    """What recording a completion reads once its locks are held."""
+
+    progress: CourseProgress | None
+    """The learner's progress row, None if nothing was recorded yet."""
+    states: dict[str, BlockState]
+    """Live block states of the row's attempt (of attempt 1 without a row), by block id."""
+    existing: Completion | None
+    """The completion already recorded under the request id, if any."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,23 @@ class ProgressRepository(Protocol):
     async def add_completion(self, completion: Completion) -> bool:
         """Insert a completion record; False if its request id was taken meanwhile (nothing inserted)."""
 
+    async def lock_learner_in_course(self, learner_id: str, course_id: str) -> int | None:
+        """Share-lock the course row, then serialise writers of the learner's progress in it (the lock
+        order of every writer) until the transaction ends; the current revision, None for an unknown
+        course (nothing locked)."""
+
+    async def completion_context(
+        self, learner_id: str, course_id: str, request_id: str | None
+    ) -> CompletionContext:
+        """What recording a completion reads under its locks, in one statement: the progress row, the live
+        block states of its attempt (attempt 1 without a row) and the completion of `request_id`."""
+
+    async def save_completion(
+        self, progress: CourseProgress, state: BlockState | None, completion: Completion
+    ) -> bool:
+        """Replace the progress row (and the block state, if given) and insert the completion, in one
+        statement; False if the completion's request id was taken meanwhile (the caller rolls back)."""
+
     async def list_learner_progress(
         self, learner_id: str, state: ProgressState | None, after: tuple[dt.datetime, str] | None, limit: int
     ) -> list[CourseProgress]:
@@ -164,6 +194,47 @@ def _progress(
 
 def _time_on_task(seconds: int | None, algorithm: str | None) -> TimeOnTask | None:
     return TimeOnTask(seconds, algorithm) if seconds is not None and algorithm is not None else None
+
+
+def _joined_progress(
+    row: Row[Any], learner_id: str, course_id: str, time_on_task: TimeOnTask | None = None
+) -> CourseProgress | None:
+    """The progress columns of a joined row (`attempt` NULL: no progress row)."""
+    if row.attempt is None:
+        return None
+    return CourseProgress(
+        learner_id=learner_id,
+        course_id=course_id,
+        attempt=row.attempt,
+        course_revision=row.course_revision,
+        state=ProgressState(row.state),
+        percent=row.percent,
+        completed_blocks=row.completed_blocks,
+        total_blocks=row.total_blocks,
+        completed_required_blocks=row.completed_required_blocks,
+        required_blocks=row.required_blocks,
+        start_time=row.start_time,
+        last_activity_time=row.last_activity_time,
+        complete_time=row.complete_time,
+        time_on_task=time_on_task,
+    )
+
+
+def _joined_states(row: Row[Any]) -> dict[str, BlockState]:
+    """Block states from the parallel arrays of a joined row (NULL arrays: none)."""
+    if row.block_ids is None:
+        return {}
+    return {
+        block: BlockState(block, value, score, at)
+        for block, value, score, at in zip(
+            row.block_ids, row.block_values, row.block_scores, row.block_times, strict=True
+        )
+    }
+
+
+def _learner_key(tenant: TenantId, course_id: str, learner_id: str) -> str:
+    """The advisory-lock key of one learner's progress in one course."""
+    return f"aigym.progress:{tenant}:{course_id}:{learner_id}"
 
 
 def _progress_values(progress: CourseProgress) -> dict[str, Any]:
@@ -226,31 +297,6 @@ _GET_BLOCK_STATES = select(BlockProgressRow.__table__).where(
 
 _TT = TimeOnTaskRow.__table__.c
 _LAST_ACTIVITY = func.coalesce(_CP.last_activity_time, literal(EPOCH))
-
-# A learner's progress in a course as one statement: the course's current revision, the progress row, the
-# live block states of its attempt (as parallel arrays, decoded natively by the driver) and the time on
-# task. No row: unknown course.
-_READ_PROGRESS = text(
-    """
-    SELECT c.current_revision, p.attempt, p.course_revision, p.state, p.percent, p.completed_blocks,
-           p.total_blocks, p.completed_required_blocks, p.required_blocks, p.start_time,
-           p.last_activity_time, p.complete_time, t.seconds, t.algorithm,
-           b.block_ids, b.block_values, b.block_scores, b.block_times
-    FROM courses AS c
-    LEFT JOIN course_progress AS p
-      ON p.tenant_id = c.tenant_id AND p.learner_id = :learner_id AND p.course_id = c.course_id
-    LEFT JOIN time_on_task AS t
-      ON t.tenant_id = c.tenant_id AND t.learner_id = :learner_id AND t.course_id = c.course_id
-    CROSS JOIN LATERAL (
-        SELECT array_agg(bp.block_id) AS block_ids, array_agg(bp.value) AS block_values,
-               array_agg(bp.score) AS block_scores, array_agg(bp.update_time) AS block_times
-        FROM block_progress AS bp
-        WHERE bp.tenant_id = c.tenant_id AND bp.learner_id = :learner_id AND bp.course_id = c.course_id
-          AND bp.attempt = COALESCE(p.attempt, 1) AND bp.archive_time IS NULL
-    ) AS b
-    WHERE c.tenant_id = :tenant AND c.course_id = :course_id
-    """
-)
 
 
 def _roster_key(key: RosterOrder) -> ColumnElement[Any]:
@@ -320,7 +366,7 @@ class SqlProgressRepository:
         """Serialise writers of one learner's progress in one course until the transaction ends."""
         await self._session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"aigym.progress:{self._tenant}:{course_id}:{learner_id}"},
+            {"key": _learner_key(self._tenant, course_id, learner_id)},
         )
 
     async def get_progress(self, learner_id: str, course_id: str) -> CourseProgress | None:
@@ -356,37 +402,60 @@ class SqlProgressRepository:
         """The course's current revision with the learner's progress, block states and time on task, in
         one statement (one snapshot); None for an unknown course."""
         params = {"tenant": self._tenant, "learner_id": learner_id, "course_id": course_id}
-        row = (await self._session.execute(_READ_PROGRESS, params)).first()
+        row = (await self._session.execute(statements.READ_PROGRESS, params)).first()
         if row is None or not row.current_revision:
             return None
         time_on_task = _time_on_task(row.seconds, row.algorithm)
-        progress = None
-        if row.attempt is not None:
-            progress = CourseProgress(
-                learner_id=learner_id,
-                course_id=course_id,
-                attempt=row.attempt,
-                course_revision=row.course_revision,
-                state=ProgressState(row.state),
-                percent=row.percent,
-                completed_blocks=row.completed_blocks,
-                total_blocks=row.total_blocks,
-                completed_required_blocks=row.completed_required_blocks,
-                required_blocks=row.required_blocks,
-                start_time=row.start_time,
-                last_activity_time=row.last_activity_time,
-                complete_time=row.complete_time,
-                time_on_task=time_on_task,
+        progress = _joined_progress(row, learner_id, course_id, time_on_task)
+        return ProgressSnapshot(row.current_revision, progress, _joined_states(row), time_on_task)
+
+    async def lock_learner_in_course(self, learner_id: str, course_id: str) -> int | None:
+        """Share-lock the course row, then serialise writers of the learner's progress in it (the lock
+        order of every writer) until the transaction ends; the current revision, None for an unknown
+        course (nothing locked)."""
+        params = {
+            "tenant": self._tenant,
+            "course_id": course_id,
+            "key": _learner_key(self._tenant, course_id, learner_id),
+        }
+        revision = (await self._session.execute(statements.LOCK_LEARNER_IN_COURSE, params)).scalar()
+        return revision or None
+
+    async def completion_context(
+        self, learner_id: str, course_id: str, request_id: str | None
+    ) -> CompletionContext:
+        """What recording a completion reads under its locks, in one statement: the progress row, the live
+        block states of its attempt (attempt 1 without a row) and the completion of `request_id`."""
+        params = {
+            "tenant": self._tenant,
+            "learner_id": learner_id,
+            "course_id": course_id,
+            "request_id": request_id,
+        }
+        row = (await self._session.execute(statements.COMPLETION_CONTEXT, params)).one()
+        existing = None
+        if row.k_completion_id is not None:
+            mapping = row._mapping
+            existing = Completion(**{c: mapping["k_" + c] for c in statements.COMPLETION_COLUMNS})
+        return CompletionContext(_joined_progress(row, learner_id, course_id), _joined_states(row), existing)
+
+    async def save_completion(
+        self, progress: CourseProgress, state: BlockState | None, completion: Completion
+    ) -> bool:
+        """Replace the progress row (and the block state, if given) and insert the completion, in one
+        statement; False if the completion's request id was taken meanwhile (the caller rolls back)."""
+        params: dict[str, Any] = {"tenant": self._tenant, **_progress_values(progress)}
+        params.update({"c_" + c: getattr(completion, c) for c in statements.COMPLETION_COLUMNS})
+        stmt = statements.SAVE_COMPLETION
+        if state is not None:
+            stmt = statements.SAVE_COMPLETION_WITH_BLOCK
+            params.update(
+                block_id=state.block_id,
+                block_value=state.value,
+                block_score=state.score,
+                block_time=state.update_time,
             )
-        states = {}
-        if row.block_ids is not None:
-            states = {
-                block: BlockState(block, value, score, at)
-                for block, value, score, at in zip(
-                    row.block_ids, row.block_values, row.block_scores, row.block_times, strict=True
-                )
-            }
-        return ProgressSnapshot(row.current_revision, progress, states, time_on_task)
+        return (await self._session.execute(stmt, params)).first() is not None
 
     async def save_block_state(
         self, learner_id: str, course_id: str, attempt: int, state: BlockState

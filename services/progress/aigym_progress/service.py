@@ -172,16 +172,17 @@ class ProgressService:
             repo = self._repo(uow)
             # Lock order (everywhere): the course row (shared here; a revision takes it exclusively), then
             # the learner's progress in the course. One writer per learner and course at a time, so the
-            # idempotency check, the forward-only merge and the course completion see every earlier write.
-            revision = await repo.current_revision(item.course_id, lock=LockMode.SHARE)
+            # idempotency check, the forward-only merge and the course completion see every earlier write
+            # (read in the next statement, whose snapshot is taken after the locks).
+            revision = await repo.lock_learner_in_course(learner, item.course_id)
             if revision is None:
                 raise InvalidArgument.for_field(
                     f"{path}.course_id", f"unknown course {item.course_id}", reason="UNKNOWN_COURSE"
                 )
-            await repo.lock_learner_course(learner, item.course_id)
-            if item.request_id and (existing := await repo.get_completion_by_request_id(item.request_id)):
-                existing.check_same_request(item, learner)
-                return existing
+            context = await repo.completion_context(learner, item.course_id, item.request_id or None)
+            if context.existing is not None:
+                context.existing.check_same_request(item, learner)
+                return context.existing
             # Committed: the course row is share-locked, so no revision of it is being written.
             structure = await self._structures.get(repo, uow.tenant_id, item.course_id, revision)
             block = structure.block(item.block_id) if structure else None
@@ -192,16 +193,12 @@ class ProgressService:
                     reason="UNKNOWN_BLOCK",
                 )
             now = self._clock()
-            previous = await repo.get_progress(learner, item.course_id) or CourseProgress.fresh(
-                learner, item.course_id, structure
-            )
-            states = await repo.get_block_states(learner, item.course_id, previous.attempt)
+            previous = context.progress or CourseProgress.fresh(learner, item.course_id, structure)
+            states = dict(context.states)
             state, moved = advance(states.get(block.block_id), block.block_id, item.value, item.score, now)
-            if moved or block.block_id not in states:
-                await repo.save_block_state(learner, item.course_id, previous.attempt, state)
+            changed_state = moved or block.block_id not in states
             states[block.block_id] = state
             progress = evaluate(previous, structure, states, now, activity=True)
-            await repo.save_progress(progress)
             completion = Completion(
                 completion_id=uuid.uuid4(),
                 learner_id=learner,
@@ -218,7 +215,7 @@ class ProgressService:
                 create_time=now,
                 recorded_by=identity.user_id,
             )
-            if not await repo.add_completion(completion):
+            if not await repo.save_completion(progress, state if changed_state else None, completion):
                 raise Aborted(
                     f"a concurrent request with request_id {item.request_id} is being recorded; retry",
                     reason="REQUEST_ID_IN_FLIGHT",

@@ -25,7 +25,7 @@ from aigym_progress.domain import (
     TimeOnTask,
     sort_key,
 )
-from aigym_progress.repository import LockMode, ProgressSnapshot, RosterCursor
+from aigym_progress.repository import CompletionContext, LockMode, ProgressSnapshot, RosterCursor
 from aigym_progress.session_repository import SessionCursor
 from aigym_progress.sessions import LearningSession, SessionState
 from aigym_progress.structure import BlockState, CourseStructure
@@ -242,6 +242,25 @@ class FakeProgressRepository:
             return False
         self._s.completions[completion.completion_id] = completion
         return True
+
+    async def lock_learner_in_course(self, learner_id: str, course_id: str) -> int | None:
+        return await self.current_revision(course_id, lock=LockMode.SHARE)
+
+    async def completion_context(
+        self, learner_id: str, course_id: str, request_id: str | None
+    ) -> CompletionContext:
+        progress = await self.get_progress(learner_id, course_id)
+        states = await self.get_block_states(learner_id, course_id, progress.attempt if progress else 1)
+        existing = await self.get_completion_by_request_id(request_id) if request_id else None
+        return CompletionContext(progress, states, existing)
+
+    async def save_completion(
+        self, progress: CourseProgress, state: BlockState | None, completion: Completion
+    ) -> bool:
+        if state is not None:
+            await self.save_block_state(progress.learner_id, progress.course_id, progress.attempt, state)
+        await self.save_progress(progress)
+        return await self.add_completion(completion)
 
     async def list_learner_progress(
         self, learner_id: str, state: ProgressState | None, after: tuple[dt.datetime, str] | None, limit: int

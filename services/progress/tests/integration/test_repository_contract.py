@@ -25,7 +25,7 @@ from aigym_progress.domain import (
     TimeOnTask,
     evaluate,
 )
-from aigym_progress.repository import LockMode, ProgressSnapshot, SqlProgressRepository
+from aigym_progress.repository import CompletionContext, LockMode, ProgressSnapshot, SqlProgressRepository
 from aigym_progress.session_repository import SqlSessionRepository
 from aigym_progress.structure import Block, BlockState, BlockType, CourseStructure
 from services.progress.tests.fakes import (
@@ -244,3 +244,40 @@ async def test_one_read_gives_revision_progress_block_states_and_time_on_task(
     assert unknown is None
     assert elsewhere is None
     assert roster == [dataclasses.replace(saved, time_on_task=figure)]
+
+
+async def test_recording_a_completion_locks_reads_and_writes_in_three_statements(
+    transaction: Transaction,
+) -> None:
+    tenant = TenantId(uuid.uuid4())
+    course = await add_course(transaction, tenant)
+    first = BlockState("b1", 1.0, None, T0)
+    saved = progress(course, "l-1", {"b1": first}, T0)
+
+    def completion(request_id: str | None, block: str = "b1") -> Completion:
+        return Completion(
+            uuid.uuid4(), "l-1", "c-1", block, 1.0, None, request_id, 1, 1, True, True, False, T0, "l-1"
+        )
+
+    recorded = completion("k-1")
+    async with transaction(tenant) as repo:
+        unknown = await repo.lock_learner_in_course("l-1", "c-9")
+        revision = await repo.lock_learner_in_course("l-1", "c-1")
+        empty = await repo.completion_context("l-1", "c-1", "k-1")
+        assert await repo.save_completion(saved, first, recorded)
+    later = evaluate(saved, course, {"b1": first}, T0 + dt.timedelta(minutes=1), activity=True)
+    async with transaction(tenant) as repo:
+        context = await repo.completion_context("l-1", "c-1", "k-1")
+        without_key = await repo.completion_context("l-1", "c-1", None)
+        assert await repo.save_completion(later, None, completion(None, "b2"))  # progress only
+        taken = await repo.save_completion(later, None, completion("k-1"))
+    async with transaction(tenant) as repo:
+        after = await repo.completion_context("l-1", "c-1", None)
+
+    assert unknown is None
+    assert revision == 1
+    assert empty == CompletionContext(None, {}, None)
+    assert context == CompletionContext(saved, {"b1": first}, recorded)
+    assert without_key == CompletionContext(saved, {"b1": first}, None)
+    assert taken is False
+    assert after == CompletionContext(later, {"b1": first}, None)
