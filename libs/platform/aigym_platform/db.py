@@ -110,6 +110,8 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._committed = False
         self._audit: list[AuditEntry] = []
+        self._opening: str | None = None
+        self.opening_status = ""
 
     @property
     def session(self) -> AsyncSession:
@@ -122,10 +124,22 @@ class UnitOfWork:
         """The same tenant and caller as a read-only unit without a transaction (see `ReadUnit`)."""
         return ReadUnit(self._sessionmaker, self.tenant_id, self.identity)
 
+    def open_with(self, statement: str) -> Self:
+        """Send `statement` right after BEGIN and the tenant scope, in the same round trip (call before
+        `async with`); its command status (e.g. `INSERT 0 1`) is then in `opening_status`.
+
+        The statement is complete SQL text (no parameters), so it may only inline values rendered safely
+        (UUIDs, registry names); it runs under the tenant's RLS scope like every later statement.
+        """
+        if self._session is not None:
+            raise RuntimeError("open_with must be called before the unit of work begins")
+        self._opening = statement
+        return self
+
     async def __aenter__(self) -> Self:
         self._session = self._sessionmaker()
         try:
-            await _begin_in_tenant(self._session, self.tenant_id)
+            self.opening_status = await _begin_in_tenant(self._session, self.tenant_id, self._opening)
         except BaseException:
             session, self._session = self._session, None
             await session.close()
@@ -325,8 +339,9 @@ async def _discard(connection: AsyncConnection, driver: asyncpg.Connection) -> N
     await connection.invalidate()
 
 
-async def _begin_in_tenant(session: AsyncSession, tenant_id: TenantId) -> None:
-    """Open the session's transaction with the tenant's RLS scope set, in one round trip.
+async def _begin_in_tenant(session: AsyncSession, tenant_id: TenantId, then: str | None = None) -> str:
+    """Open the session's transaction with the tenant's RLS scope set, in one round trip; return the
+    command status of the last statement sent (`then`, if given, runs right after the scope is set).
 
     The asyncpg dialect would send BEGIN on the first statement and the scope would follow as a second
     statement: two round trips (and the statement machinery of SQLAlchemy for the second) before every
@@ -347,13 +362,17 @@ async def _begin_in_tenant(session: AsyncSession, tenant_id: TenantId) -> None:
         raise RuntimeError("a unit of work must start on a connection without an open transaction")
     driver: asyncpg.Connection = adapter.driver_connection
     tenant = str(uuid.UUID(str(tenant_id)))
+    # READ WRITE: the connection may carry a read unit's read-only session default.
+    opening = f"BEGIN READ WRITE; SELECT set_config('app.tenant_id', '{tenant}', true)"
+    if then:
+        opening += f"; {then}"
     try:
-        # READ WRITE: the connection may carry a read unit's read-only session default.
-        await driver.execute(f"BEGIN READ WRITE; SELECT set_config('app.tenant_id', '{tenant}', true)")
+        status: str = await driver.execute(opening)
     except BaseException:
         await _discard(connection, driver)  # its transaction state is unknown
         raise
     adapter._transaction = _StartedTransaction(driver)
+    return status
 
 
 class _StartedTransaction:

@@ -1,10 +1,11 @@
 """Turn service-layer event handlers into idempotent Celery tasks with retries and a dead-letter table.
 
 A task receives the encoded envelope and a delivery receipt. In one unit of work of the event's tenant it
-inserts (tenant, event id, handler) into the inbox and runs the handler: a redelivered event finds its inbox
-row and changes nothing. A failure is retried with exponential backoff and full jitter; once the retry
-budget is spent the event is stored in the dead-letter table with its error. Either way the receipt is then
-confirmed so the relay stops redelivering.
+inserts (tenant, event id, handler) into the inbox (sent with the transaction's BEGIN) and runs the
+handler: a redelivered event finds its inbox row and changes nothing. A failure is retried with
+exponential backoff and full jitter; once the retry budget is spent the event is stored in the
+dead-letter table with its error. Either way the receipt is then confirmed (in a batch, shortly after)
+so the relay stops redelivering.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from celery import Celery, Task
 from aigym.events.v1 import events_pb2
 from aigym_platform.db import UnitOfWork
 from aigym_platform.events.envelope import Event, decode, open_envelope
-from aigym_platform.events.inbox import add_dead_letter, record_in_inbox
+from aigym_platform.events.inbox import add_dead_letter, inbox_row_added, inbox_statement
 from aigym_platform.events.metrics import CONSUMER_LAG, DEAD_LETTERS, HANDLED, RETRIES
 from aigym_platform.events.receipts import Receipt, ReceiptLedger
 from aigym_platform.events.registry import REGISTRY, Consumer, EventRegistry, EventSpec
@@ -102,7 +103,7 @@ class EventProcessor:
                 CONSUMER_LAG.labels(self.consumer.handler).observe(max(0.0, lag))
         HANDLED.labels(self.consumer.handler, outcome).inc()
         if parsed is not None:
-            self._receipt_call(lambda ledger: ledger.confirm(parsed))
+            self.jobs.confirmations.confirm(parsed)  # batched: a lost confirmation costs a redelivery
         return outcome
 
     async def _apply(self, event: Event[Any]) -> str:
@@ -112,11 +113,12 @@ class EventProcessor:
             frozenset({Role.SERVICE}),
             real_user_id=event.actor or None,
         )
-        async with self.jobs.uow(event.tenant_id, identity) as uow:
-            fresh = await record_in_inbox(
-                uow.session, event.tenant_id, event.event_id, self.consumer.handler, event.type
-            )
-            if not fresh:
+        # The inbox row goes out with BEGIN and the tenant scope: one round trip for all three.
+        opening = inbox_statement(
+            event.tenant_id, event.event_id, self.consumer.handler, self.spec.event_type
+        )
+        async with self.jobs.uow(event.tenant_id, identity).open_with(opening) as uow:
+            if not inbox_row_added(uow.opening_status):
                 return "duplicate"
             await self.handler(uow, event)
             await uow.commit()

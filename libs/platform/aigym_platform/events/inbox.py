@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -28,6 +29,33 @@ class DeadLetter:
     state: str
     dead_at: dt.datetime
     replayed_at: dt.datetime | None
+
+
+_NAME = re.compile(r"[A-Za-z0-9_.]+")
+
+
+def inbox_statement(tenant_id: uuid.UUID, event_id: uuid.UUID, handler: str, event_type: str) -> str:
+    """The inbox insert as complete SQL text, to go out with the unit of work's BEGIN in one round trip
+    (`UnitOfWork.open_with`); its status says whether the row is new (`inbox_row_added`).
+
+    Only values that cannot carry a quote are inlined: the UUIDs in canonical form and the registry's
+    handler and type names (checked against their character set; anything else is a ValueError).
+    """
+    for name in (handler, event_type):
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"not a registry name: {name!r}")
+    return (
+        f"INSERT INTO {INBOX_TABLE} (tenant_id, event_id, handler, event_type)"  # noqa: S608
+        f" VALUES ('{uuid.UUID(str(tenant_id))}', '{uuid.UUID(str(event_id))}', '{handler}', '{event_type}')"
+        " ON CONFLICT DO NOTHING"
+    )
+
+
+def inbox_row_added(status: str) -> bool:
+    """Whether `inbox_statement` inserted its row (False: the handler already applied the event)."""
+    if not status.startswith("INSERT "):
+        raise ValueError(f"not the status of the inbox insert: {status!r}")
+    return status.rsplit(" ", 1)[1] == "1"
 
 
 async def record_in_inbox(

@@ -9,12 +9,17 @@ relay republishes every delivery whose deadline passed. Duplicates are absorbed 
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import redis
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "aigym:events:pending"
 
@@ -71,7 +76,21 @@ class ReceiptLedger:
 
     def confirm(self, receipt: Receipt) -> None:
         """The delivery took effect (or was dead-lettered): never redeliver it."""
-        self._redis.zrem(pending_key(receipt.producer), str(receipt))
+        self.confirm_many([receipt])
+
+    def confirm_many(self, receipts: Iterable[Receipt]) -> None:
+        """Confirm several deliveries in one round trip."""
+        by_key: dict[str, list[str]] = {}
+        for receipt in receipts:
+            by_key.setdefault(pending_key(receipt.producer), []).append(str(receipt))
+        if len(by_key) == 1:
+            [(key, members)] = by_key.items()
+            self._redis.zrem(key, *members)
+        elif by_key:
+            with self._redis.pipeline(transaction=False) as pipe:
+                for key, members in by_key.items():
+                    pipe.zrem(key, *members)
+                pipe.execute()
 
     def postpone(self, receipt: Receipt, after_seconds: float) -> None:
         """Push an unconfirmed delivery's deadline back (a retry is scheduled); no-op if confirmed."""
@@ -94,3 +113,70 @@ class ReceiptLedger:
         """How many deliveries of `producer` are unconfirmed."""
         count: int = self._redis.zcard(pending_key(producer))  # type: ignore[assignment,unused-ignore]
         return count
+
+
+class ConfirmationBatcher:
+    """Confirms a worker's receipts in batches from a background thread instead of one round trip each.
+
+    `confirm` only queues the receipt; the flush thread removes what is queued every `gather_seconds`
+    with one ZREM per producer (nothing is sent when nothing is queued). After a second without
+    confirmations the thread parks until the next one, so an idle worker does not wake it; a busy one
+    never pays for a wake-up. Confirming is not part of the effect's transaction anyway: a confirmation
+    lost to a crash (or a Redis error, logged) only lets the relay redeliver after the receipt's
+    deadline, and the consumer's inbox turns that into a duplicate. A forked child starts with an empty
+    queue and its own thread; `close` flushes what is left.
+    """
+
+    IDLE_ROUNDS_BEFORE_PARKING = 20
+
+    def __init__(self, ledger: ReceiptLedger, gather_seconds: float = 0.05) -> None:
+        self._ledger, self._gather = ledger, gather_seconds
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._queued: list[Receipt] = []
+        self._pid: int | None = None
+        self._parked = False
+        self._closed = False
+
+    def confirm(self, receipt: Receipt) -> None:
+        """Queue one confirmation (flushed within about `gather_seconds`)."""
+        with self._lock:
+            if self._pid != os.getpid():  # first use, or a forked child: the parent's thread is not here
+                self._queued, self._pid, self._parked = [], os.getpid(), False
+                self._wake = threading.Event()
+                threading.Thread(target=self._run, name="aigym-receipts", daemon=True).start()
+            self._queued.append(receipt)
+            if self._parked:
+                self._parked = False
+                self._wake.set()
+
+    def flush(self) -> int:
+        """Send every queued confirmation now; return how many there were."""
+        with self._lock:
+            batch, self._queued = self._queued, []
+        if batch:
+            try:
+                self._ledger.confirm_many(batch)
+            except Exception:
+                log.warning("could not confirm %s delivery receipts in Redis", len(batch), exc_info=True)
+        return len(batch)
+
+    def close(self) -> None:
+        """Flush and stop the thread (worker shutdown)."""
+        self._closed = True
+        self._wake.set()
+        self.flush()
+
+    def _run(self) -> None:
+        idle = 0
+        while not self._closed:
+            if idle >= self.IDLE_ROUNDS_BEFORE_PARKING:
+                with self._lock:
+                    self._parked = not self._queued
+                    if self._parked:
+                        self._wake.clear()
+                if self._parked:
+                    self._wake.wait()
+                idle = 0
+            time.sleep(self._gather)
+            idle = 0 if self.flush() else idle + 1

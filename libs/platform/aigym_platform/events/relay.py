@@ -59,7 +59,7 @@ class Relay:
         self.redis = redis.Redis.from_url(
             settings.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=3
         )
-        self.app = create_celery_app(settings, main=f"aigym.{self.service}.relay")
+        self.app = create_celery_app(settings, main=f"aigym.{self.service}.relay", batch_publish=True)
         self.publisher = Publisher(
             self.app,
             ReceiptLedger(self.redis),

@@ -29,6 +29,7 @@ from aigym_platform.db import (
     create_sessionmaker,
     uow_factory,
 )
+from aigym_platform.events.receipts import ConfirmationBatcher, ReceiptLedger
 from aigym_platform.identity import Identity, TenantId
 from aigym_platform.settings import ServiceSettings
 
@@ -146,6 +147,7 @@ class JobContext:
         self._pid: int | None = None
         self._databases: dict[asyncio.AbstractEventLoop, _Database] = {}
         self._redis: redis.Redis | None = None
+        self._confirmations: ConfirmationBatcher | None = None
 
     @property
     def service(self) -> str:
@@ -177,6 +179,7 @@ class JobContext:
     def _fork_check(self) -> None:
         if self._pid != os.getpid():  # a forked child: the parent's connections are not ours
             self._databases, self._redis, self._pid = {}, None, os.getpid()
+            self._confirmations = None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -194,6 +197,15 @@ class JobContext:
                 )
             return self._redis
 
+    @property
+    def confirmations(self) -> ConfirmationBatcher:
+        """This process's batcher of delivery-receipt confirmations (on the `redis` client)."""
+        client = self.redis
+        with self._lock:
+            if self._confirmations is None:
+                self._confirmations = ConfirmationBatcher(ReceiptLedger(client))
+            return self._confirmations
+
     def uow(self, tenant_id: TenantId, identity: Identity | None = None) -> UnitOfWork:
         """A unit of work in `tenant_id` on the calling thread's engine."""
         return self._database().uow(tenant_id, identity)
@@ -207,6 +219,9 @@ class JobContext:
         with self._lock:
             databases = self._databases if self._pid == os.getpid() else {}
             self._databases = {}
+            confirmations, self._confirmations = self._confirmations, None
+        if confirmations is not None and self._pid == os.getpid():
+            confirmations.close()
         try:
             current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:

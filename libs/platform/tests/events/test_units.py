@@ -7,17 +7,21 @@ import datetime as dt
 import multiprocessing
 import os
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import redis
 from pydantic import SecretStr
 
 from aigym.events.v1 import events_pb2
 from aigym_platform.events.consumer import RetryPolicy, bind_handlers
 from aigym_platform.events.envelope import Event, build_envelope, decode, encode, open_envelope
-from aigym_platform.events.receipts import Receipt
+from aigym_platform.events.inbox import inbox_row_added, inbox_statement
+from aigym_platform.events.receipts import ConfirmationBatcher, Receipt, ReceiptLedger, pending_key
 from aigym_platform.events.registry import (
     PROBE_RECORDED,
     REGISTRY,
@@ -171,6 +175,56 @@ def test_receipt_round_trips_through_its_text_form() -> None:
     assert Receipt.parse(str(receipt).encode()) == receipt
     with pytest.raises(ValueError, match="not enough values"):
         Receipt.parse("nonsense")
+
+
+def test_inbox_statement_inlines_only_uuids_and_registry_names() -> None:
+    tenant, event = uuid.uuid4(), uuid.uuid4()
+
+    sql = inbox_statement(tenant, event, "count_probe", PROBE_RECORDED)
+
+    assert f"VALUES ('{tenant}', '{event}', 'count_probe', '{PROBE_RECORDED}')" in sql
+    with pytest.raises(ValueError, match="not a registry name"):
+        inbox_statement(tenant, event, "x'); DROP TABLE event_inbox; --", PROBE_RECORDED)
+    assert inbox_row_added("INSERT 0 1")
+    assert not inbox_row_added("INSERT 0 0")
+    with pytest.raises(ValueError, match="not the status"):
+        inbox_row_added("SELECT 1")
+
+
+def test_confirmations_leave_in_batches_and_wake_a_parked_flusher(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    ledger = ReceiptLedger(client)
+    producer = f"p{uuid.uuid4().hex[:8]}"
+    receipts = [Receipt(producer, uuid.uuid4(), n, "aigym.sink.events.handle") for n in range(5)]
+    ledger.expect(receipts, 60)
+    batcher = ConfirmationBatcher(ledger, gather_seconds=0.02)
+
+    for receipt in receipts[:4]:
+        batcher.confirm(receipt)
+    _wait_for(lambda: client.zcard(pending_key(producer)) == 1, 2)
+    _wait_for(lambda: batcher._parked, 3)  # idle: the flusher parks ...
+    batcher.confirm(receipts[4])  # ... and the next confirmation wakes it
+    _wait_for(lambda: client.zcard(pending_key(producer)) == 0, 2)
+    batcher.close()
+
+
+def _wait_for(condition: Callable[[], object], within: float) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.01)
+
+
+def test_relay_app_batches_publishes_and_channels_reuse_their_client(redis_url: str) -> None:
+    relay_settings = ServiceSettings(service_name="eventprobe", redis_url=SecretStr(redis_url))
+    worker_app = create_celery_app(relay_settings)
+    relay_app = create_celery_app(relay_settings, batch_publish=True)
+
+    with worker_app.producer_or_acquire() as producer:
+        assert not producer.supports_batch_publish  # retries on timeout: kombu would publish one by one
+        assert producer.channel._create_client() is producer.channel._create_client()
+    with relay_app.producer_or_acquire() as producer:
+        assert producer.supports_batch_publish
 
 
 def settings(service: str) -> ServiceSettings:
