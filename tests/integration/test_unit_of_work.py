@@ -257,3 +257,37 @@ async def test_a_failed_scope_discards_the_connection(engine: AsyncEngine) -> No
     replacement = await _backend_pid(units, second)
 
     assert replacement != poisoned
+
+
+async def test_without_session_scopes_a_read_unit_is_a_read_only_transaction(
+    service_databases: dict[str, ServiceDatabase],
+) -> None:
+    """The setting for transaction-mode connection poolers: nothing stays on the server session."""
+    engine = create_engine(
+        service_databases["programs"].app_url, pool_size=1, max_overflow=0, session_scopes=False
+    )
+    units = uow_factory(create_sessionmaker(engine))
+    tenant = TenantId(uuid.uuid4())
+    trips = RoundTrips(engine)
+    try:
+        await trips.attach()
+        async with units(tenant, None).reading() as unit:
+            seen = await unit.session.scalar(SCOPE)
+            started = await unit.session.scalar(text("SELECT transaction_timestamp()"))
+            again = await unit.session.scalar(text("SELECT transaction_timestamp()"))
+            read_only = await unit.session.scalar(text("SELECT current_setting('transaction_read_only')"))
+        sent = await trips.take()
+        async with engine.connect() as connection:
+            left_behind = await connection.scalar(SCOPE)
+            await connection.rollback()
+        cleared = await trips.take()
+    finally:
+        await engine.dispose()
+
+    assert seen == str(tenant)
+    assert started == again  # one transaction
+    assert read_only == "on"
+    assert sum(s.startswith("BEGIN READ ONLY; SELECT set_config") and "true)" in s for s in sent) == 1
+    assert sent[-1] == "ROLLBACK"
+    assert left_behind in ("", None)
+    assert not any("RESET" in s for s in cleared)  # nothing was left to clear

@@ -50,12 +50,16 @@ def asyncpg_url(url: str) -> str:
     raise ValueError("database URL must start with postgresql://")
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, session_scopes: bool = True, **kwargs: Any
+) -> AsyncEngine:
     """The process's single async engine (created in bootstrap, disposed on shutdown).
 
     No pre-ping: it costs a round trip per checkout (a third of a read RPC's database time). A connection
     the server dropped fails one call instead, which the server interceptor answers UNAVAILABLE (retried
     by Envoy for reads) while the pool discards it; connections are also recycled every 30 minutes.
+    `session_scopes=False` makes read units open a read-only transaction with a transaction-local scope
+    instead of keeping the tenant at session level (behind a transaction-mode connection pooler).
     """
     engine = create_async_engine(
         asyncpg_url(url),
@@ -65,7 +69,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kw
         pool_recycle=1800,
         **kwargs,
     )
-    _guard_session_scope(engine.sync_engine.pool)
+    _guard_session_scope(engine.sync_engine.pool, session_scopes)
     return engine
 
 
@@ -247,6 +251,9 @@ class ReadUnit:
     async def __aenter__(self) -> Self:
         session = self._session = self._sessionmaker()
         try:
+            if not _session_scopes(session):
+                await _begin_in_tenant(session, self.tenant_id, read_only=True)  # ROLLBACK on close
+                return self
             token = _unit_checkout.set(True)
             try:
                 connection = await session.connection(execution_options=_AUTOCOMMIT)
@@ -280,13 +287,23 @@ _SESSION_SCOPE = "aigym.session_scope"
 # True while a unit of work checks a connection out (it sets its own scope, so nothing to clear).
 _unit_checkout: ContextVar[bool] = ContextVar("aigym_unit_checkout", default=False)
 
-# Pools whose checkouts clear a leftover session scope (engines made by `create_engine`).
-_GUARDED_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
+# Pools of engines made by `create_engine` (their checkouts clear a leftover session scope), and whether
+# their read units keep the tenant at session level (False: a read-only transaction per read unit).
+_GUARDED_POOLS: weakref.WeakKeyDictionary[Pool, bool] = weakref.WeakKeyDictionary()
 
 _CLEAR_SCOPE = "RESET app.tenant_id; RESET default_transaction_read_only"
 
 
-def _guard_session_scope(pool: Pool) -> None:
+def _session_scopes(session: AsyncSession) -> bool:
+    """Whether read units on this session's engine keep the tenant at session level."""
+    bind = session.bind
+    scopes = _GUARDED_POOLS.get(bind.sync_engine.pool) if isinstance(bind, AsyncEngine) else None
+    if scopes is None:
+        raise RuntimeError("read units need an engine from aigym_platform.db.create_engine")
+    return scopes
+
+
+def _guard_session_scope(pool: Pool, session_scopes: bool) -> None:
     """Clear a read unit's session scope whenever the connection is checked out by anything but a unit.
 
     Tenant-less lookups, a job's own session or an ad-hoc `engine.connect()` then never run as the tenant
@@ -304,7 +321,7 @@ def _guard_session_scope(pool: Pool) -> None:
         del record.info[_SESSION_SCOPE]
 
     event.listen(pool, "checkout", clear_leftover_scope)
-    _GUARDED_POOLS.add(pool)
+    _GUARDED_POOLS[pool] = session_scopes
 
 
 async def _scope_session(connection: AsyncConnection, tenant_id: TenantId) -> None:
@@ -313,8 +330,6 @@ async def _scope_session(connection: AsyncConnection, tenant_id: TenantId) -> No
     info = connection.info
     if info.get(_SESSION_SCOPE) == tenant:
         return
-    if connection.sync_engine.pool not in _GUARDED_POOLS:
-        raise RuntimeError("read units need an engine from aigym_platform.db.create_engine")
     info.pop(_SESSION_SCOPE, None)
     driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
     try:
@@ -339,7 +354,9 @@ async def _discard(connection: AsyncConnection, driver: asyncpg.Connection) -> N
     await connection.invalidate()
 
 
-async def _begin_in_tenant(session: AsyncSession, tenant_id: TenantId, then: str | None = None) -> str:
+async def _begin_in_tenant(
+    session: AsyncSession, tenant_id: TenantId, then: str | None = None, *, read_only: bool = False
+) -> str:
     """Open the session's transaction with the tenant's RLS scope set, in one round trip; return the
     command status of the last statement sent (`then`, if given, runs right after the scope is set).
 
@@ -363,7 +380,8 @@ async def _begin_in_tenant(session: AsyncSession, tenant_id: TenantId, then: str
     driver: asyncpg.Connection = adapter.driver_connection
     tenant = str(uuid.UUID(str(tenant_id)))
     # READ WRITE: the connection may carry a read unit's read-only session default.
-    opening = f"BEGIN READ WRITE; SELECT set_config('app.tenant_id', '{tenant}', true)"
+    mode = "READ ONLY" if read_only else "READ WRITE"
+    opening = f"BEGIN {mode}; SELECT set_config('app.tenant_id', '{tenant}', true)"
     if then:
         opening += f"; {then}"
     try:

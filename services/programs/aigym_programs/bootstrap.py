@@ -45,6 +45,7 @@ def build(settings: ProgramsSettings) -> App:
         settings.database_url.get_secret_value(),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        session_scopes=settings.db_session_scopes,
     )
     units_of_work = uow_factory(create_sessionmaker(engine))
     servicer = ProgramsServicer(

@@ -50,6 +50,7 @@ def build(settings: ProgressSettings) -> App:
         settings.database_url.get_secret_value(),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        session_scopes=settings.db_session_scopes,
     )
     uow = uow_factory(create_sessionmaker(engine))
     channel: grpc.aio.Channel | None = None
