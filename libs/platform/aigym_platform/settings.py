@@ -73,7 +73,7 @@ class ServiceSettings(BaseSettings):
         default=1.0, description="Outbox polling interval when no NOTIFY arrives (fallback)"
     )
     relay_gather_seconds: float = Field(
-        default=0.01,
+        default=0.025,
         ge=0.0,
         description="After a NOTIFY the relay waits this long for more commits, so one batch carries them "
         "all (claim, receipts and mark once per batch instead of once per row)",
