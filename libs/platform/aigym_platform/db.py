@@ -273,7 +273,7 @@ class ReadUnit:
         if session is None:
             return
         pending = bool(session.new or session.dirty or session.deleted)
-        await session.close()  # no transaction to end: returns the connection without a round trip
+        await session.close()  # autocommit: no round trip (without session scopes: ROLLBACK)
         if pending and exc_type is None:
             raise RuntimeError("a read unit must not change anything: use a UnitOfWork to write")
 
