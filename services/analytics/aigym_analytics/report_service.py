@@ -8,6 +8,7 @@ retry time with exponential backoff (beat picks them up), and one recipient's fa
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import logging
@@ -431,7 +432,8 @@ class ReportService:
         slot: dt.datetime,
     ) -> Output:
         table = await build_table(data, definition, span, scope, slot)
-        content = render(table, definition.format)
+        # Rendering a large report is seconds of CPU: off the event loop, which keeps serving other calls.
+        content = await asyncio.to_thread(render, table, definition.format)
         stamp = span.end.isoformat()
         safe = (
             "".join(c if c.isalnum() or c in "-_" else "-" for c in definition.title.lower())[:80] or "report"

@@ -11,7 +11,9 @@ format says `UTC` (a workbook has no time zones); `None` -> no cell; anything el
 strings table. Text is XML-escaped; characters XML 1.0 cannot carry (C0 controls other than tab and line
 feed, U+FFFE/U+FFFF, lone surrogates) use SpreadsheetML's `_xHHHH_` notation, a literal `_xHHHH_` in the
 data is protected by escaping its underscore (`_x005F_`), and carriage returns are character references
-(an XML parser would otherwise turn them into line feeds).
+(an XML parser would otherwise turn them into line feeds). A cell holds at most 32,767 characters (the
+spreadsheet applications' limit: a longer one makes them "repair" the file and drop it); longer text is cut
+to 32,766 characters and an ellipsis.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["column_letter", "sheet_name", "write_xlsx"]
+__all__ = ["MAX_CELL_CHARS", "column_letter", "sheet_name", "write_xlsx"]
 
+MAX_CELL_CHARS = 32_767
 _EPOCH = dt.date(1899, 12, 30)  # serial 0 of the 1900 date system (serials past 1900-02-28 are exact)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -156,6 +159,8 @@ class _Strings:
 
     def ref(self, value: str) -> int:
         self.count += 1
+        if len(value) > MAX_CELL_CHARS:
+            value = value[: MAX_CELL_CHARS - 1] + "\u2026"
         found = self.index.get(value)
         if found is None:
             found = self.index[value] = len(self.index)

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
 from aigym_analytics.rendering import Table, to_xlsx
-from aigym_analytics.xlsx import column_letter, sheet_name, write_xlsx
+from aigym_analytics.xlsx import MAX_CELL_CHARS, column_letter, sheet_name, write_xlsx
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 
@@ -153,6 +153,14 @@ def test_numbers_a_workbook_cannot_hold_become_text() -> None:
     )
     assert [row[0] for row in values[1:]] == ["nan", "inf", "-Infinity"]
     assert [t[0] for t in types[1:]] == ["s", "s", "s"]
+
+
+def test_text_longer_than_a_cell_holds_is_cut_with_an_ellipsis() -> None:
+    fits, too_long = "a" * MAX_CELL_CHARS, "b" * (MAX_CELL_CHARS + 10)
+    _, values, _ = read_back(write_xlsx("T", ["text"], [[fits], [too_long]]))
+    assert values[1][0] == fits
+    assert values[2][0] == "b" * (MAX_CELL_CHARS - 1) + "\u2026"
+    assert len(values[2][0]) == MAX_CELL_CHARS
 
 
 @pytest.mark.parametrize(
