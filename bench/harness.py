@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,12 +115,13 @@ async def copy_through_rls(
 
 
 @contextmanager
-def running_stack(replicas: int = 1) -> Iterator[DevStack]:
-    """A throwaway stack on free ports (embedded PostgreSQL/Redis, services with `replicas` processes
-    each, Envoy)."""
-    with tempfile.TemporaryDirectory(prefix="aigym-bench-") as tmp:
+def running_stack(replicas: int = 1, data_dir: Path | None = None) -> Iterator[DevStack]:
+    """A stack on free ports (embedded PostgreSQL/Redis, services with `replicas` processes each, Envoy):
+    throwaway, or kept in `data_dir` so a later run reuses what an earlier one generated."""
+    with ExitStack() as exits:
+        root = data_dir or Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="aigym-bench-")))
         options = StackOptions(
-            data_dir=Path(tmp),
+            data_dir=root,
             gateway_port=free_port(),
             gateway_admin_port=free_port(),
             postgres_port=free_port(),
