@@ -30,6 +30,12 @@ from aigym_platform.identity import TenantId
 
 # Ingestion holds this lock shared; the consistency repair holds it exclusively, so a repair never
 # overwrites counters with a snapshot that misses a concurrent ingestion.
+# (table, its counts, the counted key, the count column): kept by triggers (migration 0006), checked by
+# the consistency check.
+ROW_COUNTS = (
+    ("enrollments", "enrollment_counts", "tenant_id, program_id, state", "enrollments"),
+    ("learners", "learner_counts", "tenant_id, active", "learners"),
+)
 TENANT_LOCK = "SELECT pg_advisory_xact_lock_shared(hashtext('aigym.analytics.ingest'), hashtext(:tenant))"
 TENANT_LOCK_EXCLUSIVE = "SELECT pg_advisory_xact_lock(hashtext('aigym.analytics.ingest'), hashtext(:tenant))"
 
@@ -369,6 +375,23 @@ class IngestRepository:
         )
 
     # --- retention ---------------------------------------------------------------------------------------
+
+    async def repair_row_counts(self) -> int:
+        """Rewrite the counts the triggers keep (enrolments per program and state, directory learners per
+        active flag) wherever they differ from a count of the rows; how many counter rows were rewritten."""
+        repaired = 0
+        for table, counts, keys, column in ROW_COUNTS:
+            result = await self._exec(
+                f"""WITH want AS (SELECT {keys}, count(*) AS n FROM {table} WHERE tenant_id = :tenant
+                                  GROUP BY {keys}),
+                         have AS (SELECT {keys}, {column} AS n FROM {counts} WHERE tenant_id = :tenant)
+                    INSERT INTO {counts} AS c ({keys}, {column})
+                    SELECT {keys}, coalesce(want.n, 0) FROM want FULL JOIN have USING ({keys})
+                    WHERE coalesce(want.n, 0) <> coalesce(have.n, 0) ORDER BY {keys}
+                    ON CONFLICT ({keys}) DO UPDATE SET {column} = excluded.{column}""",  # noqa: S608 - constants
+            )
+            repaired += int(result.rowcount or 0)
+        return repaired
 
     async def retention_days(self, default: int) -> int:
         """The tenant's raw-fact retention (its setting, else `default`)."""

@@ -45,6 +45,7 @@ class CheckResult:
     compared: int
     repaired: int
     rollups_repaired: int = 0
+    counts_repaired: int = 0
 
 
 class Maintenance:
@@ -62,7 +63,8 @@ class Maintenance:
 
     async def check_consistency(self, tenant: TenantId, since: dt.datetime | None = None) -> CheckResult:
         """Compare the counters from `since` (default: the last two days) with a recomputation and repair
-        them; then the active-learner rollup rows those hours determine, against the repaired counters."""
+        them; then the active-learner rollup rows those hours determine, against the repaired counters;
+        then the trigger-kept row counts (enrolments, directory) against a count of the rows."""
         now = self._clock()
         async with self._uow(tenant, None) as uow:
             repo = self._repository(uow.session, tenant)
@@ -74,12 +76,15 @@ class Maintenance:
             for key, values in fixes.items():
                 await repo.replace_stats(key, values)
             rollups = await RollupRepository(uow.session, tenant).repair_since(start)
+            counts = await repo.repair_row_counts()
             await uow.commit()
         if fixes:
             log.warning("analytics counters of tenant %s drifted: %s rows repaired", tenant, len(fixes))
         if rollups:
             log.warning("analytics rollups of tenant %s drifted: %s rows repaired", tenant, rollups)
-        return CheckResult(start, len(recomputed), len(fixes), rollups)
+        if counts:
+            log.warning("analytics row counts of tenant %s drifted: %s rows repaired", tenant, counts)
+        return CheckResult(start, len(recomputed), len(fixes), rollups, counts)
 
     async def rebuild_rollups(self, tenant: TenantId) -> tuple[int, int]:
         """Recompute the tenant's active-learner rollups from its hourly counters (backfill, repair), under

@@ -116,8 +116,10 @@ class AnalyticsRepository:
         return frozenset(r[0] for r in rows)
 
     async def active_learner_count(self) -> int:
-        """Active learners in the directory copy."""
-        rows = await self._rows("SELECT count(*) FROM learners WHERE tenant_id = :tenant AND active")
+        """Active learners in the directory copy (the count its triggers keep)."""
+        rows = await self._rows(
+            "SELECT coalesce(sum(learners), 0) FROM learner_counts WHERE tenant_id = :tenant AND active"
+        )
         return int(rows[0][0])
 
     # --- series ----------------------------------------------------------------------------------------
@@ -256,7 +258,16 @@ class AnalyticsRepository:
     async def enrollment_states(
         self, learners: Sequence[str] | None, program_id: str | None = None
     ) -> dict[str, int]:
-        """Enrolments by state now."""
+        """Enrolments by state now: of the whole tenant (or program) from the counts the enrolments'
+        triggers keep, of a set of learners by counting their enrolments."""
+        if learners is None:
+            rows = await self._rows(
+                """SELECT state, sum(enrollments) FROM enrollment_counts WHERE tenant_id = :tenant
+                     AND (CAST(:program AS text) IS NULL OR program_id = :program)
+                   GROUP BY 1 HAVING sum(enrollments) > 0""",
+                program=program_id,
+            )
+            return {r[0]: int(r[1]) for r in rows}
         rows = await self._rows(
             """SELECT state, count(*) FROM enrollments WHERE tenant_id = :tenant
                  AND (CAST(:all AS boolean) OR learner_id = ANY(:learners))

@@ -91,6 +91,9 @@ STATE_QUERIES = {
     "FROM facts ORDER BY 1",
     "active_learner_days": "SELECT utc_offset, day, learners FROM active_learner_days ORDER BY 1, 2",
     "learner_activity": "SELECT learner_id, first_hour, last_hour FROM learner_activity ORDER BY 1",
+    "enrollment_counts": "SELECT program_id, state, enrollments FROM enrollment_counts"
+    " WHERE enrollments <> 0 ORDER BY 1, 2",
+    "learner_counts": "SELECT active, learners FROM learner_counts WHERE learners <> 0 ORDER BY 1",
     "stats": "SELECT dimension, key, hour, block_activities, block_completions, course_completions, "
     "resets, enrollments, program_completions, milestones, withdrawals, time_on_task_seconds, scored, "
     "round(score_sum::numeric, 9) FROM hourly_stats ORDER BY 1, 2, 3",
@@ -147,6 +150,18 @@ async def test_aggregates_equal_recomputation_after_random_stream_with_redeliver
         who: (min(h for w, h in hours if w == who), max(h for w, h in hours if w == who)) for who, _ in hours
     }
     assert rollups[1] == spans, seed
+
+    # The trigger-kept row counts equal a count of the rows.
+    for counted, sql in (
+        (
+            "SELECT program_id, state, count(*) FROM enrollments GROUP BY 1, 2 ORDER BY 1, 2",
+            STATE_QUERIES["enrollment_counts"],
+        ),
+        ("SELECT active, count(*) FROM learners GROUP BY 1 ORDER BY 1", STATE_QUERIES["learner_counts"]),
+    ):
+        rows = await _read(analytics_db, tenant, counted)
+        assert rows, seed
+        assert rows == await _read(analytics_db, tenant, sql), seed
 
     # Tenant 2: the same events newest first, one at a time, no redeliveries: identical state everywhere.
     reverse = sorted(range(len(events)), key=lambda i: events[i].occurred_at, reverse=True)

@@ -28,6 +28,16 @@ from services.analytics.tests.feeder import Feeder, envelope
 from services.analytics.tests.streams import random_stream
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+# Counter rows that differ from a count of the rows (zero counts and absent groups are equal).
+COUNTS_VS_ROWS = """SELECT 'enrollments', program_id, state FROM (
+        SELECT program_id, state, count(*) AS n FROM enrollments GROUP BY 1, 2) AS w
+        FULL JOIN (SELECT program_id, state, enrollments AS n FROM enrollment_counts) AS h
+        USING (program_id, state)
+        WHERE coalesce(w.n, 0) <> coalesce(h.n, 0)
+    UNION ALL SELECT 'learners', active::text, '' FROM (
+        SELECT active, count(*) AS n FROM learners GROUP BY 1) AS w
+        FULL JOIN (SELECT active, learners AS n FROM learner_counts) AS h USING (active)
+        WHERE coalesce(w.n, 0) <> coalesce(h.n, 0)"""
 
 
 @pytest_asyncio.fixture
@@ -67,6 +77,7 @@ async def test_consistency_check_repairs_drift(
     assert clean.compared > 0
     assert clean.repaired == 0
     assert clean.rollups_repaired == 0
+    assert clean.counts_repaired == 0
     # Drift of three kinds: a wrong counter, a missing row, a row no fact explains.
     await _sql(
         engine,
@@ -105,11 +116,27 @@ async def test_consistency_check_repairs_drift(
         f"INSERT INTO learner_activity (tenant_id, learner_id, first_hour, last_hour) VALUES "
         f"('{tenant}', 'ghost', '{(NOW - dt.timedelta(hours=3)).isoformat()}', '{NOW.isoformat()}')",
     )
+    # And in the row counts: a wrong enrolment count, a lost learner count, a state nobody holds.
+    await _sql(
+        engine,
+        tenant,
+        "UPDATE enrollment_counts SET enrollments = enrollments + 2 WHERE ctid = "
+        "(SELECT ctid FROM enrollment_counts WHERE enrollments > 0 LIMIT 1)",
+    )
+    await _sql(engine, tenant, "DELETE FROM learner_counts WHERE active")
+    await _sql(
+        engine,
+        tenant,
+        f"INSERT INTO enrollment_counts (tenant_id, program_id, state, enrollments) "
+        f"VALUES ('{tenant}', 'ghost', 'active', 4)",
+    )
     repaired = await maintenance.check_consistency(TenantId(tenant))
     assert repaired.repaired == 3
     assert repaired.rollups_repaired == 3
+    assert repaired.counts_repaired == 3
     again = await maintenance.check_consistency(TenantId(tenant))
-    assert (again.repaired, again.rollups_repaired) == (0, 0)
+    assert (again.repaired, again.rollups_repaired, again.counts_repaired) == (0, 0, 0)
+    assert await _sql(engine, tenant, COUNTS_VS_ROWS) == []
     async with uow_factory(create_sessionmaker(engine))(TenantId(tenant), None) as uow:
         repo = IngestRepository(uow.session, TenantId(tenant))
         since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
