@@ -241,3 +241,44 @@ def fixed_offset(day: dt.date, zone: zoneinfo.ZoneInfo) -> int | None:
         return None
     offset = offsets.pop()
     return offset if MIN_OFFSET <= offset <= MAX_OFFSET else None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A local day one hour longer or shorter than 24 (a daylight saving change between whole-hour
+    offsets): the fixed-offset day of its start offset covers [start, start + 24 h); the day itself is
+    that plus the hour [start + 24 h, end) (`longer`), or that minus the hour [end, start + 24 h)."""
+
+    offset: int
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def longer(self) -> bool:
+        """True for a 25-hour day."""
+        return self.end - self.start > dt.timedelta(hours=24)
+
+    @property
+    def hour(self) -> tuple[dt.datetime, dt.datetime]:
+        """The hour the day has more (or less) than its start offset's fixed day."""
+        boundary = self.start + dt.timedelta(hours=24)
+        return (boundary, self.end) if self.longer else (self.end, boundary)
+
+    @property
+    def rest(self) -> tuple[dt.datetime, dt.datetime]:
+        """The rest of the day's hours: the fixed day (longer) or the day itself (shorter)."""
+        return (self.start, self.start + dt.timedelta(hours=24)) if self.longer else (self.start, self.end)
+
+
+def transition(day: dt.date, zone: zoneinfo.ZoneInfo) -> Transition | None:
+    """The local `day` as a `Transition` when its offset changes by exactly one hour between whole-hour
+    offsets (every common daylight saving change); None otherwise (a fixed day, or a 30-minute shift)."""
+    start = dt.datetime.combine(day, dt.time(), zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+    first, last = start.utcoffset() or dt.timedelta(), end.utcoffset() or dt.timedelta()
+    if first % HOUR or last % HOUR or abs(first - last) != HOUR:
+        return None
+    offset = first // HOUR
+    if not MIN_OFFSET <= offset <= MAX_OFFSET:
+        return None
+    return Transition(offset, start.astimezone(dt.UTC), end.astimezone(dt.UTC))

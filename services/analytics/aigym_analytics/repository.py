@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aigym_analytics.domain import SLOT_SECONDS, Dimension, LocalRange, fixed_offset
+from aigym_analytics.domain import (
+    SLOT_SECONDS,
+    Dimension,
+    LocalRange,
+    Transition,
+    fixed_offset,
+    transition,
+)
 from aigym_analytics.rollup_repository import RollupRepository
 from aigym_platform.identity import TenantId
 
@@ -175,17 +182,26 @@ class AnalyticsRepository:
         self, span: LocalRange, active_sql: str, params: dict[str, Any]
     ) -> tuple[dict[dt.date, int], int]:
         """The tenant's distinct active learners per local day and over the range, from the rollups: a
-        day of a fixed whole-hour offset is one row; a day whose offset changes (a daylight saving
-        transition) and a range the learners' first/last hours cannot answer read the learner-hours."""
+        day of a fixed whole-hour offset is one row; a daylight saving day between whole-hour offsets is
+        its start offset's day plus (or minus) the learners of the one hour it has more (or less) who were
+        not active in the rest of it; any other day (a 30-minute shift) and a range the learners'
+        first/last hours cannot answer read the learner-hours."""
         regular: list[tuple[int, dt.date]] = []
+        transitions: list[tuple[dt.date, Transition]] = []
         irregular: list[dt.date] = []
         for day in span.days():
             offset = fixed_offset(day, span.zone)
-            if offset is None:
-                irregular.append(day)
-            else:
+            if offset is not None:
                 regular.append((offset, day))
+            elif (change := transition(day, span.zone)) is not None:
+                regular.append((change.offset, day))
+                transitions.append((day, change))
+            else:
+                irregular.append(day)
         active = await self._rollups.active_days(regular)
+        for day, change in transitions:
+            only = await self._rollups.active_only_in(change.hour, change.rest)
+            active[day] = active.get(day, 0) + (only if change.longer else -only)
         for day in irregular:
             one = LocalRange(day, day, span.zone)
             rows = await self._rows(

@@ -106,18 +106,44 @@ class RollupRepository:
     # --- dashboards ---------------------------------------------------------------------------------------
 
     async def active_days(self, wanted: Sequence[tuple[int, dt.date]]) -> dict[dt.date, int]:
-        """Distinct active learners of local days, each under its fixed offset (days without a row: none)."""
+        """Distinct active learners of local days, each under its fixed offset (days without a row: none).
+
+        Reads the offsets' rows over the days' span (two offsets of a zone with daylight saving: two index
+        ranges) and keeps the wanted pairs."""
         if not wanted:
             return {}
         rows = await self._exec(
-            """SELECT a.day, a.learners FROM active_learner_days a
-               JOIN unnest(CAST(:offsets AS smallint[]), CAST(:days AS date[])) AS w(utc_offset, day)
-                 ON a.utc_offset = w.utc_offset AND a.day = w.day
-               WHERE a.tenant_id = :tenant""",
-            offsets=[offset for offset, _ in wanted],
-            days=[day for _, day in wanted],
+            """SELECT utc_offset, day, learners FROM active_learner_days
+               WHERE tenant_id = :tenant AND utc_offset = ANY(CAST(:offsets AS smallint[]))
+                 AND day >= :first AND day <= :last""",
+            offsets=sorted({offset for offset, _ in wanted}),
+            first=min(day for _, day in wanted),
+            last=max(day for _, day in wanted),
         )
-        return {r[0]: int(r[1]) for r in rows}
+        keep = set(wanted)
+        return {r[1]: int(r[2]) for r in rows if (r[0], r[1]) in keep}
+
+    async def active_only_in(
+        self, hours: tuple[dt.datetime, dt.datetime], rest: tuple[dt.datetime, dt.datetime]
+    ) -> int:
+        """Learners with block activity in the `hours` window and none in the `rest` window: each of the
+        window's learner-hours probes the learner's hours in `rest` (index order: tenant, dimension,
+        learner, hour), a few hundred probes instead of counting a whole day's learner-hours."""
+        rows = await self._exec(
+            """SELECT count(DISTINCT x.key) FILTER (WHERE (
+                   SELECT true FROM hourly_stats y
+                   WHERE y.tenant_id = x.tenant_id AND y.dimension = 'learner' AND y.key = x.key
+                     AND y.hour >= :rest_start AND y.hour < :rest_end AND y.block_activities > 0
+                   LIMIT 1) IS NULL)
+               FROM hourly_stats x
+               WHERE x.tenant_id = :tenant AND x.dimension = 'learner' AND x.block_activities > 0
+                 AND x.hour >= :start AND x.hour < :end""",
+            start=hours[0],
+            end=hours[1],
+            rest_start=rest[0],
+            rest_end=rest[1],
+        )
+        return int(rows.scalar_one())
 
     async def active_between(self, start: dt.datetime, end: dt.datetime) -> int | None:
         """Distinct learners with block activity in [start, end) when the learners' first/last hours

@@ -1,5 +1,10 @@
 """Use cases of the dashboards and insights: scope the caller, read, shape the answer.
 
+Dashboards read in read units (no transaction: each statement is its own snapshot, and a read of the
+tenant the pooled connection served last costs only its statements); a dashboard's figures are counted
+moments apart, never half-written (every ingestion transaction commits its fact, counters and rollups
+together).
+
 Scope: `client_admin` (and service or platform admins naming the tenant) see the tenant; a `manager` sees
 the learners who report to them, directly or transitively (the learner directory copy that
 `learner_upserted` events maintain); a learner sees only their own data.
@@ -169,7 +174,7 @@ class AnalyticsService:
     async def overview(self, identity: Identity, requested: RangeRequest) -> OverviewResult:
         """Daily series and enrolment states for the caller's scope."""
         span = resolve_range(requested.start_date, requested.end_date, requested.time_zone, self._clock())
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             repo = self._repository(uow.session, identity.tenant_id)
             scope = await self._scope(identity, repo)
             if scope.kind is ScopeKind.TENANT:
@@ -188,7 +193,7 @@ class AnalyticsService:
         identity.require(Role.MANAGER)
         now = self._clock()
         span = resolve_range(requested.start_date, requested.end_date, requested.time_zone, now)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             repo = self._repository(uow.session, identity.tenant_id)
             title = await repo.program_title(program_id)
             if title is None:
@@ -231,7 +236,7 @@ class AnalyticsService:
         """Daily series and busiest blocks of a course."""
         identity.require(Role.MANAGER)
         span = resolve_range(requested.start_date, requested.end_date, requested.time_zone, self._clock())
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             repo = self._repository(uow.session, identity.tenant_id)
             scope = await self._scope(identity, repo)
             learners = self._learners(scope)
@@ -257,7 +262,7 @@ class AnalyticsService:
         """A learner's enrolments, activity series and scores."""
         now = self._clock()
         span = resolve_range(requested.start_date, requested.end_date, requested.time_zone, now)
-        async with self._uow(identity.tenant_id, identity) as uow:
+        async with self._uow(identity.tenant_id, identity).reading() as uow:
             repo = self._repository(uow.session, identity.tenant_id)
             learner = await self._learner_in_scope(identity, learner_id, repo)
             days, active = await repo.hourly_series(Dimension.LEARNER, [learner], span)
