@@ -1,16 +1,17 @@
 """Analytics benchmark: dashboards over millions of facts through Envoy, and a 100,000-row report.
 
-Generates raw facts for one measured tenant (default 10,000,000) plus other tenants, COPYing them as the
-analytics app role under row-level security (COPY into a temporary table, then one INSERT ... SELECT per
-batch: COPY cannot write through RLS), then derives the hourly counters, activity slots and learners'
-courses with the same recomputation the consistency check uses, and the active-learner rollups with the
-backfill's (so the data is what ingestion would have built). Then, through the real Envoy: the tenant
-overview and program performance for a 90-day range (closed loop, p50/p95/p99, throughput as a ratio of
-the Ping ceiling measured in the same run), and the wall time of running a 100,000-row activity report
-(CSV and XLSX) with `:run`.
+Generates raw facts for one measured tenant (default 10,000,000) plus other tenants in the database, as the
+analytics app role under row-level security (`INSERT ... SELECT` from `generate_series`, in batches), then
+derives the hourly counters, activity slots and learners' courses with the same recomputation the
+consistency check uses, and the active-learner rollups with the backfill's (so the data is what ingestion
+would have built). `--data-dir` keeps all of it for later runs with the same options. Then, through the real
+Envoy: the tenant overview and program performance for a 90-day range (closed loop, p50/p95/p99,
+throughput as a ratio of the Ping ceiling measured in the same run), and the wall time of running a
+100,000-row activity report (CSV and XLSX) with `:run`.
 
-    .venv/bin/python -m bench.analytics_bench --facts 10000000      # the issue's scale (slow here)
-    .venv/bin/python -m bench.analytics_bench --facts 1000000 --seconds 10
+    .venv/bin/python -m bench.analytics_bench --data-dir /tmp/analytics-10m --seed-only   # once: ~1 hour here
+    .venv/bin/python -m bench.analytics_bench --data-dir /tmp/analytics-10m --concurrency 1
+    .venv/bin/python -m bench.analytics_bench --facts 1000000 --seconds 10                 # throwaway
 """
 
 from __future__ import annotations

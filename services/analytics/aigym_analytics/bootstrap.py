@@ -56,6 +56,7 @@ def build(settings: AnalyticsSettings) -> App:
         settings.database_url.get_secret_value(),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        session_scopes=settings.db_session_scopes,
     )
     units = uow_factory(create_sessionmaker(engine))
     servicer = AnalyticsServicer(
