@@ -27,7 +27,9 @@ XID = text("SELECT pg_current_xact_id()::text")
 @pytest.fixture
 async def engine(service_databases: dict[str, ServiceDatabase]) -> AsyncIterator[AsyncEngine]:
     """One pooled connection, so every unit of work below reuses the same server session."""
-    engine = create_engine(service_databases["programs"].app_url, pool_size=1, max_overflow=0)
+    engine = create_engine(
+        service_databases["programs"].app_url, pool_size=1, max_overflow=0, session_scopes=True
+    )
     yield engine
     await engine.dispose()
 

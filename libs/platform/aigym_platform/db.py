@@ -51,15 +51,16 @@ def asyncpg_url(url: str) -> str:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int = 10, session_scopes: bool = True, **kwargs: Any
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, session_scopes: bool = False, **kwargs: Any
 ) -> AsyncEngine:
     """The process's single async engine (created in bootstrap, disposed on shutdown).
 
     No pre-ping: it costs a round trip per checkout (a third of a read RPC's database time). A connection
     the server dropped fails one call instead, which the server interceptor answers UNAVAILABLE (retried
     by Envoy for reads) while the pool discards it; connections are also recycled every 30 minutes.
-    `session_scopes=False` makes read units open a read-only transaction with a transaction-local scope
-    instead of keeping the tenant at session level (behind a transaction-mode connection pooler).
+    Read units open a read-only transaction with a transaction-local scope; `session_scopes=True` (opt-in,
+    never behind a transaction-mode connection pooler) keeps the tenant at session level instead, so a
+    read of the connection's last tenant is one round trip (ARCHITECTURE.md "Starting a unit of work").
     """
     engine = create_async_engine(
         asyncpg_url(url),

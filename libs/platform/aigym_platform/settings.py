@@ -44,9 +44,10 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=10, description="SQLAlchemy pool size per process")
     db_max_overflow: int = Field(default=10, description="Extra connections allowed above the pool size")
     db_session_scopes: bool = Field(
-        default=True,
-        description="Read units keep the tenant scope at session level on pooled connections (one round "
-        "trip per read); false behind a transaction-mode connection pooler",
+        default=False,
+        description="Opt-in: read units keep the tenant scope at session level on pooled connections (one "
+        "round trip per read instead of three; a departure from the transaction-local-scope rule, never "
+        "behind a transaction-mode connection pooler)",
     )
 
     redis_url: SecretStr = Field(

@@ -172,6 +172,7 @@ class JobContext:
                     self.settings.database_url.get_secret_value(),
                     pool_size=1,
                     max_overflow=max(self.settings.db_pool_size + self.settings.db_max_overflow - 1, 0),
+                    session_scopes=self.settings.db_session_scopes,
                 )
                 database = self._databases[loop] = _Database(engine, uow_factory(create_sessionmaker(engine)))
             return database
