@@ -172,11 +172,16 @@ class ProgressRepository(Protocol):
 
 
 def _progress(
-    row: CourseProgressRow | ProgressResetRow | Row[Any], time_on_task: TimeOnTask | None = None
+    row: CourseProgressRow | ProgressResetRow | Row[Any],
+    time_on_task: TimeOnTask | None = None,
+    *,
+    learner_id: str | None = None,
+    course_id: str | None = None,
 ) -> CourseProgress:
+    """A progress row as the domain's CourseProgress (`learner_id`/`course_id` for rows that lack them)."""
     return CourseProgress(
-        learner_id=row.learner_id,
-        course_id=row.course_id,
+        learner_id=row.learner_id if learner_id is None else learner_id,
+        course_id=row.course_id if course_id is None else course_id,
         attempt=row.attempt,
         course_revision=row.course_revision,
         state=ProgressState(row.state),
@@ -202,22 +207,7 @@ def _joined_progress(
     """The progress columns of a joined row (`attempt` NULL: no progress row)."""
     if row.attempt is None:
         return None
-    return CourseProgress(
-        learner_id=learner_id,
-        course_id=course_id,
-        attempt=row.attempt,
-        course_revision=row.course_revision,
-        state=ProgressState(row.state),
-        percent=row.percent,
-        completed_blocks=row.completed_blocks,
-        total_blocks=row.total_blocks,
-        completed_required_blocks=row.completed_required_blocks,
-        required_blocks=row.required_blocks,
-        start_time=row.start_time,
-        last_activity_time=row.last_activity_time,
-        complete_time=row.complete_time,
-        time_on_task=time_on_task,
-    )
+    return _progress(row, time_on_task, learner_id=learner_id, course_id=course_id)
 
 
 def _joined_states(row: Row[Any]) -> dict[str, BlockState]:

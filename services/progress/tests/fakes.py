@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 
 from aigym_platform.events.registry import REGISTRY
 from aigym_platform.identity import Identity, TenantId
+from aigym_platform.testing.fakes import ReadOnlyUnit
 from aigym_progress.domain import (
     Completion,
     CourseProgress,
@@ -131,17 +132,8 @@ class FakeUnitOfWork:
         return str(uuid.uuid4())
 
 
-class FakeReadUnit(FakeUnitOfWork):
+class FakeReadUnit(ReadOnlyUnit, FakeUnitOfWork):
     """ReadUnit's contract: reads only; commit, audit and publish are refused."""
-
-    async def commit(self) -> None:
-        raise AssertionError("a read unit cannot commit")
-
-    async def audit(self, action: str, resource_type: str, resource_id: str, **_: object) -> None:
-        raise AssertionError("a read unit cannot audit")
-
-    async def publish(self, event_type: str, subject: str, payload: Message, **_: object) -> str:
-        raise AssertionError("a read unit cannot publish")
 
 
 class FakeProgressRepository:
