@@ -26,6 +26,10 @@ from types import TracebackType
 from typing import IO, Self
 
 _PR_SET_PDEATHSIG = 1
+# setpriv sets the death signal, but if the parent died before that the signal never comes and the child
+# would live on as an orphan. This shell runs after the signal is set: it execs the command only while its
+# parent is still the process that spawned it (argument 1).
+_UNLESS_ORPHANED = ("/bin/sh", "-c", '[ "$PPID" = "$1" ] || exit 137; shift; exec "$@"', "aigym-launch")
 _TERMINAL_LOCK = threading.Lock()
 
 
@@ -167,7 +171,7 @@ class ManagedProcess:
                 argv = [launcher, "--pdeathsig", "KILL"]
                 if uid is not None and gid is not None:
                     argv += ["--reuid", str(uid), "--regid", str(gid), "--clear-groups"]
-                argv += ["--", *self.argv]
+                argv += ["--", *_UNLESS_ORPHANED, str(os.getpid()), *self.argv]
             else:
                 spawn = {
                     "preexec_fn": _die_with_parent(),
