@@ -24,7 +24,7 @@ from sqlalchemy.pool import Pool
 from sqlalchemy.util.concurrency import await_
 
 from aigym_platform.audit import AuditEntry, append_audits
-from aigym_platform.events.outbox import write_outbox
+from aigym_platform.events.outbox import OutboxEntry, outbox_entry, outbox_statements
 from aigym_platform.identity import Identity, TenantId, request_id_var
 
 NAMING_CONVENTION = {
@@ -115,6 +115,7 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._committed = False
         self._audit: list[AuditEntry] = []
+        self._outbox: list[OutboxEntry] = []
         self._opening: str | None = None
         self.opening_status = ""
 
@@ -167,10 +168,15 @@ class UnitOfWork:
         """Commit everything written in this unit of work (state, audit, outbox) atomically.
 
         The audit rows go in last: appending takes the tenant's audit-chain lock, which every writer of
-        the tenant waits for until the holder commits, so it is held only for the append and COMMIT.
+        the tenant waits for until the holder commits, so it is held only for the append and COMMIT. The
+        outbox rows of the published events go out in the same message as COMMIT (after the session's
+        flush), so an outbox row that cannot be inserted fails the commit and nothing is committed.
         """
         pending, self._audit = self._audit, []
         await append_audits(self.session, pending)
+        events, self._outbox = self._outbox, []
+        if events:
+            await _send_with_commit(self.session, outbox_statements(events))
         await self.session.commit()
         self._committed = True
 
@@ -202,12 +208,20 @@ class UnitOfWork:
     async def publish(
         self, event_type: str, subject: str, payload: Message, *, schema_version: int = 1
     ) -> str:
-        """Write an event to the outbox in this transaction (relayed after commit); return its id."""
+        """Add an event to this transaction's outbox (written with COMMIT, relayed after it); return its id.
+
+        The event type and payload are checked here (KeyError: unknown type; TypeError: wrong payload);
+        the row itself is inserted by `commit`, in the same round trip as COMMIT.
+        """
+        if self._session is None:
+            raise RuntimeError("unit of work used outside `async with`")
         identity = self.identity
         actor = identity.user_id if identity else "system"
-        return await write_outbox(
-            self.session, self.tenant_id, actor, event_type, subject, payload, schema_version=schema_version
+        entry = outbox_entry(
+            self.tenant_id, actor, event_type, subject, payload, schema_version=schema_version
         )
+        self._outbox.append(entry)
+        return str(entry.event_id)
 
 
 class ReadUnit:
@@ -395,18 +409,49 @@ async def _begin_in_tenant(
 
 
 class _StartedTransaction:
-    """What the asyncpg dialect keeps for an open transaction (commit/rollback), for one begun by hand."""
+    """What the asyncpg dialect keeps for an open transaction (commit/rollback), for one begun by hand.
 
-    __slots__ = ("_driver",)
+    `before_commit` (complete SQL text) is sent in the same simple-query message as COMMIT. If one of its
+    statements fails, PostgreSQL skips the COMMIT and the transaction stays open and aborted: it is rolled
+    back here before the error is raised, so the pooled connection is left without a transaction.
+    """
+
+    __slots__ = ("_driver", "before_commit")
 
     def __init__(self, driver: asyncpg.Connection) -> None:
         self._driver = driver
+        self.before_commit: str | None = None
 
     async def commit(self) -> None:
-        await self._driver.execute("COMMIT")
+        before, self.before_commit = self.before_commit, None
+        if before is None:
+            await self._driver.execute("COMMIT")
+            return
+        try:
+            await self._driver.execute(f"{before}; COMMIT")
+        except Exception:
+            if not self._driver.is_closed() and self._driver.is_in_transaction():
+                await self._driver.execute("ROLLBACK")
+            raise
 
     async def rollback(self) -> None:
         await self._driver.execute("ROLLBACK")
+
+
+async def _send_with_commit(session: AsyncSession, statements: list[str]) -> None:
+    """Have the unit's COMMIT carry `statements` (complete SQL text each) in the same round trip.
+
+    The transaction was begun by `_begin_in_tenant`; if it is no longer that one (a caller committed or
+    rolled back the session itself and went on), the statements are sent one by one first.
+    """
+    connection = await session.connection()
+    adapter = (await connection.get_raw_connection()).dbapi_connection
+    transaction = getattr(adapter, "_transaction", None)
+    if isinstance(transaction, _StartedTransaction):
+        transaction.before_commit = "; ".join(statements)
+        return
+    for statement in statements:
+        await connection.exec_driver_sql(statement)
 
 
 UnitOfWorkFactory = Callable[[TenantId, Identity | None], UnitOfWork]

@@ -22,10 +22,11 @@ from aigym_platform.events.envelope import encode
 from aigym_platform.events.metrics import PUBLISH_LATENCY, PUBLISHED, REDELIVERED
 from aigym_platform.events.receipts import Receipt, ReceiptLedger
 from aigym_platform.events.registry import Consumer, EventRegistry
+from aigym_platform.jobs.transport import RECEIPTED_HEADER
 
 log = logging.getLogger(__name__)
 
-SENT_AT_HEADER = "aigym_sent_at"
+SENT_AT_HEADER = RECEIPTED_HEADER
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 from probesvc.harness import PRODUCER, Uows
 from probesvc.service import record_probe
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aigym.events.v1 import events_pb2
+from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.events.envelope import open_envelope
 from aigym_platform.events.registry import PROBE_RECORDED
 from aigym_platform.identity import TenantId
@@ -83,3 +88,75 @@ async def test_app_role_sees_one_tenant_but_relay_functions_see_all(
             await conn.execute("DELETE FROM event_outbox")
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def one_connection(probe_dbs: dict[str, ServiceDatabase]) -> AsyncIterator[AsyncEngine]:
+    """An engine of the producer with one pooled connection (every unit below reuses its session)."""
+    engine = create_engine(probe_dbs[PRODUCER].app_url, pool_size=1, max_overflow=0)
+    yield engine
+    await engine.dispose()
+
+
+async def _log_queries(engine: AsyncEngine) -> list[str]:
+    """Every simple query and statement sent on the engine's single connection from now on."""
+    sent: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        raw.driver_connection.add_query_logger(lambda record: sent.append(record.query))
+        await connection.rollback()
+    await asyncio.sleep(0)
+    sent.clear()
+    return sent
+
+
+async def test_outbox_rows_go_out_with_the_commit_in_publish_order(one_connection: AsyncEngine) -> None:
+    units = uow_factory(create_sessionmaker(one_connection))
+    tenant = uuid.uuid4()
+    subjects = ["counters/o'brien; DROP TABLE event_outbox; --", "counters/zähler\\x"]
+    sent = await _log_queries(one_connection)
+
+    async with units(TenantId(tenant), None) as unit:
+        await unit.session.execute(text("SELECT 1"))
+        ids = [
+            await unit.publish(PROBE_RECORDED, subject, events_pb2.ProbeRecorded(counter_id="c", sequence=n))
+            for n, subject in enumerate(subjects)
+        ]
+        before_commit = len(sent)
+        await unit.commit()
+    await asyncio.sleep(0)
+
+    assert before_commit == 2  # BEGIN with the scope, the statement: publishing sent nothing
+    assert len(sent) == 3  # ... and the outbox rows went with COMMIT
+    assert sent[2].count("INSERT INTO event_outbox") == 2
+    assert sent[2].endswith("; COMMIT")
+    async with units(TenantId(tenant), None) as unit:
+        rows = (
+            await unit.session.execute(text("SELECT event_id, subject FROM event_outbox ORDER BY id"))
+        ).all()
+    assert [(str(event_id), subject) for event_id, subject in rows] == list(zip(ids, subjects, strict=True))
+
+
+async def test_an_outbox_row_that_cannot_be_inserted_fails_the_commit_and_commits_nothing(
+    one_connection: AsyncEngine,
+) -> None:
+    units = uow_factory(create_sessionmaker(one_connection))
+    tenant = uuid.uuid4()
+
+    with pytest.raises(DBAPIError, match="invalid byte sequence"):
+        async with units(TenantId(tenant), None) as unit:
+            await unit.session.execute(
+                text(
+                    "INSERT INTO probe_counters (tenant_id, counter_id, value, updates)"
+                    " VALUES (:t, 'c', 1, 1)"
+                ),
+                {"t": tenant},
+            )
+            await unit.publish(PROBE_RECORDED, "counters/nul\x00", events_pb2.ProbeRecorded(counter_id="c"))
+            await unit.commit()
+    async with units(TenantId(tenant), None) as unit:  # the same connection, its transaction ended
+        counters = (await unit.session.execute(text("SELECT count(*) FROM probe_counters"))).scalar()
+        events = (await unit.session.execute(text("SELECT count(*) FROM event_outbox"))).scalar()
+
+    assert (counters, events) == (0, 0)

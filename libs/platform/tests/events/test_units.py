@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import multiprocessing
 import os
 import threading
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import kombu
 import pytest
 import redis
 from pydantic import SecretStr
@@ -33,6 +35,7 @@ from aigym_platform.events.registry import (
 from aigym_platform.jobs.app import create_celery_app
 from aigym_platform.jobs.beat import Schedule, build_beat
 from aigym_platform.jobs.bridge import AsyncBridge, JobContext
+from aigym_platform.jobs.transport import RECEIPTED_HEADER, Transport
 from aigym_platform.settings import ServiceSettings
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "events.md"
@@ -225,6 +228,38 @@ def test_relay_app_batches_publishes_and_channels_reuse_their_client(redis_url: 
         assert producer.channel._create_client() is producer.channel._create_client()
     with relay_app.producer_or_acquire() as producer:
         assert producer.supports_batch_publish
+
+
+def test_receipted_messages_skip_kombu_s_unacked_set_and_go_back_when_a_consumer_stops(
+    redis_url: str,
+) -> None:
+    queue = f"aigym.t{uuid.uuid4().hex[:8]}.events"
+    client = redis.Redis.from_url(redis_url)
+    with kombu.Connection(redis_url, transport=Transport) as connection:
+        with connection.Producer() as producer:
+            for n, headers in ((1, {RECEIPTED_HEADER: time.time()}), (2, {})):
+                producer.publish({"n": n}, exchange="", routing_key=queue, headers=headers, serializer="json")
+        received: list[kombu.Message] = []
+        channel = connection.channel()
+        consumer = kombu.Consumer(channel, [kombu.Queue(queue)], callbacks=[lambda _, m: received.append(m)])
+        consumer.consume()
+        while len(received) < 2:
+            connection.drain_events(timeout=2)
+        receipted, plain = sorted(received, key=lambda m: m.payload["n"])
+        in_redis = [bool(client.hexists("unacked", m.delivery_tag)) for m in (receipted, plain)]
+        plain.ack()
+        receipted.reject(requeue=True)  # back at the front of the queue, read again
+        connection.drain_events(timeout=2)
+        again = received[2]
+        unacked_after = client.hexists("unacked", plain.delivery_tag)
+        channel.close()  # the message still held goes back to its queue, as kombu does for its own
+
+    assert in_redis == [False, True]
+    assert not unacked_after
+    assert again.payload == {"n": 1}
+    assert [json.loads(m)["headers"].keys() >= {RECEIPTED_HEADER} for m in client.lrange(queue, 0, -1)] == [
+        True
+    ]
 
 
 def settings(service: str) -> ServiceSettings:
