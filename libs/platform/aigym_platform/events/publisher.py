@@ -1,11 +1,15 @@
-"""The relay's synchronous half: publish outbox rows to their consumers' Celery tasks, receipts first.
+"""The relay's broker half: publish outbox rows to their consumers' Celery tasks, receipts in the same write.
 
-The relay's Celery app lets kombu batch publishes (`create_celery_app(..., batch_publish=True)`): a batch
-is written to Redis in one pipeline instead of one round trip (and one client object) per message.
+A batch is one Redis transaction (MULTI ... EXEC, one round trip from the relay's event loop): the ZADD of
+its delivery receipts, then one LPUSH per consumer queue carrying that queue's messages in row order. The
+messages are Celery task messages (protocol 2, built by Celery's own builder) in the envelope kombu's Redis
+transport reads, written here directly instead of through kombu's producer, which would cost a thread hop,
+a second round trip for the receipts and kombu's per-message publish path.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import logging
@@ -16,11 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import redis.asyncio
 from celery import Celery
 
 from aigym_platform.events.envelope import encode
 from aigym_platform.events.metrics import PUBLISH_LATENCY, PUBLISHED, REDELIVERED
-from aigym_platform.events.receipts import Receipt, ReceiptLedger
+from aigym_platform.events.receipts import Receipt, pending_key
 from aigym_platform.events.registry import Consumer, EventRegistry
 from aigym_platform.jobs.transport import RECEIPTED_HEADER
 
@@ -59,12 +64,12 @@ class Publisher:
     def __init__(
         self,
         app: Celery,
-        ledger: ReceiptLedger,
+        client: redis.asyncio.Redis,
         registry: EventRegistry,
         service: str,
         redeliver_after: float,
     ) -> None:
-        self.app, self.ledger, self.registry = app, ledger, registry
+        self.app, self.client, self.registry = app, client, registry
         self.service, self.redeliver_after = service, redeliver_after
         self._origin = f"{service}-relay@{socket.gethostname()}"
 
@@ -85,21 +90,16 @@ class Publisher:
             return ()
         return self.registry.get(row.event_type).consumers
 
-    def publish(self, rows: Sequence[OutboxRow], *, fresh: bool = True) -> list[int]:
+    async def publish(self, rows: Sequence[OutboxRow], *, fresh: bool = True) -> list[int]:
         """Publish rows in order, all or nothing: the ids of the published rows (none on a broker error).
 
-        Receipts go first (one pipeline), then every message of the batch in a second pipeline (kombu's
-        publish batch): two Redis round trips per batch, whatever its size. A failed pipeline may have
-        delivered part of the batch, so then no row counts as published: they are all sent again later,
-        and consumers' inboxes absorb what had already arrived.
+        Receipts and messages go in one Redis transaction. If it fails, Redis may still have applied it
+        (the reply was lost), so no row counts as published: they are all sent again later, and the
+        consumers' inboxes absorb what had already arrived.
         """
         deliveries = [(row, c, self._receipt(row, c)) for row in rows for c in self.consumers_of(row)]
-        sent_at = time.time()
         try:
-            self.ledger.expect((r for _, _, r in deliveries), self.redeliver_after, sent_at=sent_at)
-            with self.app.producer_or_acquire() as producer, producer.batch(max_size=len(deliveries) + 1):
-                for row, consumer, receipt in deliveries:
-                    self._send(producer, row, consumer, receipt, sent_at)
+            await self._send(deliveries)
         except Exception:
             log.warning("broker refused a batch of %s rows; none counts as sent", len(rows), exc_info=True)
             return []
@@ -110,13 +110,13 @@ class Publisher:
                 PUBLISH_LATENCY.labels(self.service).observe(max(0.0, (now - row.created_at).total_seconds()))
         return [row.id for row in rows]
 
-    def queue_head_sent_at(self, queue: str) -> float | None:
+    async def queue_head_sent_at(self, queue: str) -> float | None:
         """When the next message to be consumed from `queue` was sent (None: the queue is empty).
 
-        kombu pushes on the left and pops on the right, so every message sent before that one has left the
-        queue: its delivery is either applied, in a worker's hands, or lost.
+        Messages are pushed on the left and popped on the right, so every message sent before that one
+        has left the queue: its delivery is either applied, in a worker's hands, or lost.
         """
-        raw = self.ledger.client.lindex(queue, -1)
+        raw = await self.client.lindex(queue, -1)
         if raw is None:
             return None
         try:
@@ -125,27 +125,28 @@ class Publisher:
             sent_at = None
         return float(sent_at) if sent_at is not None else time.time()  # unknown: assume just sent
 
-    def redeliver(self, pairs: Sequence[tuple[OutboxRow, Receipt]], reason: str) -> int:
+    async def redeliver(self, pairs: Sequence[tuple[OutboxRow, Receipt]], reason: str) -> int:
         """Publish single deliveries again (receipt deadline passed); return how many went out."""
-        sent, sent_at = 0, time.time()
+        deliveries, gone = [], []
+        for row, receipt in pairs:
+            consumer = next((c for c in self.consumers_of(row) if c.task_name == receipt.task), None)
+            if consumer is None:
+                gone.append(str(receipt))  # the consumer left the registry: nothing to redo
+            else:
+                deliveries.append((row, consumer, receipt))
         try:
-            self.ledger.expect((receipt for _, receipt in pairs), self.redeliver_after, sent_at=sent_at)
-            with self.app.producer_or_acquire() as producer:
-                for row, receipt in pairs:
-                    consumer = next((c for c in self.consumers_of(row) if c.task_name == receipt.task), None)
-                    if consumer is None:
-                        self.ledger.confirm(receipt)  # the consumer left the registry: nothing to redo
-                        continue
-                    self._send(producer, row, consumer, receipt, sent_at)
-                    sent += 1
+            if gone:
+                await self.client.zrem(pending_key(self.service), *gone)
+            await self._send(deliveries)
         except Exception:
-            log.warning("broker refused a redelivery; %s of %s sent", sent, len(pairs), exc_info=True)
-        REDELIVERED.labels(self.service, reason).inc(sent)
-        return sent
+            log.warning("broker refused a redelivery of %s deliveries", len(deliveries), exc_info=True)
+            return 0
+        REDELIVERED.labels(self.service, reason).inc(len(deliveries))
+        return len(deliveries)
 
-    def republish(self, rows: Sequence[OutboxRow], reason: str) -> int:
+    async def republish(self, rows: Sequence[OutboxRow], reason: str) -> int:
         """Publish already-sent rows to every consumer again (the broker may have lost them)."""
-        done = set(self.publish(rows, fresh=False))
+        done = set(await self.publish(rows, fresh=False))
         count = sum(len(self.consumers_of(row)) for row in rows if row.id in done)
         REDELIVERED.labels(self.service, reason).inc(count)
         return len(done)
@@ -153,15 +154,31 @@ class Publisher:
     def _receipt(self, row: OutboxRow, consumer: Consumer) -> Receipt:
         return Receipt(self.service, row.tenant_id, row.id, consumer.task_name)
 
-    def _send(
-        self, producer: Any, row: OutboxRow, consumer: Consumer, receipt: Receipt, sent_at: float
-    ) -> None:
-        # The task message is built by Celery's own protocol-2 builder and published straight to the
-        # consumer's queue (direct routing on the default exchange, as `send_task` would choose), without
-        # `send_task`'s per-call routing lookup, queue declaration (a Redis list needs none) and argument
-        # repr of the whole envelope. Every message of one batch carries the batch's timestamp, the one
-        # its receipts' deadlines count from, so the sweeper can tell which deliveries are still queued
-        # behind the queue's head.
+    async def _send(self, deliveries: Sequence[tuple[OutboxRow, Consumer, Receipt]]) -> None:
+        """Receipts (due `redeliver_after` from now) and messages in one MULTI/EXEC; raises on failure."""
+        if not deliveries:
+            return
+        sent_at = time.time()
+        deadline = sent_at + self.redeliver_after
+        by_queue: dict[str, list[str]] = {}
+        for row, consumer, receipt in deliveries:
+            by_queue.setdefault(consumer.queue, []).append(self._message(row, consumer, receipt, sent_at))
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.zadd(pending_key(self.service), {str(receipt): deadline for _, _, receipt in deliveries})
+            for queue, messages in by_queue.items():
+                pipe.lpush(queue, *messages)  # in row order: the first one is popped first
+            await pipe.execute()
+
+    def _message(self, row: OutboxRow, consumer: Consumer, receipt: Receipt, sent_at: float) -> str:
+        """One task message for `consumer`, as kombu's Redis transport stores it in the queue's list.
+
+        Celery's protocol-2 builder makes the task message (without `send_task`'s per-call routing lookup,
+        queue declaration and argument repr of the whole envelope); around it goes the envelope kombu's
+        virtual channel would add when publishing to the default exchange with the queue as routing key
+        (JSON body, base64 body encoding, persistent, priority 0). Every message of one write carries its
+        time as `SENT_AT_HEADER`, the time its receipts' deadlines count from, so the sweeper can tell which
+        deliveries are still queued behind the queue's head.
+        """
         task_id = str(uuid.uuid4())
         message = self.app.amqp.as_task_v2(
             task_id,
@@ -172,13 +189,20 @@ class Publisher:
             origin=self._origin,
             ignore_result=True,  # no result backend (task_ignore_result)
         )
-        producer.publish(
-            message.body,
-            exchange="",
-            routing_key=consumer.queue,
-            serializer="json",
-            headers={**message.headers, SENT_AT_HEADER: sent_at},
-            delivery_mode=2,
-            declare=[],
+        properties: dict[str, Any] = {
             **message.properties,
+            "delivery_mode": 2,
+            "delivery_info": {"exchange": "", "routing_key": consumer.queue},
+            "priority": 0,
+            "body_encoding": "base64",
+            "delivery_tag": str(uuid.uuid4()),
+        }
+        return json.dumps(
+            {
+                "body": base64.b64encode(json.dumps(message.body).encode()).decode("ascii"),
+                "content-encoding": "utf-8",
+                "content-type": "application/json",
+                "headers": {**message.headers, SENT_AT_HEADER: sent_at},
+                "properties": properties,
+            }
         )

@@ -23,6 +23,7 @@ from typing import Any
 
 import asyncpg
 import redis
+import redis.asyncio
 
 from aigym_platform.events.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, PENDING_RECEIPTS
 from aigym_platform.events.publisher import OutboxRow, Publisher
@@ -56,13 +57,15 @@ class Relay:
     def __init__(self, settings: ServiceSettings, registry: EventRegistry = REGISTRY) -> None:
         self.settings = settings
         self.service = settings.service_name
-        self.redis = redis.Redis.from_url(
-            settings.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=3
-        )
-        self.app = create_celery_app(settings, main=f"aigym.{self.service}.relay", batch_publish=True)
+        url = settings.redis_url.get_secret_value()
+        # Housekeeping (broker checks, receipts due) on a blocking client in a thread; publishing, the hot
+        # path, on an asyncio client from the loop itself.
+        self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
+        self.ledger = ReceiptLedger(self.redis)
+        self.app = create_celery_app(settings, main=f"aigym.{self.service}.relay")
         self.publisher = Publisher(
             self.app,
-            ReceiptLedger(self.redis),
+            redis.asyncio.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3),
             registry,
             self.service,
             settings.event_redeliver_after_seconds,
@@ -75,13 +78,16 @@ class Relay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work (reconnecting after database errors) until `stop` is set."""
-        while not stop.is_set():
-            try:
-                await self._session(stop)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                self.is_leader = False
-                log.warning("relay lost its database connection (%s); reconnecting", exc)
-                await _wait(stop, 1.0)
+        try:
+            while not stop.is_set():
+                try:
+                    await self._session(stop)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    self.is_leader = False
+                    log.warning("relay lost its database connection (%s); reconnecting", exc)
+                    await _wait(stop, 1.0)
+        finally:
+            await self.publisher.client.aclose()
 
     async def _session(self, stop: asyncio.Event) -> None:
         conn: asyncpg.Connection = await asyncpg.connect(
@@ -117,18 +123,26 @@ class Relay:
         self._wake.set()
 
     async def _drain(self, conn: asyncpg.Connection) -> bool:
-        """Publish unsent rows batch by batch; True if rows are left after the time slice (~1 s)."""
+        """Publish unsent rows batch by batch; True if rows are left after the time slice (~1 s).
+
+        A batch shorter than the batch size ends the drain: every row committed before its claim is in it,
+        and a row committed after the claim sends a NOTIFY, which sets the wake-up flag cleared before the
+        drain began (so the relay does not spend a query on an empty claim after every batch).
+        """
         until = time.monotonic() + DRAIN_SLICE_SECONDS
+        batch_size = self.settings.relay_batch_size
         while True:
-            records = await conn.fetch("SELECT * FROM event_outbox_claim($1)", self.settings.relay_batch_size)
+            records = await conn.fetch("SELECT * FROM event_outbox_claim($1)", batch_size)
             if not records:
                 return False
             rows = [OutboxRow.from_record(r) for r in records]
-            done = await asyncio.to_thread(self.publisher.publish, rows)
+            done = await self.publisher.publish(rows)
             if done:
                 await conn.fetchval("SELECT event_outbox_mark_sent($1::bigint[])", done)
             if len(done) < len(rows):
                 await asyncio.sleep(0.5)  # broker trouble: back off, the rest stays unsent (in order)
+                return False
+            if len(records) < batch_size:
                 return False
             if time.monotonic() > until:
                 return True
@@ -162,7 +176,7 @@ class Relay:
         try:
             info = await asyncio.to_thread(self.redis.info, "server")
             run_id = str(info["run_id"])  # type: ignore[index,unused-ignore]
-            pending = await asyncio.to_thread(self.publisher.ledger.pending, self.service)
+            pending = await asyncio.to_thread(self.ledger.pending, self.service)
         except redis.RedisError:
             return
         PENDING_RECEIPTS.labels(self.service).set(pending)
@@ -183,7 +197,7 @@ class Relay:
             if not records:
                 break
             rows = [OutboxRow.from_record(r) for r in records]
-            total += await asyncio.to_thread(self.publisher.republish, rows, reason)
+            total += await self.publisher.republish(rows, reason)
             after = rows[-1].id
         if total:
             log.info("republished %s outbox rows sent since %s (%s)", total, since.isoformat(), reason)
@@ -196,11 +210,9 @@ class Relay:
         """
         redeliver_after = self.settings.event_redeliver_after_seconds
         try:
-            due = await asyncio.to_thread(
-                self.publisher.ledger.due, self.service, self.settings.relay_batch_size
-            )
+            due = await asyncio.to_thread(self.ledger.due, self.service, self.settings.relay_batch_size)
             heads = {
-                queue: await asyncio.to_thread(self.publisher.queue_head_sent_at, queue)
+                queue: await self.publisher.queue_head_sent_at(queue)
                 for queue in {self.publisher.queue_of(receipt) for receipt, _ in due}
             }
         except redis.RedisError:
@@ -223,10 +235,10 @@ class Relay:
             row = rows.get((receipt.tenant_id, receipt.outbox_id))
             if row is None:
                 log.error("receipt %s names a purged outbox row; dropping it", receipt)
-                await asyncio.to_thread(self.publisher.ledger.confirm, receipt)
+                await asyncio.to_thread(self.ledger.confirm, receipt)
             else:
                 pairs.append((row, receipt))
-        sent = await asyncio.to_thread(self.publisher.redeliver, pairs, "unconfirmed")
+        sent = await self.publisher.redeliver(pairs, "unconfirmed")
         log.info("redelivered %s unconfirmed deliveries", sent)
 
 

@@ -18,15 +18,8 @@ def redis_options(settings: ServiceSettings) -> dict[str, Any]:
     return {"socket_timeout": 15, "socket_connect_timeout": 5, "retry_on_timeout": True}
 
 
-def create_celery_app(
-    settings: ServiceSettings, *, main: str | None = None, batch_publish: bool = False
-) -> Celery:
-    """A Celery app on the Redis broker of `settings`: JSON only, late acks, prefetch 1, RedBeat for beat.
-
-    `batch_publish` (the event relay): broker calls are not retried on a socket timeout, which lets kombu
-    write a `producer.batch()` of messages in one Redis pipeline (a retried pipeline could send some
-    twice, so kombu batches only without it); the relay sends a failed batch again as a whole anyway.
-    """
+def create_celery_app(settings: ServiceSettings, *, main: str | None = None) -> Celery:
+    """A Celery app on the Redis broker of `settings`: JSON only, late acks, prefetch 1, RedBeat for beat."""
     url = settings.redis_url.get_secret_value()
     if not url:
         raise ValueError("AIGYM_REDIS_URL is not set (Celery needs its Redis broker)")
@@ -42,7 +35,6 @@ def create_celery_app(
             "visibility_timeout": settings.celery_visibility_timeout_seconds,
             "health_check_interval": 10,
             **redis_options(settings),
-            **({"retry_on_timeout": False} if batch_publish else {}),
         },
         task_serializer="json",
         result_serializer="json",

@@ -17,12 +17,14 @@ from pathlib import Path
 import kombu
 import pytest
 import redis
+import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from aigym.events.v1 import events_pb2
 from aigym_platform.events.consumer import RetryPolicy, bind_handlers
 from aigym_platform.events.envelope import Event, build_envelope, decode, encode, open_envelope
 from aigym_platform.events.inbox import inbox_row_added, inbox_statement
+from aigym_platform.events.publisher import OutboxRow, Publisher
 from aigym_platform.events.receipts import ConfirmationBatcher, Receipt, ReceiptLedger, pending_key
 from aigym_platform.events.registry import (
     PROBE_RECORDED,
@@ -218,16 +220,11 @@ def _wait_for(condition: Callable[[], object], within: float) -> None:
         time.sleep(0.01)
 
 
-def test_relay_app_batches_publishes_and_channels_reuse_their_client(redis_url: str) -> None:
-    relay_settings = ServiceSettings(service_name="eventprobe", redis_url=SecretStr(redis_url))
-    worker_app = create_celery_app(relay_settings)
-    relay_app = create_celery_app(relay_settings, batch_publish=True)
+def test_channels_reuse_their_client(redis_url: str) -> None:
+    app = create_celery_app(ServiceSettings(service_name="eventsink", redis_url=SecretStr(redis_url)))
 
-    with worker_app.producer_or_acquire() as producer:
-        assert not producer.supports_batch_publish  # retries on timeout: kombu would publish one by one
+    with app.producer_or_acquire() as producer:
         assert producer.channel._create_client() is producer.channel._create_client()
-    with relay_app.producer_or_acquire() as producer:
-        assert producer.supports_batch_publish
 
 
 def test_receipted_messages_skip_kombu_s_unacked_set_and_go_back_when_a_consumer_stops(
@@ -260,6 +257,47 @@ def test_receipted_messages_skip_kombu_s_unacked_set_and_go_back_when_a_consumer
     assert [json.loads(m)["headers"].keys() >= {RECEIPTED_HEADER} for m in client.lrange(queue, 0, -1)] == [
         True
     ]
+
+
+async def test_publisher_sends_receipts_and_celery_task_messages_in_row_order(redis_url: str) -> None:
+    name = f"t{uuid.uuid4().hex[:8]}"
+    consumers = (Consumer(f"{name}a", "h"), Consumer(f"{name}b", "h"))
+    spec = EventSpec(f"aigym.{name}.thing_done.v1", name, events_pb2.ProbeRecorded, consumers, "d")
+    app = create_celery_app(ServiceSettings(service_name=name, redis_url=SecretStr(redis_url)))
+    client = redis.Redis.from_url(redis_url)
+    publisher = Publisher(app, aioredis.Redis.from_url(redis_url), EventRegistry([spec]), name, 30)
+    now = dt.datetime.now(dt.UTC)
+    rows = [OutboxRow(n, uuid.uuid4(), spec.event_type, "s", bytes([n]), now) for n in (7, 8)]
+
+    before = time.time()
+    assert await publisher.publish(rows) == [7, 8]
+    await publisher.client.aclose()
+    app.send_task(consumers[0].task_name, args=["x", "y"], queue=consumers[0].queue)  # kombu's own way
+
+    deadlines = dict(client.zrange(pending_key(name), 0, -1, withscores=True))
+    assert {Receipt.parse(r) for r in deadlines} == {
+        Receipt(name, r.tenant_id, r.id, c.task_name) for r in rows for c in consumers
+    }
+    assert all(before + 30 <= d <= time.time() + 30 for d in deadlines.values())
+    with kombu.Connection(redis_url, transport=Transport) as connection:
+        channel = connection.default_channel
+        for consumer in consumers:
+            raw = [json.loads(m) for m in reversed(client.lrange(consumer.queue, 0, -1))]  # popped first
+            ours = [channel.Message(m, channel=channel) for m in raw if RECEIPTED_HEADER in m["headers"]]
+            assert [(m.headers["task"], m.decode()[0]) for m in ours] == [
+                (
+                    consumer.task_name,
+                    [encode(row.envelope), str(Receipt(name, row.tenant_id, row.id, consumer.task_name))],
+                )
+                for row in rows
+            ]
+            assert all(m.properties["correlation_id"] == m.headers["id"] for m in ours)
+            kombus = [m for m in raw if RECEIPTED_HEADER not in m["headers"]]
+            for theirs in kombus:  # the same envelope as a message kombu published
+                assert set(raw[0]) == set(theirs)
+                assert set(raw[0]["properties"]) == set(theirs["properties"])
+                assert set(raw[0]["headers"]) == set(theirs["headers"]) | {RECEIPTED_HEADER}
+            assert len(kombus) == (1 if consumer is consumers[0] else 0)
 
 
 def settings(service: str) -> ServiceSettings:
