@@ -62,14 +62,20 @@ ROLES = (
 
 
 class CpuMeter:
-    """CPU seconds of this benchmark's processes by role (from /proc), and of the whole machine."""
+    """CPU seconds and socket calls of this benchmark's processes by role (from /proc), and machine CPU.
+
+    CPU per event grows when other work shares the cores (caches, scheduling); the read- and write-class
+    system calls per event (`syscr` + `syscw` of /proc/PID/io: every message sent or received) count the
+    work itself and do not depend on the machine's load, so they compare runs made at different loads.
+    """
 
     def __init__(self) -> None:
         self.tick = os.sysconf("SC_CLK_TCK")
         self.start = self.sample()
 
     def sample(self) -> dict[str, float]:
-        """Cumulative CPU seconds per role, `machine` (all busy time) and `wall` (monotonic seconds)."""
+        """Cumulative CPU seconds per role, `io:<role>` read/write calls, `machine` (all busy time) and
+        `wall` (monotonic seconds)."""
         stats: dict[int, tuple[int, float, str]] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -87,11 +93,12 @@ class CpuMeter:
             children = [pid for pid, (ppid, _, _) in stats.items() if ppid == parent and pid not in ours]
             ours.update(children)
             frontier.extend(children)
-        totals = {"producer": stats[os.getpid()][1]} if os.getpid() in stats else {}
-        for pid in ours - {os.getpid()}:
+        totals: dict[str, float] = {}
+        for pid in ours & set(stats):
             _, seconds, cmdline = stats[pid]
-            role = next((name for key, name in ROLES if key in cmdline), "other")
+            role = "producer" if pid == os.getpid() else next((n for k, n in ROLES if k in cmdline), "other")
             totals[role] = totals.get(role, 0.0) + seconds
+            totals[f"io:{role}"] = totals.get(f"io:{role}", 0.0) + _socket_calls(pid)
         with open("/proc/stat") as stat:
             cpu = [int(v) for v in stat.readline().split()[1:]]
         totals["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / self.tick  # all but idle and iowait
@@ -99,19 +106,35 @@ class CpuMeter:
         return totals
 
     def report(self, label: str, events: int) -> None:
-        """Print CPU milliseconds per event by role since the last report, and cores busy machine-wide."""
+        """Print CPU milliseconds and read/write calls per event by role since the last report, and cores
+        busy machine-wide."""
         now = self.sample()
         used = {k: now[k] - self.start.get(k, 0.0) for k in now}
         self.start = now
-        ours = sum(v for k, v in used.items() if k not in ("machine", "wall"))
-        parts = " ".join(
-            f"{k}={1000 * v / events:.2f}" for k, v in sorted(used.items()) if k not in ("machine", "wall")
-        )
+        cpu = {k: v for k, v in sorted(used.items()) if k not in ("machine", "wall") and ":" not in k}
+        calls = {k[3:]: v for k, v in sorted(used.items()) if k.startswith("io:")}
+        ours = sum(cpu.values())
+        parts = " ".join(f"{k}={1000 * v / events:.2f}" for k, v in cpu.items())
         print(
             f"{label} cpu ms/event: {parts}; all ours {1000 * ours / events:.2f};"
             f" cores busy: ours {ours / used['wall']:.2f}, machine {used['machine'] / used['wall']:.2f}",
             flush=True,
         )
+        parts = " ".join(f"{k}={v / events:.1f}" for k, v in calls.items())
+        print(
+            f"{label} read+write calls/event: {parts}; all ours {sum(calls.values()) / events:.1f}",
+            flush=True,
+        )
+
+
+def _socket_calls(pid: int) -> float:
+    """Read- and write-class system calls a process made so far (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/io") as io:
+            fields = dict(line.split(": ", 1) for line in io.read().splitlines())
+    except OSError:
+        return 0.0
+    return float(int(fields["syscr"]) + int(fields["syscw"]))
 
 
 async def applied(uows: Uows, tenant: uuid.UUID) -> dict[int, float]:
