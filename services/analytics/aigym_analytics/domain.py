@@ -282,3 +282,49 @@ def transition(day: dt.date, zone: zoneinfo.ZoneInfo) -> Transition | None:
     if not MIN_OFFSET <= offset <= MAX_OFFSET:
         return None
     return Transition(offset, start.astimezone(dt.UTC), end.astimezone(dt.UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class StallPoint:
+    """A course of a program where learners of active enrolments stall: how many, and their median idle
+    days (whole UTC days since the day of their last activity in the course)."""
+
+    course_id: str
+    learners: int
+    median_idle_days: float
+
+
+def last_stalled_day(now: dt.datetime) -> dt.date:
+    """The latest UTC day of last activity that counts as stalled at `now`: STALL_DAYS whole days ago."""
+    return now.astimezone(dt.UTC).date() - dt.timedelta(days=STALL_DAYS)
+
+
+def stall_points(rows: Sequence[tuple[str, int, int]], limit: int = 10) -> list[StallPoint]:
+    """Stall points from (course, idle days, learners) groups: per course the learners and the median of
+    their idle days (the mean of the two middle values for an even count, like percentile_cont(0.5)),
+    most stalled learners first, then by course id; at most `limit`."""
+    by_course: dict[str, list[tuple[int, int]]] = {}
+    for course, idle_days, learners in rows:
+        if learners > 0:
+            by_course.setdefault(course, []).append((idle_days, learners))
+    points = [
+        StallPoint(course, sum(n for _, n in groups), _weighted_median(groups))
+        for course, groups in by_course.items()
+    ]
+    points.sort(key=lambda p: (-p.learners, p.course_id))
+    return points[:limit]
+
+
+def _weighted_median(groups: list[tuple[int, int]]) -> float:
+    """Median of a multiset given as (value, multiplicity) pairs (non-empty)."""
+    groups = sorted(groups)
+    total = sum(n for _, n in groups)
+    low, high = (total - 1) // 2, total // 2  # 0-based positions of the middle value(s)
+    found: dict[int, int] = {}
+    seen = 0
+    for value, n in groups:
+        for position in (low, high):
+            if seen <= position < seen + n:
+                found[position] = value
+        seen += n
+    return (found[low] + found[high]) / 2

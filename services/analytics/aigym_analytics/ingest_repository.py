@@ -36,6 +36,23 @@ ROW_COUNTS = (
     ("enrollments", "enrollment_counts", "tenant_id, program_id, state", "enrollments"),
     ("learners", "learner_counts", "tenant_id, active", "learners"),
 )
+# The stall buckets of a tenant from scratch: distinct learners of active enrolments per program, course
+# of its course list they have not completed, and UTC day of their last activity in it.
+STALL_BUCKETS_SQL = """
+SELECT m.program_id, lc.course_id, (lc.last_activity_time AT TIME ZONE 'UTC')::date AS last_day, count(*) AS n
+FROM (SELECT DISTINCT program_id, learner_id FROM enrollments
+      WHERE tenant_id = :tenant AND state = 'active') AS m
+JOIN programs p ON p.tenant_id = :tenant AND p.program_id = m.program_id
+JOIN learner_courses lc ON lc.tenant_id = :tenant AND lc.learner_id = m.learner_id
+  AND lc.course_id = ANY(p.course_ids) AND NOT lc.completed
+GROUP BY 1, 2, 3
+"""
+# Who started which program of a tenant: worked on a course of its current course list.
+PROGRAM_STARTS_SQL = """
+SELECT DISTINCT p.program_id, lc.learner_id FROM programs p
+JOIN learner_courses lc ON lc.tenant_id = :tenant AND lc.course_id = ANY(p.course_ids)
+WHERE p.tenant_id = :tenant
+"""
 TENANT_LOCK = "SELECT pg_advisory_xact_lock_shared(hashtext('aigym.analytics.ingest'), hashtext(:tenant))"
 TENANT_LOCK_EXCLUSIVE = "SELECT pg_advisory_xact_lock(hashtext('aigym.analytics.ingest'), hashtext(:tenant))"
 
@@ -392,6 +409,32 @@ class IngestRepository:
             )
             repaired += int(result.rowcount or 0)
         return repaired
+
+    async def repair_stall_state(self) -> tuple[int, int]:
+        """Rewrite the stall buckets and program starts (kept by triggers, migration 0007) wherever they
+        differ from a recomputation; (bucket rows rewritten, start rows added or removed)."""
+        buckets = await self._exec(
+            f"""WITH want AS ({STALL_BUCKETS_SQL}),
+                     have AS (SELECT program_id, course_id, last_day, learners AS n FROM stall_buckets
+                              WHERE tenant_id = :tenant)
+                INSERT INTO stall_buckets AS b (tenant_id, program_id, course_id, last_day, learners)
+                SELECT CAST(:tenant AS uuid), program_id, course_id, last_day, coalesce(want.n, 0)
+                FROM want FULL JOIN have USING (program_id, course_id, last_day)
+                WHERE coalesce(want.n, 0) <> coalesce(have.n, 0) ORDER BY 2, 3, 4
+                ON CONFLICT (tenant_id, program_id, course_id, last_day)
+                DO UPDATE SET learners = excluded.learners""",  # noqa: S608 - constant fragment
+        )
+        starts = await self._exec(
+            f"""WITH want AS ({PROGRAM_STARTS_SQL}),
+                     removed AS (DELETE FROM program_starts ps WHERE ps.tenant_id = :tenant
+                                   AND (ps.program_id, ps.learner_id) NOT IN (SELECT * FROM want)
+                                 RETURNING 1),
+                     added AS (INSERT INTO program_starts (tenant_id, program_id, learner_id)
+                               SELECT CAST(:tenant AS uuid), program_id, learner_id FROM want
+                               ORDER BY 2, 3 ON CONFLICT DO NOTHING RETURNING 1)
+                SELECT (SELECT count(*) FROM removed) + (SELECT count(*) FROM added)""",  # noqa: S608
+        )
+        return int(buckets.rowcount or 0), int(starts.scalar_one())
 
     async def retention_days(self, default: int) -> int:
         """The tenant's raw-fact retention (its setting, else `default`)."""

@@ -45,7 +45,7 @@ class CheckResult:
     compared: int
     repaired: int
     rollups_repaired: int = 0
-    counts_repaired: int = 0
+    counts_repaired: int = 0  # trigger-kept rows: row counts, stall buckets, program starts
 
 
 class Maintenance:
@@ -64,7 +64,8 @@ class Maintenance:
     async def check_consistency(self, tenant: TenantId, since: dt.datetime | None = None) -> CheckResult:
         """Compare the counters from `since` (default: the last two days) with a recomputation and repair
         them; then the active-learner rollup rows those hours determine, against the repaired counters;
-        then the trigger-kept row counts (enrolments, directory) against a count of the rows."""
+        then the trigger-kept row counts (enrolments, directory) against a count of the rows, and the
+        trigger-kept stall buckets and program starts against a recomputation."""
         now = self._clock()
         async with self._uow(tenant, None) as uow:
             repo = self._repository(uow.session, tenant)
@@ -77,6 +78,8 @@ class Maintenance:
                 await repo.replace_stats(key, values)
             rollups = await RollupRepository(uow.session, tenant).repair_since(start)
             counts = await repo.repair_row_counts()
+            buckets, starts = await repo.repair_stall_state()
+            counts += buckets + starts
             await uow.commit()
         if fixes:
             log.warning("analytics counters of tenant %s drifted: %s rows repaired", tenant, len(fixes))

@@ -133,8 +133,12 @@ def program_to_proto(result: ProgramResult) -> pb.ProgramPerformance:
         median_days_to_complete=result.median_days_to_complete,
         overdue=result.overdue,
         stall_points=[
-            pb.StallPoint(course_id=c, stalled_learners=n, median_idle_days=d)
-            for c, n, d in result.stall_points
+            pb.StallPoint(
+                course_id=s.course_id,
+                stalled_learners=s.learners,
+                median_idle_days=s.median_idle_days,
+            )
+            for s in result.stall_points
         ],
         points=points,
         enrollments_by_state=_states(result.states),

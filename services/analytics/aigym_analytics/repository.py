@@ -312,8 +312,9 @@ class AnalyticsRepository:
     async def funnel(
         self, program_id: str, span: LocalRange, learners: Sequence[str] | None
     ) -> tuple[dict[str, int], dict[str, int], float]:
-        """Over enrolments created in the range: counts (enrolled, started, completed, withdrawn), learners
-        per milestone, and median days to complete of those completed."""
+        """Over enrolments created in the range (one scan): counts (enrolled; started: worked on a course of
+        the program, reached a milestone or completed; completed; withdrawn), learners per milestone, and
+        median days to complete of those completed."""
         params = {
             "program": program_id,
             "start": span.utc_start,
@@ -321,33 +322,30 @@ class AnalyticsRepository:
             "all": learners is None,
             "learners": list(learners or []),
         }
-        scoped = """FROM enrollments e WHERE e.tenant_id = :tenant AND e.program_id = :program
-                      AND e.enroll_time >= :start AND e.enroll_time < :end
-                      AND (CAST(:all AS boolean) OR e.learner_id = ANY(:learners))"""
-        counts = await self._rows(
-            f"""SELECT count(*),
-                   count(*) FILTER (WHERE e.state = 'completed' OR cardinality(e.milestones) > 0 OR EXISTS (
-                       SELECT 1 FROM learner_courses lc JOIN programs p
-                         ON p.tenant_id = lc.tenant_id AND p.program_id = e.program_id
-                       WHERE lc.tenant_id = e.tenant_id AND lc.learner_id = e.learner_id
-                         AND lc.course_id = ANY(p.course_ids))),
-                   count(*) FILTER (WHERE e.state = 'completed'),
-                   count(*) FILTER (WHERE e.state = 'withdrawn'),
+        rows = await self._rows(
+            """WITH scoped AS MATERIALIZED (
+                   SELECT e.state, e.milestones, e.enroll_time, e.complete_time, e.learner_id
+                   FROM enrollments e WHERE e.tenant_id = :tenant AND e.program_id = :program
+                     AND e.enroll_time >= :start AND e.enroll_time < :end
+                     AND (CAST(:all AS boolean) OR e.learner_id = ANY(:learners)))
+               SELECT count(*),
+                   count(*) FILTER (WHERE s.state = 'completed' OR cardinality(s.milestones) > 0 OR EXISTS (
+                       SELECT 1 FROM program_starts ps WHERE ps.tenant_id = :tenant
+                         AND ps.program_id = :program AND ps.learner_id = s.learner_id)),
+                   count(*) FILTER (WHERE s.state = 'completed'),
+                   count(*) FILTER (WHERE s.state = 'withdrawn'),
                    coalesce(percentile_cont(0.5) WITHIN GROUP (
-                       ORDER BY extract(epoch FROM e.complete_time - e.enroll_time) / 86400)
-                       FILTER (WHERE e.state = 'completed'), 0)
-                {scoped}""",  # noqa: S608 - constant fragment
+                       ORDER BY extract(epoch FROM s.complete_time - s.enroll_time) / 86400)
+                       FILTER (WHERE s.state = 'completed'), 0),
+                   (SELECT array_agg(ARRAY[m, n::text]) FROM (
+                        SELECT m, count(*) AS n FROM scoped, unnest(scoped.milestones) m GROUP BY 1
+                    ) AS reached)
+               FROM scoped s""",
             **params,
         )
-        milestones = await self._rows(
-            "SELECT m, count(*) "
-            + scoped.replace("FROM enrollments e", "FROM enrollments e, unnest(e.milestones) m")
-            + " GROUP BY 1",
-            **params,
-        )
-        c = counts[0]
+        c = rows[0]
         totals = {"enrolled": int(c[0]), "started": int(c[1]), "completed": int(c[2]), "withdrawn": int(c[3])}
-        return totals, {r[0]: int(r[1]) for r in milestones}, float(c[4])
+        return totals, {str(m): int(n) for m, n in c[5] or []}, float(c[4])
 
     async def overdue(self, program_id: str, learners: Sequence[str] | None, now: dt.datetime) -> int:
         """Open enrolments of the program past their due time."""
@@ -362,29 +360,39 @@ class AnalyticsRepository:
         )
         return int(rows[0][0])
 
-    async def stall_points(
-        self, program_id: str, learners: Sequence[str] | None, idle_before: dt.datetime, now: dt.datetime
-    ) -> list[tuple[str, int, float]]:
-        """(course, stalled learners, median idle days) over open enrolments, worst first (at most 10)."""
-        rows = await self._rows(
-            """SELECT lc.course_id, count(DISTINCT lc.learner_id),
-                      percentile_cont(0.5) WITHIN GROUP (
-                          ORDER BY extract(epoch FROM :now - lc.last_activity_time) / 86400)
-               FROM enrollments e
-               JOIN programs p ON p.tenant_id = e.tenant_id AND p.program_id = e.program_id
-               JOIN learner_courses lc ON lc.tenant_id = e.tenant_id AND lc.learner_id = e.learner_id
-                 AND lc.course_id = ANY(p.course_ids)
-               WHERE e.tenant_id = :tenant AND e.program_id = :program AND e.state = 'active'
-                 AND NOT lc.completed AND lc.last_activity_time < :idle_before
-                 AND (CAST(:all AS boolean) OR e.learner_id = ANY(:learners))
-               GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10""",
-            program=program_id,
-            idle_before=idle_before,
-            now=now,
-            all=learners is None,
-            learners=list(learners or []),
-        )
-        return [(r[0], int(r[1]), float(r[2])) for r in rows]
+    async def stall_groups(
+        self, program_id: str, learners: Sequence[str] | None, last_day: dt.date, today: dt.date
+    ) -> list[tuple[str, int, int]]:
+        """(course, idle days, learners) of the program's learners of active enrolments who have not
+        completed a course of it and were last active in it on `last_day` or before (UTC days). The whole
+        tenant reads the trigger-kept stall buckets; a team joins its learners' rows."""
+        if learners is None:
+            rows = await self._rows(
+                """SELECT course_id, :today - last_day, learners FROM stall_buckets
+                   WHERE tenant_id = :tenant AND program_id = :program AND last_day <= :last_day
+                     AND learners > 0""",
+                program=program_id,
+                last_day=last_day,
+                today=today,
+            )
+        else:
+            rows = await self._rows(
+                """SELECT lc.course_id, :today - (lc.last_activity_time AT TIME ZONE 'UTC')::date,
+                          count(DISTINCT lc.learner_id)
+                   FROM enrollments e
+                   JOIN programs p ON p.tenant_id = e.tenant_id AND p.program_id = e.program_id
+                   JOIN learner_courses lc ON lc.tenant_id = e.tenant_id AND lc.learner_id = e.learner_id
+                     AND lc.course_id = ANY(p.course_ids)
+                   WHERE e.tenant_id = :tenant AND e.program_id = :program AND e.state = 'active'
+                     AND e.learner_id = ANY(:learners) AND NOT lc.completed
+                     AND (lc.last_activity_time AT TIME ZONE 'UTC')::date <= :last_day
+                   GROUP BY 1, 2""",
+                program=program_id,
+                learners=list(learners),
+                last_day=last_day,
+                today=today,
+            )
+        return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def enrollment_views(
         self,

@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aigym_analytics.domain import STALL_DAYS, Dimension, LocalRange, Scope, ScopeKind, resolve_range
+from aigym_analytics.domain import (
+    Dimension,
+    LocalRange,
+    Scope,
+    ScopeKind,
+    StallPoint,
+    last_stalled_day,
+    resolve_range,
+    stall_points,
+)
 from aigym_analytics.insights import (
     DEFAULT_INACTIVE_DAYS,
     LOW_SCORE,
@@ -83,7 +92,7 @@ class ProgramResult:
     completion_rate: float
     median_days_to_complete: float
     overdue: int
-    stall_points: list[tuple[str, int, float]]
+    stall_points: list[StallPoint]
     series: Series
     states: dict[str, int]
 
@@ -202,7 +211,9 @@ class AnalyticsService:
             learners = self._learners(scope)
             totals, milestones, median_days = await repo.funnel(program_id, span, learners)
             overdue = await repo.overdue(program_id, learners, now)
-            stalls = await repo.stall_points(program_id, learners, now - dt.timedelta(days=STALL_DAYS), now)
+            stall_groups = await repo.stall_groups(
+                program_id, learners, last_stalled_day(now), now.astimezone(dt.UTC).date()
+            )
             states = await repo.enrollment_states(learners, program_id)
             if learners is None:
                 days, active = await repo.hourly_series(Dimension.PROGRAM, [program_id], span)
@@ -225,7 +236,7 @@ class AnalyticsService:
             rate,
             median_days,
             overdue,
-            stalls,
+            stall_points(stall_groups),
             Series(days, _totals(days, active)),
             states,
         )

@@ -246,6 +246,93 @@ async def test_program_performance_funnel_overdue_and_scope(
     assert missing.value.code() is grpc.StatusCode.NOT_FOUND
 
 
+def block(learner: str, course: str, days_ago: float) -> tuple[str, Any, dt.datetime]:
+    when = ago(days_ago)
+    payload = ge.BlockCompleted(
+        learner_id=learner, course_id=course, block_id="b", value=1, completed_at=stamp(when), attempt=1
+    )
+    return r.BLOCK_COMPLETED, payload, when
+
+
+def enrolment(enrollment_id: str, learner: str) -> tuple[str, Any, dt.datetime]:
+    payload = pe.EnrollmentCreated(
+        enrollment_id=enrollment_id, program_id="s", learner_id=learner, program_version=1, state="active"
+    )
+    return r.ENROLLMENT_CREATED, payload, ago(40)
+
+
+def program(version: int, *courses: str) -> tuple[str, Any, dt.datetime]:
+    payload = pe.ProgramPublished(program_id="s", version=version, course_ids=list(courses))
+    return r.PROGRAM_PUBLISHED, payload, ago(45 if version == 1 else 1)
+
+
+async def test_stall_points_count_idle_learners_of_active_enrolments(
+    analytics_stub: Stub, feeder: Feeder, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
+    """Learners of active enrolments idle 7+ whole days in a course of the program they have not completed,
+    per course with their median idle days; the funnel's `started` counts enrolments whose learner worked on
+    a course of the program. Events arrive oldest first, so the course list with c3 comes after the activity
+    in c3 it covers."""
+    directory = [
+        (r.LEARNER_UPSERTED, pe.LearnerUpserted(learner_id=learner, manager_id=boss, active=True), ago(50))
+        for learner, boss in (("mgr", ""), ("a", "mgr"), ("c", "mgr"))
+    ]
+    withdrawn = pe.EnrollmentWithdrawn(enrollment_id="ed", program_id="s", learner_id="d")
+    completed = ge.CourseCompleted(learner_id="b", course_id="c2", attempt=1, completed_at=stamp(ago(20)))
+    events = [
+        *directory,
+        program(1, "c1", "c2"),
+        program(2, "c1", "c2", "c3"),
+        enrolment("ea", "a"),
+        enrolment("eb", "b"),
+        enrolment("ec", "c"),
+        enrolment("ed", "d"),
+        (r.ENROLLMENT_WITHDRAWN, withdrawn, ago(35)),
+        enrolment("ee1", "e"),
+        enrolment("ee2", "e"),
+        enrolment("ef", "f"),
+        enrolment("eg", "g"),
+        block("a", "c1", 10),  # stalled in c1 for 10 days
+        block("a", "c2", 3),  # active in c2 lately: not stalled there
+        block("b", "c1", 8.5),
+        block("b", "c2", 20),
+        (r.COURSE_COMPLETED, completed, ago(20)),
+        block("c", "c1", 30),
+        block("c", "c1", 20),  # the latest activity counts
+        block("d", "c1", 30),  # withdrawn: not counted, but started
+        block("e", "c2", 15),  # two active enrolments: one learner
+        block("f", "c3", 12),  # c3 joined the program with version 2
+        block("f", "c9", 12),  # not a course of the program
+    ]
+    events.sort(key=lambda event: event[2])
+    feeder.deliver_all([envelope(tenant, kind, payload, when) for kind, payload, when in events])
+    request = pb.GetProgramPerformanceRequest(
+        program_id="s",
+        range=pb.DateRange(
+            start_date=(NOW - dt.timedelta(days=60)).date().isoformat(),
+            end_date=(NOW + dt.timedelta(days=1)).date().isoformat(),
+        ),
+    )
+
+    admin = await analytics_stub.GetProgramPerformance(
+        request, metadata=who(token_factory, tenant, "admin", "client_admin")
+    )
+    assert [(p.course_id, p.stalled_learners, p.median_idle_days) for p in admin.stall_points] == [
+        ("c1", 3, 10.0),
+        ("c2", 1, 15.0),
+        ("c3", 1, 12.0),
+    ]
+    assert [(s.key, s.enrollments) for s in admin.funnel][:2] == [("enrolled", 8), ("started", 7)]
+
+    team = await analytics_stub.GetProgramPerformance(
+        request, metadata=who(token_factory, tenant, "mgr", "manager")
+    )
+    assert [(p.course_id, p.stalled_learners, p.median_idle_days) for p in team.stall_points] == [
+        ("c1", 2, 15.0)
+    ]
+    assert [(s.key, s.enrollments) for s in team.funnel][:2] == [("enrolled", 2), ("started", 2)]
+
+
 async def test_course_engagement_counts_blocks_and_scores(
     analytics_stub: Stub, feeder: Feeder, token_factory: TokenFactory, tenant: uuid.UUID
 ) -> None:

@@ -130,10 +130,28 @@ async def test_consistency_check_repairs_drift(
         f"INSERT INTO enrollment_counts (tenant_id, program_id, state, enrollments) "
         f"VALUES ('{tenant}', 'ghost', 'active', 4)",
     )
+    # And in the stall state: a wrong bucket, a bucket nobody explains, a lost program start.
+    await _sql(
+        engine,
+        tenant,
+        "UPDATE stall_buckets SET learners = learners + 2 WHERE ctid = "
+        "(SELECT ctid FROM stall_buckets WHERE learners > 0 LIMIT 1)",
+    )
+    await _sql(
+        engine,
+        tenant,
+        f"INSERT INTO stall_buckets (tenant_id, program_id, course_id, last_day, learners) "
+        f"VALUES ('{tenant}', 'ghost', 'c', '2026-01-01', 1)",
+    )
+    await _sql(
+        engine,
+        tenant,
+        "DELETE FROM program_starts WHERE ctid = (SELECT min(ctid) FROM program_starts)",
+    )
     repaired = await maintenance.check_consistency(TenantId(tenant))
     assert repaired.repaired == 3
     assert repaired.rollups_repaired == 3
-    assert repaired.counts_repaired == 3
+    assert repaired.counts_repaired == 6
     again = await maintenance.check_consistency(TenantId(tenant))
     assert (again.repaired, again.rollups_repaired, again.counts_repaired) == (0, 0, 0)
     assert await _sql(engine, tenant, COUNTS_VS_ROWS) == []

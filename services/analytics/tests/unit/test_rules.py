@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import statistics
 
 import pytest
 
-from aigym_analytics.domain import Dimension, Fact, FactKind, deltas, dimensions, resolve_range, slot_of
+from aigym_analytics.domain import (
+    Dimension,
+    Fact,
+    FactKind,
+    deltas,
+    dimensions,
+    last_stalled_day,
+    resolve_range,
+    slot_of,
+    stall_points,
+)
 from aigym_analytics.insights import ActionKind, OpenEnrollment, RiskCode, assess, next_actions, rank
 from aigym_platform.errors import InvalidArgument
 
@@ -109,3 +121,25 @@ def test_next_actions_prefer_the_nearest_deadline_then_the_shared_course() -> No
         (ActionKind.RESUME, "z"),
     ]
     assert actions[1].explanation == "shared counts toward 2 of your open programs (Later, Soon)"
+
+
+def test_stall_points_take_the_median_of_grouped_idle_days() -> None:
+    rng = random.Random(11)
+    for _ in range(200):
+        size = rng.randrange(1, 12)
+        rows = [(f"c{rng.randrange(4)}", rng.randrange(7, 40), rng.randrange(0, 4)) for _ in range(size)]
+        points = stall_points(rows, limit=3)
+        expanded: dict[str, list[int]] = {}
+        for course, idle, learners in rows:
+            expanded.setdefault(course, []).extend([idle] * learners)
+        want = sorted(
+            ((course, len(days), statistics.median(days)) for course, days in expanded.items() if days),
+            key=lambda p: (-p[1], p[0]),
+        )[:3]
+        assert [(p.course_id, p.learners, p.median_idle_days) for p in points] == want
+
+
+def test_stalled_means_seven_whole_utc_days_idle() -> None:
+    late_evening = dt.datetime(2026, 11, 26, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert last_stalled_day(late_evening) == dt.date(2026, 11, 20)  # 27 Nov in UTC
+    assert last_stalled_day(NOW) == dt.date(2026, 11, 19)
