@@ -341,7 +341,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.data_dir is not None:
         args.data_dir.mkdir(parents=True, exist_ok=True)
-    with running_stack(args.replicas, args.data_dir) as stack:
+    with running_stack(args.replicas, args.data_dir, args.shared_buffers) as stack:
         asyncio.run(run(stack, args))
 
 

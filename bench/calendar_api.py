@@ -177,7 +177,7 @@ def main() -> None:
     parser.add_argument("--noise-tenants", type=int, default=2, help="other tenants (each with series/5)")
     add_stack_arguments(parser, concurrency=4)
     args = parser.parse_args()
-    with running_stack(args.replicas) as stack:
+    with running_stack(args.replicas, shared_buffers=args.shared_buffers) as stack:
         asyncio.run(run(stack, args))
 
 

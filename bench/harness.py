@@ -97,6 +97,12 @@ def add_stack_arguments(parser: argparse.ArgumentParser, *, concurrency: int = 1
         default=1,
         help="server processes per service behind Envoy (the ceiling is measured with the same number)",
     )
+    parser.add_argument(
+        "--shared-buffers",
+        default="128MB",
+        help="the embedded PostgreSQL's shared_buffers (its default 128MB; production servers get about a"
+        " quarter of their memory)",
+    )
 
 
 async def copy_through_rls(
@@ -115,7 +121,9 @@ async def copy_through_rls(
 
 
 @contextmanager
-def running_stack(replicas: int = 1, data_dir: Path | None = None) -> Iterator[DevStack]:
+def running_stack(
+    replicas: int = 1, data_dir: Path | None = None, shared_buffers: str = "128MB"
+) -> Iterator[DevStack]:
     """A stack on free ports (embedded PostgreSQL/Redis, services with `replicas` processes each, Envoy):
     throwaway, or kept in `data_dir` so a later run reuses what an earlier one generated."""
     with ExitStack() as exits:
@@ -128,6 +136,7 @@ def running_stack(replicas: int = 1, data_dir: Path | None = None) -> Iterator[D
             redis_port=free_port(),
             service_ports={spec.name: (free_port(), 0) for spec in SERVICES},
             durable=False,
+            postgres_settings={"shared_buffers": shared_buffers},
             prefix_output=False,
             log_format="json",
             replicas=replicas,

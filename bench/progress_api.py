@@ -140,7 +140,7 @@ def main() -> None:
     )
     add_stack_arguments(parser)
     args = parser.parse_args()
-    with running_stack(args.replicas) as stack:
+    with running_stack(args.replicas, shared_buffers=args.shared_buffers) as stack:
         asyncio.run(run(stack, args))
 
 

@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -53,15 +54,23 @@ class EmbeddedPostgres:
     The cluster is created by initdb on first start (trust auth, UTF8, superuser `postgres`) and reused by
     later starts. `durable=False` turns fsync and full-page writes off: much faster, and committed data still
     survives a clean stop or a killed server, but not an operating-system crash. Use it for tests only. The
-    server log is appended to `log_file` (default: `postgres.log` inside the data directory).
+    server log is appended to `log_file` (default: `postgres.log` inside the data directory). `settings`
+    are further server parameters (e.g. `{"shared_buffers": "1GB"}`), passed with `-c` at every start.
     """
 
     def __init__(
-        self, data_dir: Path, port: int, *, log_file: Path | None = None, durable: bool = True
+        self,
+        data_dir: Path,
+        port: int,
+        *,
+        log_file: Path | None = None,
+        durable: bool = True,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.port = port
         self.durable = durable
+        self.settings = dict(settings or {})
         self.log_file = log_file if log_file is not None else self.data_dir / "postgres.log"
         self._process: ManagedProcess | None = None
 
@@ -151,6 +160,7 @@ class EmbeddedPostgres:
         if not self.durable:
             # synchronous_commit stays on: with it off, a killed server loses commits still in WAL buffers.
             settings.update(fsync="off", full_page_writes="off")
+        settings.update(self.settings)
         argv = [str(bin_dir / "postgres"), "-D", str(self.data_dir)]
         for name, value in settings.items():
             argv += ["-c", f"{name}={value}"]

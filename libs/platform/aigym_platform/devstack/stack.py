@@ -38,6 +38,7 @@ class StackOptions:
     database_prefix: str = "aigym"
     service_ports: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (grpc, metrics)
     durable: bool = True
+    postgres_settings: dict[str, str] = field(default_factory=dict)  # extra server parameters (embedded only)
     prefix_output: bool = True
     log_format: str = "text"
     # Server processes per service, each on its own port behind Envoy's round robin (as pods behind a
@@ -120,6 +121,7 @@ class DevStack:
                 self.options.postgres_port,
                 durable=self.options.durable,
                 log_file=self.logs_dir / "postgres.log",
+                settings=self.options.postgres_settings,
             )
             self._postgres = postgres
             postgres.start()

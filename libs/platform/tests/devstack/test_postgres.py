@@ -58,7 +58,7 @@ def data_dir(tmp_path: Path, cluster_template: Path) -> Path:
 
 @pytest.fixture
 def postgres(data_dir: Path, spawned: set[int]) -> Iterator[EmbeddedPostgres]:
-    server = EmbeddedPostgres(data_dir, free_port(), durable=False)
+    server = EmbeddedPostgres(data_dir, free_port(), durable=False, settings={"shared_buffers": "48MB"})
     try:
         start(server, spawned)
         yield server
@@ -70,11 +70,11 @@ def test_serves_queries_on_localhost_tcp_only(postgres: EmbeddedPostgres) -> Non
     settings = psql(
         postgres,
         "SELECT 1, current_setting('listen_addresses'), current_setting('unix_socket_directories'),"
-        " current_setting('max_connections'), current_setting('fsync'), pg_encoding_to_char(encoding)"
-        " FROM pg_database WHERE datname = 'postgres'",
+        " current_setting('max_connections'), current_setting('fsync'), pg_encoding_to_char(encoding),"
+        " current_setting('shared_buffers') FROM pg_database WHERE datname = 'postgres'",
     )
 
-    assert settings == "1|127.0.0.1||200|off|UTF8"
+    assert settings == "1|127.0.0.1||200|off|UTF8|48MB"
     assert postgres.admin_url == f"postgresql://postgres@127.0.0.1:{postgres.port}/postgres"
 
 
