@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 import math
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aigym_platform.errors import FieldViolation, InvalidArgument
@@ -299,18 +299,15 @@ def last_stalled_day(now: dt.datetime) -> dt.date:
     return now.astimezone(dt.UTC).date() - dt.timedelta(days=STALL_DAYS)
 
 
-def stall_points(rows: Sequence[tuple[str, int, int]], limit: int = 10) -> list[StallPoint]:
-    """Stall points from (course, idle days, learners) groups: per course the learners and the median of
-    their idle days (the mean of the two middle values for an even count, like percentile_cont(0.5)),
-    most stalled learners first, then by course id; at most `limit`."""
-    by_course: dict[str, list[tuple[int, int]]] = {}
-    for course, idle_days, learners in rows:
-        if learners > 0:
-            by_course.setdefault(course, []).append((idle_days, learners))
-    points = [
-        StallPoint(course, sum(n for _, n in groups), _weighted_median(groups))
-        for course, groups in by_course.items()
-    ]
+def stall_points(groups: Mapping[str, Sequence[tuple[int, int]]], limit: int = 10) -> list[StallPoint]:
+    """Stall points from each course's (idle days, learners) groups: the learners and the median of their
+    idle days (the mean of the two middle values for an even count, like percentile_cont(0.5)), most
+    stalled learners first, then by course id; at most `limit`."""
+    points = []
+    for course, pairs in groups.items():
+        kept = [(idle, n) for idle, n in pairs if n > 0]
+        if kept:
+            points.append(StallPoint(course, sum(n for _, n in kept), _weighted_median(kept)))
     points.sort(key=lambda p: (-p.learners, p.course_id))
     return points[:limit]
 

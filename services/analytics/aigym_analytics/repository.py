@@ -362,37 +362,34 @@ class AnalyticsRepository:
 
     async def stall_groups(
         self, program_id: str, learners: Sequence[str] | None, last_day: dt.date, today: dt.date
-    ) -> list[tuple[str, int, int]]:
-        """(course, idle days, learners) of the program's learners of active enrolments who have not
-        completed a course of it and were last active in it on `last_day` or before (UTC days). The whole
-        tenant reads the trigger-kept stall buckets; a team joins its learners' rows."""
+    ) -> dict[str, list[tuple[int, int]]]:
+        """Per course: (idle days, learners) of the program's learners of active enrolments who have not
+        completed the course and were last active in it on `last_day` or before (UTC days). The whole tenant
+        reads the trigger-kept stall buckets; a team joins its learners' rows. One row per course (arrays)."""
         if learners is None:
-            rows = await self._rows(
-                """SELECT course_id, :today - last_day, learners FROM stall_buckets
-                   WHERE tenant_id = :tenant AND program_id = :program AND last_day <= :last_day
-                     AND learners > 0""",
-                program=program_id,
-                last_day=last_day,
-                today=today,
-            )
+            groups = """SELECT course_id, :today - last_day AS idle, learners AS n FROM stall_buckets
+                        WHERE tenant_id = :tenant AND program_id = :program AND last_day <= :last_day
+                          AND learners > 0"""
         else:
-            rows = await self._rows(
-                """SELECT lc.course_id, :today - (lc.last_activity_time AT TIME ZONE 'UTC')::date,
-                          count(DISTINCT lc.learner_id)
-                   FROM enrollments e
-                   JOIN programs p ON p.tenant_id = e.tenant_id AND p.program_id = e.program_id
-                   JOIN learner_courses lc ON lc.tenant_id = e.tenant_id AND lc.learner_id = e.learner_id
-                     AND lc.course_id = ANY(p.course_ids)
-                   WHERE e.tenant_id = :tenant AND e.program_id = :program AND e.state = 'active'
-                     AND e.learner_id = ANY(:learners) AND NOT lc.completed
-                     AND (lc.last_activity_time AT TIME ZONE 'UTC')::date <= :last_day
-                   GROUP BY 1, 2""",
-                program=program_id,
-                learners=list(learners),
-                last_day=last_day,
-                today=today,
-            )
-        return [(r[0], int(r[1]), int(r[2])) for r in rows]
+            groups = """SELECT lc.course_id,
+                               :today - (lc.last_activity_time AT TIME ZONE 'UTC')::date AS idle,
+                               count(DISTINCT lc.learner_id) AS n
+                        FROM enrollments e
+                        JOIN programs p ON p.tenant_id = e.tenant_id AND p.program_id = e.program_id
+                        JOIN learner_courses lc ON lc.tenant_id = e.tenant_id AND lc.learner_id = e.learner_id
+                          AND lc.course_id = ANY(p.course_ids)
+                        WHERE e.tenant_id = :tenant AND e.program_id = :program AND e.state = 'active'
+                          AND e.learner_id = ANY(:learners) AND NOT lc.completed
+                          AND (lc.last_activity_time AT TIME ZONE 'UTC')::date <= :last_day
+                        GROUP BY 1, 2"""
+        rows = await self._rows(
+            f"SELECT course_id, array_agg(idle), array_agg(n) FROM ({groups}) AS g GROUP BY 1",  # noqa: S608
+            program=program_id,
+            learners=list(learners or []),
+            last_day=last_day,
+            today=today,
+        )
+        return {r[0]: list(zip(r[1], r[2], strict=True)) for r in rows}
 
     async def enrollment_views(
         self,

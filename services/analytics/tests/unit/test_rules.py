@@ -128,10 +128,12 @@ def test_stall_points_take_the_median_of_grouped_idle_days() -> None:
     for _ in range(200):
         size = rng.randrange(1, 12)
         rows = [(f"c{rng.randrange(4)}", rng.randrange(7, 40), rng.randrange(0, 4)) for _ in range(size)]
-        points = stall_points(rows, limit=3)
+        groups: dict[str, list[tuple[int, int]]] = {}
         expanded: dict[str, list[int]] = {}
         for course, idle, learners in rows:
+            groups.setdefault(course, []).append((idle, learners))
             expanded.setdefault(course, []).extend([idle] * learners)
+        points = stall_points(groups, limit=3)
         want = sorted(
             ((course, len(days), statistics.median(days)) for course, days in expanded.items() if days),
             key=lambda p: (-p[1], p[0]),
