@@ -62,11 +62,12 @@ ROLES = (
 
 
 class CpuMeter:
-    """CPU seconds and socket calls of this benchmark's processes by role (from /proc), and machine CPU.
+    """CPU seconds and wake-ups of this benchmark's processes by role (from /proc), and machine CPU.
 
-    CPU per event grows when other work shares the cores (caches, scheduling); the read- and write-class
-    system calls per event (`syscr` + `syscw` of /proc/PID/io: every message sent or received) count the
-    work itself and do not depend on the machine's load, so they compare runs made at different loads.
+    CPU per event grows when other work shares the cores (caches, scheduling); the voluntary context
+    switches per event (a thread blocked until a message arrived: one per round trip waited for, per
+    wake-up of an idle server process) count the message traffic itself and hardly depend on the
+    machine's load, so they compare runs made at different loads.
     """
 
     def __init__(self) -> None:
@@ -74,8 +75,8 @@ class CpuMeter:
         self.start = self.sample()
 
     def sample(self) -> dict[str, float]:
-        """Cumulative CPU seconds per role, `io:<role>` read/write calls, `machine` (all busy time) and
-        `wall` (monotonic seconds)."""
+        """Cumulative CPU seconds per role, `wake:<role>` voluntary context switches, `machine` (all busy
+        time) and `wall` (monotonic seconds)."""
         stats: dict[int, tuple[int, float, str]] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -98,7 +99,7 @@ class CpuMeter:
             _, seconds, cmdline = stats[pid]
             role = "producer" if pid == os.getpid() else next((n for k, n in ROLES if k in cmdline), "other")
             totals[role] = totals.get(role, 0.0) + seconds
-            totals[f"io:{role}"] = totals.get(f"io:{role}", 0.0) + _socket_calls(pid)
+            totals[f"wake:{role}"] = totals.get(f"wake:{role}", 0.0) + _wakeups(pid)
         with open("/proc/stat") as stat:
             cpu = [int(v) for v in stat.readline().split()[1:]]
         totals["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / self.tick  # all but idle and iowait
@@ -106,13 +107,13 @@ class CpuMeter:
         return totals
 
     def report(self, label: str, events: int) -> None:
-        """Print CPU milliseconds and read/write calls per event by role since the last report, and cores
-        busy machine-wide."""
+        """Print CPU milliseconds and wake-ups per event by role since the last report, and cores busy
+        machine-wide."""
         now = self.sample()
         used = {k: now[k] - self.start.get(k, 0.0) for k in now}
         self.start = now
         cpu = {k: v for k, v in sorted(used.items()) if k not in ("machine", "wall") and ":" not in k}
-        calls = {k[3:]: v for k, v in sorted(used.items()) if k.startswith("io:")}
+        calls = {k[5:]: v for k, v in sorted(used.items()) if k.startswith("wake:")}
         ours = sum(cpu.values())
         parts = " ".join(f"{k}={1000 * v / events:.2f}" for k, v in cpu.items())
         print(
@@ -122,19 +123,23 @@ class CpuMeter:
         )
         parts = " ".join(f"{k}={v / events:.1f}" for k, v in calls.items())
         print(
-            f"{label} read+write calls/event: {parts}; all ours {sum(calls.values()) / events:.1f}",
+            f"{label} wake-ups/event: {parts}; all ours {sum(calls.values()) / events:.1f}",
             flush=True,
         )
 
 
-def _socket_calls(pid: int) -> float:
-    """Read- and write-class system calls a process made so far (0 if it is gone)."""
+def _wakeups(pid: int) -> float:
+    """Voluntary context switches of all threads of a process so far (0 if it is gone)."""
+    total = 0
     try:
-        with open(f"/proc/{pid}/io") as io:
-            fields = dict(line.split(": ", 1) for line in io.read().splitlines())
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/status") as status:
+                for line in status:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        total += int(line.split()[1])
     except OSError:
-        return 0.0
-    return float(int(fields["syscr"]) + int(fields["syscw"]))
+        pass
+    return float(total)
 
 
 async def applied(uows: Uows, tenant: uuid.UUID) -> dict[int, float]:

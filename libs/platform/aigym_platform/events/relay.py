@@ -44,6 +44,10 @@ BROKER_CHECK_SECONDS = 1.0
 METRICS_SECONDS = 2.0
 PURGE_SECONDS = 600.0
 DRAIN_SLICE_SECONDS = 1.0  # housekeeping (broker check, redelivery sweep) runs at least this often
+# A relay whose drain found several rows (commits arrive faster than the gather interval) polls every gather
+# interval instead of being notified of each commit, until this many polls in a row found none.
+HOT_ROWS = 2
+HOT_IDLE_POLLS = 10
 
 
 def plain_url(url: str) -> str:
@@ -104,26 +108,55 @@ class Relay:
             last = await conn.fetchval("SELECT event_outbox_last_sent()")
             if last is not None:  # sent just before the previous relay stopped: the broker may have lost it
                 await self._resend_since(conn, last - BROKER_LOSS_WINDOW, "relay_start")
-            while not stop.is_set():
-                self._wake.clear()
-                # First, so the backlog gauges exist as soon as the relay is active; then also between
-                # drains under sustained load.
-                await self._housekeeping(conn)
-                more = await self._drain(conn)
-                if not more:
-                    await _wait(stop, self.settings.relay_poll_seconds, self._wake)
-                    if self._wake.is_set() and self.settings.relay_gather_seconds > 0:
-                        # Commits arrive one by one; a short wait lets the next batch carry several of them.
-                        await _wait(stop, self.settings.relay_gather_seconds)
+            await self._work(conn, stop)
         finally:
             self.is_leader = False
             await conn.close()
 
+    async def _work(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        """Drain the outbox whenever rows may be waiting, until `stop` is set.
+
+        Idle, the relay LISTENs and sleeps until a commit's NOTIFY (or the polling fallback); after a
+        notification it waits `relay_gather_seconds` so one batch carries the commits that follow. When a
+        drain finds several rows (commits come faster than that interval) it stops listening (UNLISTEN)
+        and polls every gather interval instead: at a steady rate every commit would otherwise wake both
+        the relay and its database session to deliver a notification the next poll makes redundant. After
+        `HOT_IDLE_POLLS` empty polls in a row it listens again and claims once more (a row committed just
+        before LISTEN took effect sent its notification unheard).
+        """
+        gather = self.settings.relay_gather_seconds
+        listening, empty_polls = True, 0
+        while not stop.is_set():
+            self._wake.clear()
+            # First, so the backlog gauges exist as soon as the relay is active; then also between drains
+            # under sustained load.
+            await self._housekeeping(conn)
+            published, more = await self._drain(conn)
+            if more:
+                continue
+            if published >= HOT_ROWS and listening and gather > 0:
+                await conn.remove_listener(NOTIFY_CHANNEL, self._notified)
+                listening, empty_polls = False, 0
+            elif not listening:
+                empty_polls = 0 if published else empty_polls + 1
+                if empty_polls >= HOT_IDLE_POLLS:
+                    await conn.add_listener(NOTIFY_CHANNEL, self._notified)
+                    listening = True
+                    continue  # claim again: rows committed before LISTEN took effect notified no one
+            if not listening:
+                await _wait(stop, gather)
+                continue
+            await _wait(stop, self.settings.relay_poll_seconds, self._wake)
+            if self._wake.is_set() and gather > 0:
+                # Commits arrive one by one; a short wait lets the next batch carry several of them.
+                await _wait(stop, gather)
+
     def _notified(self, *_: Any) -> None:
         self._wake.set()
 
-    async def _drain(self, conn: asyncpg.Connection) -> bool:
-        """Publish unsent rows batch by batch; True if rows are left after the time slice (~1 s).
+    async def _drain(self, conn: asyncpg.Connection) -> tuple[int, bool]:
+        """Publish unsent rows batch by batch: how many were published, and whether rows are left after
+        the time slice (~1 s).
 
         A batch shorter than the batch size ends the drain: every row committed before its claim is in it,
         and a row committed after the claim sends a NOTIFY, which sets the wake-up flag cleared before the
@@ -131,21 +164,23 @@ class Relay:
         """
         until = time.monotonic() + DRAIN_SLICE_SECONDS
         batch_size = self.settings.relay_batch_size
+        published = 0
         while True:
             records = await conn.fetch("SELECT * FROM event_outbox_claim($1)", batch_size)
             if not records:
-                return False
+                return published, False
             rows = [OutboxRow.from_record(r) for r in records]
             done = await self.publisher.publish(rows)
             if done:
                 await conn.fetchval("SELECT event_outbox_mark_sent($1::bigint[])", done)
+                published += len(done)
             if len(done) < len(rows):
                 await asyncio.sleep(0.5)  # broker trouble: back off, the rest stays unsent (in order)
-                return False
+                return published, False
             if len(records) < batch_size:
-                return False
+                return published, False
             if time.monotonic() > until:
-                return True
+                return published, True
 
     async def _housekeeping(self, conn: asyncpg.Connection) -> None:
         if self._due("broker", BROKER_CHECK_SECONDS):

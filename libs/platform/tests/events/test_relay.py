@@ -106,3 +106,44 @@ def _scrape(port: int) -> str:
 
 async def _logged(path: Path, text: str) -> bool:
     return await asyncio.to_thread(lambda: path.exists() and text in path.read_text(errors="replace"))
+
+
+@pytest.mark.timeout(120)
+async def test_a_busy_relay_polls_instead_of_listening_and_listens_again_when_commits_stop(
+    postgres: tuple[str, str], tmp_path: Path
+) -> None:
+    admin_url, prefix = postgres
+    dbs = await provision_probe_pair(admin_url, f"{prefix}hot")
+    server = EmbeddedRedis(tmp_path / "redis", free_port(), appendonly=False)
+    server.start()
+    # The polling fallback is a minute: every prompt delivery below comes from a NOTIFY or a busy poll.
+    processes = EventProcesses(dbs, server.url, tmp_path / "logs", AIGYM_RELAY_POLL_SECONDS="60")
+    uows = Uows(dbs)
+    client = redis.Redis.from_url(server.url)
+    tenant = uuid.uuid4()
+
+    async def queued(count: int) -> bool:
+        return len(queued_probes(client)) >= count
+
+    try:
+        processes.relay()
+        await record_probe(uows.producer, tenant, "first")  # an idle relay is woken by its NOTIFY
+        await wait_until(lambda: queued(1), 10, "the first probe queued", interval=0.05)
+
+        async def writer(offset: int) -> None:  # commits faster than the gather interval: the relay polls
+            for sequence in range(offset, 300, 4):
+                await record_probe(uows.producer, tenant, f"busy{offset}", sequence=sequence)
+                await asyncio.sleep(0.005)
+
+        await asyncio.gather(*(writer(i) for i in range(4)))
+        await wait_until(lambda: queued(301), 10, "every busy probe queued", interval=0.05)
+        await asyncio.sleep(1.5)  # quiet for more than the busy relay's idle polls: it listens again
+        await record_probe(uows.producer, tenant, "last")
+        waited = await wait_until(lambda: queued(302), 10, "the probe after the quiet spell", interval=0.05)
+
+        assert waited < 2
+        assert processes.started[0].is_running()
+    finally:
+        processes.stop()
+        await uows.close()
+        server.stop()
