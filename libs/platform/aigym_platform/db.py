@@ -211,7 +211,8 @@ class UnitOfWork:
         """Add an event to this transaction's outbox (written with COMMIT, relayed after it); return its id.
 
         The event type and payload are checked here (KeyError: unknown type; TypeError: wrong payload);
-        the row itself is inserted by `commit`, in the same round trip as COMMIT.
+        the row itself is inserted by `commit`, in the same round trip as COMMIT (only by `commit`: a
+        session committed by hand would leave the unit's events out).
         """
         if self._session is None:
             raise RuntimeError("unit of work used outside `async with`")
