@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from aigym.achievements.v1 import events_pb2
-from aigym_achievements.domain import Award, AwardSource, AwardState, Badge, StatusEntries
+from aigym_achievements.catalog import ActiveBadges, BadgeCatalog
+from aigym_achievements.domain import Award, AwardSource, AwardState, Badge, Standing
 from aigym_achievements.openbadges import (
     AchievementView,
     CredentialInput,
@@ -56,14 +57,14 @@ class CredentialConfig:
     key_passphrase: str | None = None
 
 
-def usable_facts(facts: Sequence[Fact], previous: Award | None) -> list[Fact]:
+def usable_facts(facts: Sequence[Fact], previous: Award | Standing | None) -> list[Fact]:
     """Facts that may earn a new award period: after an expired award only facts later than its expiry."""
     if previous is None or previous.expire_time is None:
         return list(facts)
     return [f for f in facts if f.occurred_at > previous.expire_time]
 
 
-def next_period(previous: Award | None) -> int:
+def next_period(previous: Award | Standing | None) -> int:
     """The award period a new award gets."""
     return previous.period + 1 if previous is not None else 1
 
@@ -77,6 +78,7 @@ class Awarder:
         # Keys read back from the database never change, so a process may keep them (a key generated in a
         # transaction is not cached: that transaction may still roll back).
         self._keys: dict[uuid.UUID, IssuerKey] = {}
+        self.catalog = BadgeCatalog()
 
     async def issuer_key(self, repo: AchievementsRepository, tenant_id: uuid.UUID) -> IssuerKey:
         """The tenant's signing key, generated and stored on first use."""
@@ -91,6 +93,18 @@ class Awarder:
             return key
         return (await repo.issuer_keys())[-1]  # a concurrent first award stored it first
 
+    async def active_badges(
+        self, repo: AchievementsRepository, tenant_id: uuid.UUID, revision: int
+    ) -> ActiveBadges:
+        """The tenant's active badges at `revision` (read by the caller in this transaction): cached per
+        process, read again (and parsed) only after a badge write changed the revision."""
+        cached = self.catalog.get(tenant_id, revision)
+        if cached is not None:
+            return cached
+        # Read after `revision` was: these badges are at least as new as it (never older), so keying them
+        # by it can only make a later event read them again, never miss a change.
+        return self.catalog.put(tenant_id, revision, await repo.active_badges())
+
     async def evaluate_learner(
         self, uow: UnitOfWork, repo: AchievementsRepository, learner_id: str, fact_type: FactType
     ) -> list[Award]:
@@ -98,30 +112,40 @@ class Awarder:
 
         The caller holds the learner lock, so the facts read here include every committed and this
         transaction's own; a learner holding, suspended from or revoked from a badge is not awarded it.
+        One statement reads the learner's state; an event that satisfies no new badge ends there.
         """
-        badges = await repo.active_badges(fact_type)
-        if not badges:
-            return []
-        latest = await repo.latest_awards(learner_id)
+        state = await repo.learner_state(learner_id)
+        active = await self.active_badges(repo, uow.tenant_id, state.badge_revision)
         candidates = [
-            b for b in badges if not (b.badge_id in latest and latest[b.badge_id].blocks_rule_award)
+            b
+            for b in active.looking_at(fact_type)
+            if not ((held := state.standings.get(b.badge_id)) is not None and held.blocks_rule_award)
         ]
         if not candidates:
             return []
-        facts = await repo.learner_facts(learner_id)
-        time_zone = zone((await repo.time_zones([learner_id])).get(learner_id, ""))
-        made: list[Award] = []
+        time_zone = zone(state.time_zone)
+        earned: list[tuple[Badge, int, tuple[str, ...]]] = []
         for badge in candidates:
-            previous = latest.get(badge.badge_id)
+            previous = state.standings.get(badge.badge_id)
             outcome = evaluate(
-                badge.rule, usable_facts(facts, previous), Context(time_zone, badge.program_id)
+                badge.rule, usable_facts(state.facts, previous), Context(time_zone, badge.program_id)
             )
             if outcome.satisfied:
-                award = await self.award(
-                    uow, repo, badge, learner_id, next_period(previous), AwardSource.RULE, outcome.evidence
-                )
-                if award is not None:
-                    made.append(award)
+                earned.append((badge, next_period(previous), outcome.evidence))
+        made: list[Award] = []
+        for badge, period, evidence in earned:
+            award = await self.award(
+                uow,
+                repo,
+                badge,
+                learner_id,
+                period,
+                AwardSource.RULE,
+                evidence,
+                issuer_name=state.issuer_name,
+            )
+            if award is not None:
+                made.append(award)
         return made
 
     async def award(
@@ -136,17 +160,18 @@ class Awarder:
         *,
         actor: str = "system",
         reason: str = "",
+        issuer_name: str | None = None,
     ) -> Award | None:
         """Record one award with its signed OpenBadgeCredential and publish achievement_awarded; manual
         awards are audited too (rule and backfill awards are recorded by the award row, its evidence and the
-        event). None if the learner already has an award of this badge in this period."""
+        event). None if the learner already has an award of this badge in this period. `issuer_name` is
+        the tenant's setting if the caller read it already."""
         now = self.clock()
         tenant = uow.tenant_id
-        settings = await repo.get_settings()
+        if issuer_name is None:
+            issuer_name = (await repo.get_settings()).issuer_name
         key = await self.issuer_key(repo, tenant)
-        revocation = await repo.allocate_status_index("revocation", now)
-        suspension = await repo.allocate_status_index("suspension", now)
-        status = StatusEntries(revocation[0], revocation[1], suspension[0], suspension[1])
+        status = await repo.take_status_entries(now)
         credential_id = uuid.uuid4()
         expire_time = now + badge.validity if badge.validity is not None else None
         claims = open_badge_claims(
@@ -163,7 +188,7 @@ class Awarder:
                     badge.image_url,
                     badge.tags,
                 ),
-                issuer_name=settings.issuer_name,
+                issuer_name=issuer_name,
                 valid_from=now,
                 valid_until=expire_time,
                 evidence=tuple(evidence),
@@ -192,7 +217,6 @@ class Awarder:
         )
         if not await repo.add_award(award, now):
             return None
-        await repo.add_public_id(credential_id, "credential")
         payload = events_pb2.AchievementAwarded(
             award_id=str(award.award_id),
             badge_id=str(badge.badge_id),

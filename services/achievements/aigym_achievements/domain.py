@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from aigym_achievements.rules import Rule, requires_program_scope, rule_to_json, validate_rule
+from aigym_achievements.rules import Fact, Rule, requires_program_scope, rule_to_json, validate_rule
 from aigym_platform.errors import Aborted, FailedPrecondition, FieldViolation, InvalidArgument
 
 MIN_VALIDITY = dt.timedelta(hours=1)
@@ -262,6 +262,34 @@ class Award:
     def blocks_rule_award(self) -> bool:
         """True if this award keeps the rule from awarding the badge again (held, suspended or revoked)."""
         return self.state is not AwardState.EXPIRED
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What rule evaluation needs of a learner's latest award of one badge (its highest period)."""
+
+    badge_id: uuid.UUID
+    period: int
+    state: AwardState
+    expire_time: dt.datetime | None
+
+    @property
+    def blocks_rule_award(self) -> bool:
+        """True if this award keeps the rule from awarding the badge again (held, suspended or revoked)."""
+        return self.state is not AwardState.EXPIRED
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    """Everything the consumer reads about a learner to evaluate an event, in one statement: the tenant's
+    badge revision (to check the cached active badges), the learner's time zone, latest award per badge
+    and facts (oldest first), and the issuer name credentials carry."""
+
+    badge_revision: int
+    time_zone: str
+    standings: dict[uuid.UUID, Standing]
+    facts: list[Fact]
+    issuer_name: str
 
 
 @dataclass(frozen=True)

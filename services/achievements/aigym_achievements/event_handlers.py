@@ -37,8 +37,7 @@ class EventHandlers:
     async def record_fact(self, uow: UnitOfWork, learner_id: str, fact: Fact) -> list[Award]:
         """Record `fact` for the learner and award every badge it completes (in the caller's transaction)."""
         repo = AchievementsRepository(uow.session, uow.tenant_id)
-        await repo.lock_learner(learner_id)
-        await repo.add_fact(learner_id, fact)
+        await repo.record_fact_locked(learner_id, fact)
         return await self._awarder.evaluate_learner(uow, repo, learner_id, fact.fact_type)
 
     async def record_block_completion(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aigym_achievements.award_repository import AwardPathQueries
 from aigym_achievements.domain import (
     Award,
     AwardSource,
@@ -20,7 +21,7 @@ from aigym_achievements.domain import (
     StatusEntries,
     TenantSettings,
 )
-from aigym_achievements.openbadges import STATUS_LIST_SIZE, IssuerKey
+from aigym_achievements.openbadges import IssuerKey
 from aigym_achievements.rules import Fact, FactType, fact_types, rule_from_json, rule_to_json
 from aigym_achievements.tables import (
     AwardRow,
@@ -112,7 +113,7 @@ def _fact(row: FactRow) -> Fact:
     return Fact(str(row.event_id), FactType(row.fact_type), row.occurred_at, dict(row.attributes), row.score)
 
 
-class AchievementsRepository:
+class AchievementsRepository(AwardPathQueries):
     """Badges, awards, facts, learners, keys, status lists and settings of one tenant."""
 
     def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
@@ -299,38 +300,6 @@ class AchievementsRepository:
         )
         return {row.learner_id: _award(row) for row in (await self._s.execute(query)).scalars()}
 
-    async def add_award(self, award: Award, now: dt.datetime) -> bool:
-        """Insert an award; False if the learner already has one for this badge and period."""
-        assert award.status is not None
-        result = await self._s.execute(
-            insert(AwardRow)
-            .values(
-                tenant_id=self._t,
-                award_id=award.award_id,
-                badge_id=award.badge_id,
-                learner_id=award.learner_id,
-                period=award.period,
-                state=award.state.value,
-                source=award.source.value,
-                award_time=award.award_time,
-                expire_time=award.expire_time,
-                evidence=list(award.evidence),
-                awarded_by=award.awarded_by,
-                reason=award.reason,
-                program_id=award.program_id,
-                credential_id=award.credential_id,
-                credential_jwt=award.credential_jwt,
-                revocation_list_id=award.status.revocation_list_id,
-                revocation_index=award.status.revocation_index,
-                suspension_list_id=award.status.suspension_list_id,
-                suspension_index=award.status.suspension_index,
-                update_time=now,
-            )
-            .on_conflict_do_nothing(constraint="uq_awards_period")
-            .returning(AwardRow.award_id)
-        )
-        return result.scalar_one_or_none() is not None
-
     async def get_award(self, award_id: uuid.UUID, *, lock: bool = False) -> Award | None:
         """One award (locked if asked), or None."""
         query = select(AwardRow).where(AwardRow.tenant_id == self._t, AwardRow.award_id == award_id)
@@ -448,41 +417,6 @@ class AchievementsRepository:
             .returning(IssuerKeyRow.key_id)
         )
         return result.scalar_one_or_none() is not None
-
-    async def allocate_status_index(self, purpose: str, now: dt.datetime) -> tuple[uuid.UUID, int]:
-        """The next free entry of the tenant's current status list of `purpose` (a new list when full)."""
-        query = (
-            select(StatusListRow)
-            .where(
-                StatusListRow.tenant_id == self._t,
-                StatusListRow.purpose == purpose,
-                StatusListRow.next_index < StatusListRow.capacity,
-            )
-            .order_by(StatusListRow.create_time.desc())
-            .limit(1)
-            .with_for_update()
-        )
-        row = (await self._s.execute(query)).scalar_one_or_none()
-        if row is None:
-            list_id = uuid.uuid4()
-            await self._s.execute(
-                insert(StatusListRow).values(
-                    tenant_id=self._t,
-                    list_id=list_id,
-                    purpose=purpose,
-                    capacity=STATUS_LIST_SIZE,
-                    next_index=1,
-                    create_time=now,
-                )
-            )
-            await self.add_public_id(list_id, "status_list")
-            return list_id, 0
-        await self._s.execute(
-            update(StatusListRow)
-            .where(StatusListRow.tenant_id == self._t, StatusListRow.list_id == row.list_id)
-            .values(next_index=row.next_index + 1)
-        )
-        return row.list_id, row.next_index
 
     async def status_list_purpose(self, list_id: uuid.UUID) -> str | None:
         """The purpose of a status list, or None if the tenant has no such list."""

@@ -154,3 +154,25 @@ class PublicIdRow(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     public_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
+
+
+class BadgeRevisionRow(Base):
+    """A tenant's badge revision: a trigger bumps it in the transaction of every badge write."""
+
+    __tablename__ = "badge_revisions"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatusSlotRow(Base):
+    """A range [next_index, end_index) of a status list's entries that awards take one by one."""
+
+    __tablename__ = "status_slots"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    slot_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    list_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    next_index: Mapped[int] = mapped_column(Integer)
+    end_index: Mapped[int] = mapped_column(Integer)
