@@ -10,8 +10,8 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import func, literal, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import DateTime, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_achievements.domain import (
@@ -24,13 +24,48 @@ from aigym_achievements.domain import (
 )
 from aigym_achievements.openbadges import STATUS_LIST_SIZE
 from aigym_achievements.rules import Fact, FactType
-from aigym_achievements.tables import AwardRow, FactRow, PublicIdRow, StatusListRow, StatusSlotRow
+from aigym_achievements.tables import PublicIdRow, StatusListRow, StatusSlotRow
 from aigym_platform.identity import TenantId
 
+TIME = DateTime(timezone=True)
 SLOT_SIZE = 512
 """Entries a slot takes from a status list at a time (the list's counter row is locked only then)."""
 
 PURPOSES = ("revocation", "suspension")
+
+# Statements are built once (text with typed parameters): building a Core insert per call cost more
+# Python time than its round trip.
+_RECORD_FACT = text(
+    """
+    WITH added AS (
+        INSERT INTO facts (tenant_id, event_id, learner_id, fact_type, occurred_at, attributes, score)
+        VALUES (:tenant, :event_id, :learner, :fact_type, :occurred_at, :attributes, :score)
+        ON CONFLICT DO NOTHING RETURNING event_id)
+    SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)) AS locked, (SELECT count(*) FROM added) AS added
+    """
+).bindparams(bindparam("attributes", type_=JSONB), bindparam("occurred_at", type_=TIME))
+
+_ADD_AWARD = text(
+    """
+    WITH added AS (
+        INSERT INTO awards (tenant_id, award_id, badge_id, learner_id, period, state, source, award_time,
+                            expire_time, evidence, awarded_by, reason, program_id, credential_id,
+                            credential_jwt, revocation_list_id, revocation_index, suspension_list_id,
+                            suspension_index, update_time)
+        VALUES (:tenant, :award_id, :badge_id, :learner_id, :period, :state, :source, :award_time,
+                :expire_time, :evidence, :awarded_by, :reason, :program_id, :credential_id,
+                :credential_jwt, :revocation_list_id, :revocation_index, :suspension_list_id,
+                :suspension_index, :update_time)
+        ON CONFLICT ON CONSTRAINT uq_awards_period DO NOTHING RETURNING credential_id)
+    INSERT INTO public_ids (tenant_id, public_id, kind)
+    SELECT :tenant, credential_id, 'credential' FROM added RETURNING public_id
+    """
+).bindparams(
+    bindparam("evidence", type_=JSONB),
+    bindparam("award_time", type_=TIME),
+    bindparam("expire_time", type_=TIME),
+    bindparam("update_time", type_=TIME),
+)
 
 _LEARNER_STATE = text(
     """
@@ -120,27 +155,17 @@ class AwardPathQueries:
         must see every fact committed before the lock come in later statements (a statement's snapshot is
         taken when it starts).
         """
-        added = (
-            insert(FactRow)
-            .values(
-                tenant_id=self._t,
-                event_id=uuid.UUID(fact.event_id),
-                learner_id=learner_id,
-                fact_type=fact.fact_type.value,
-                occurred_at=fact.occurred_at,
-                attributes=dict(fact.attributes),
-                score=fact.score,
-            )
-            .on_conflict_do_nothing()
-            .returning(FactRow.event_id)
-            .cte("added")
-        )
-        key = f"aigym.achievements:{self._t}:{learner_id}"
-        query = select(
-            func.pg_advisory_xact_lock(func.hashtextextended(key, 0)).label("locked"),
-            select(func.count()).select_from(added).scalar_subquery().label("added"),
-        )
-        row = (await self._s.execute(query)).one()
+        params = {
+            "tenant": self._t,
+            "event_id": uuid.UUID(fact.event_id),
+            "learner": learner_id,
+            "fact_type": fact.fact_type.value,
+            "occurred_at": fact.occurred_at,
+            "attributes": dict(fact.attributes),
+            "score": fact.score,
+            "key": f"aigym.achievements:{self._t}:{learner_id}",
+        }
+        row = (await self._s.execute(_RECORD_FACT, params)).one()
         return bool(row.added)
 
     async def learner_state(self, learner_id: str) -> LearnerState:
@@ -225,40 +250,26 @@ class AwardPathQueries:
         """Insert an award and make its credential id publicly resolvable, in one statement; False if the
         learner already has an award of this badge and period (nothing is written then)."""
         assert award.status is not None
-        added = (
-            insert(AwardRow)
-            .values(
-                tenant_id=self._t,
-                award_id=award.award_id,
-                badge_id=award.badge_id,
-                learner_id=award.learner_id,
-                period=award.period,
-                state=award.state.value,
-                source=award.source.value,
-                award_time=award.award_time,
-                expire_time=award.expire_time,
-                evidence=list(award.evidence),
-                awarded_by=award.awarded_by,
-                reason=award.reason,
-                program_id=award.program_id,
-                credential_id=award.credential_id,
-                credential_jwt=award.credential_jwt,
-                revocation_list_id=award.status.revocation_list_id,
-                revocation_index=award.status.revocation_index,
-                suspension_list_id=award.status.suspension_list_id,
-                suspension_index=award.status.suspension_index,
-                update_time=now,
-            )
-            .on_conflict_do_nothing(constraint="uq_awards_period")
-            .returning(AwardRow.credential_id)
-            .cte("added")
-        )
-        public = (
-            insert(PublicIdRow)
-            .from_select(
-                ["tenant_id", "public_id", "kind"],
-                select(literal(self._t), added.c.credential_id, literal("credential")),
-            )
-            .returning(PublicIdRow.public_id)
-        )
-        return (await self._s.execute(public)).scalar_one_or_none() is not None
+        params = {
+            "tenant": self._t,
+            "award_id": award.award_id,
+            "badge_id": award.badge_id,
+            "learner_id": award.learner_id,
+            "period": award.period,
+            "state": award.state.value,
+            "source": award.source.value,
+            "award_time": award.award_time,
+            "expire_time": award.expire_time,
+            "evidence": list(award.evidence),
+            "awarded_by": award.awarded_by,
+            "reason": award.reason,
+            "program_id": award.program_id,
+            "credential_id": award.credential_id,
+            "credential_jwt": award.credential_jwt,
+            "revocation_list_id": award.status.revocation_list_id,
+            "revocation_index": award.status.revocation_index,
+            "suspension_list_id": award.status.suspension_list_id,
+            "suspension_index": award.status.suspension_index,
+            "update_time": now,
+        }
+        return (await self._s.execute(_ADD_AWARD, params)).scalar_one_or_none() is not None
