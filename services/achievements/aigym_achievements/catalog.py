@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from aigym_achievements.domain import Badge
 from aigym_achievements.rules import FactType, fact_types
 
+MAX_TENANTS = 2000
+"""Tenants a process keeps badges of; past it the longest-unrefreshed tenant is dropped (and re-read)."""
+
 
 @dataclass(frozen=True)
 class ActiveBadges:
@@ -57,5 +60,8 @@ class BadgeCatalog:
         with self._lock:
             cached = self._tenants.get(tenant_id)
             if cached is None or cached.revision <= revision:
-                self._tenants[tenant_id] = active
+                self._tenants.pop(tenant_id, None)
+                self._tenants[tenant_id] = active  # insertion order: the most recently read last
+                while len(self._tenants) > MAX_TENANTS:
+                    del self._tenants[next(iter(self._tenants))]
         return active
