@@ -71,16 +71,14 @@ def servers(workdir: Path) -> Iterator[tuple[str, str]]:
     from aigym_platform.devstack.postgres import EmbeddedPostgres
     from aigym_platform.devstack.redis import EmbeddedRedis
 
-    class CommitTimestamps(EmbeddedPostgres):
-        """The embedded server with commit timestamps on (what the latencies are read from)."""
-
-        def _server_argv(self, bin_dir: Path) -> list[str]:
-            return [*super()._server_argv(bin_dir), "-c", "track_commit_timestamp=on"]
-
     with contextlib.ExitStack() as stack:
         admin_url = os.environ.get("AIGYM_DATABASE_URL", "")
         if not admin_url:
-            pg = CommitTimestamps(workdir / "pg", free_port(), durable=False, log_file=workdir / "pg.log")
+            # Commit timestamps are what the latencies are read from.
+            settings = {"track_commit_timestamp": "on"}
+            pg = EmbeddedPostgres(
+                workdir / "pg", free_port(), durable=False, log_file=workdir / "pg.log", settings=settings
+            )
             stack.enter_context(pg)
             admin_url = pg.admin_url
         redis_url = os.environ.get("AIGYM_REDIS_URL", "")
