@@ -2,7 +2,8 @@
 
 The real path on this machine: progress's outbox (this process commits block_completed events into the
 progress database, as the progress service does), progress's outbox relay, Redis, and achievements Celery
-worker processes (fact, evaluation of every active badge looking at block completions, award with its
+worker processes (solo pool, as the events-queue Deployments run them; fact, evaluation of every active
+badge looking at block completions, award with its
 signed Open Badges credential, outbox rows, all in the inbox transaction). Embedded PostgreSQL (with
 `track_commit_timestamp`) and Redis unless AIGYM_DATABASE_URL / AIGYM_REDIS_URL are set.
 
@@ -21,6 +22,7 @@ commit on the achievements database (PostgreSQL's commit timestamp of the row's 
 any award) committed, for every event; *event -> award*: the same, for each award made by a rule.
 
     .venv/bin/python -m bench.achievements_latency [--rate 200] [--seconds 20] [--tenants 4] [--workers 2]
+        [--pool solo|threads --concurrency N] [--scenarios mix,worst,worst1] [--learners 300]
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
 from bench.achievements_data import Learner, histories, realistic_rules, worst_case_rules
+from bench.events_latency import CpuMeter
 
 BADGES_PER_TENANT = 50
 SCENARIOS = ("mix", "worst", "worst1")
@@ -200,8 +203,11 @@ async def steady(
     tenants: list[uuid.UUID],
     events: list[Event],
     rate: float,
+    meter: CpuMeter,
 ) -> Result:
-    """Produce `events` at `rate` per second (open loop); wait until each is evaluated; the latencies."""
+    """Produce `events` at `rate` per second (open loop); wait until each is evaluated; the latencies and
+    the CPU each role spent per event (producing to the last evaluation)."""
+    meter.start = meter.sample()
     committed: dict[str, float] = {}
     in_flight = asyncio.Semaphore(32)
     load_before = os.getloadavg()[0]
@@ -231,8 +237,10 @@ async def steady(
             break
         if time.monotonic() > deadline:
             raise SystemExit(f"{label}: only {done} of {len(events)} events evaluated after 600 s")
-        print(f"  {label}: {done}/{len(events)} evaluated", flush=True)
-        await asyncio.sleep(1.0)
+        if int(time.monotonic() * 4) % 4 == 0:
+            print(f"  {label}: {done}/{len(events)} evaluated", flush=True)
+        await asyncio.sleep(0.25)
+    meter.report(label, len(events))
     per_event = {event: (evaluated[event][0] - at) * 1000 for event, at in committed.items()}
     awarded: list[float] = []
     awarding = 0
@@ -341,6 +349,7 @@ async def main_async(args: argparse.Namespace, workdir: Path) -> None:
             "AIGYM_LOG_FORMAT": "text",
             "AIGYM_LOG_LEVEL": "WARNING",
             "AIGYM_REDIS_URL": redis_url,
+            "AIGYM_CELERY_POOL": args.pool,
             "AIGYM_CELERY_CONCURRENCY": str(args.concurrency),
             "AIGYM_RELAY_POLL_SECONDS": "0.5",
         }
@@ -365,11 +374,11 @@ async def main_async(args: argparse.Namespace, workdir: Path) -> None:
             )
         try:
             sys.stderr.write("warming up (relay and workers start)...\n")
-            await steady(
-                "warm-up", progress, units, tenants["warm"], worst_events(tenants["warm"], 10, "warm"), 5
-            )
+            meter = CpuMeter()
+            warm = worst_events(tenants["warm"], 10, "warm")
+            await steady("warm-up", progress, units, tenants["warm"], warm, 5, meter)
             results = [
-                await steady(name, progress, units, tenants[name], events[name], args.rate)
+                await steady(name, progress, units, tenants[name], events[name], args.rate, meter)
                 for name in scenarios
             ]
             print()
@@ -412,7 +421,10 @@ def main() -> int:
     parser.add_argument("--tenants", type=int, default=4, help="tenants the events are spread over")
     parser.add_argument("--learners", type=int, default=300, help="learners per tenant in the mix")
     parser.add_argument("--workers", type=int, default=2, help="achievements worker processes")
-    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--pool", default="solo", help="worker pool (solo: as the events-queue Deployments run; or threads)"
+    )
+    parser.add_argument("--concurrency", type=int, default=1, help="task threads per worker (threads pool)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, of {SCENARIOS}")
     parser.add_argument("--seed", type=int, default=5, help="random seed of histories and the mix")
     args = parser.parse_args()
