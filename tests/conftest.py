@@ -154,12 +154,12 @@ async def _seed_analytics(db: ServiceDatabase, tenant: uuid.UUID) -> None:
             ),
             (
                 "record_program_published",
-                programs_events.ProgramPublished(program_id="p", version=1, title="P"),
+                programs_events.ProgramPublished(program_id="p", version=1, title="P", course_ids=["c"]),
             ),
             (
                 "record_enrollment_created",
                 programs_events.EnrollmentCreated(
-                    enrollment_id="e", program_id="p", learner_id="seed-learner"
+                    enrollment_id="e", program_id="p", learner_id="seed-learner", state="active"
                 ),
             ),
             (

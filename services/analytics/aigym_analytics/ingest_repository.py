@@ -39,19 +39,20 @@ ROW_COUNTS = (
 # The stall buckets of a tenant from scratch: distinct learners of active enrolments per program, course
 # of its course list they have not completed, and UTC day of their last activity in it.
 STALL_BUCKETS_SQL = """
-SELECT m.program_id, lc.course_id, (lc.last_activity_time AT TIME ZONE 'UTC')::date AS last_day, count(*) AS n
-FROM (SELECT DISTINCT program_id, learner_id FROM enrollments
+SELECT pc.program_id, lc.course_id, (lc.last_activity_time AT TIME ZONE 'UTC')::date AS last_day,
+       count(*) AS n
+FROM (SELECT program_id, unnest(course_ids) AS course_id FROM programs WHERE tenant_id = :tenant) AS pc
+JOIN learner_courses lc ON lc.tenant_id = :tenant AND lc.course_id = pc.course_id AND NOT lc.completed
+JOIN (SELECT DISTINCT program_id, learner_id FROM enrollments
       WHERE tenant_id = :tenant AND state = 'active') AS m
-JOIN programs p ON p.tenant_id = :tenant AND p.program_id = m.program_id
-JOIN learner_courses lc ON lc.tenant_id = :tenant AND lc.learner_id = m.learner_id
-  AND lc.course_id = ANY(p.course_ids) AND NOT lc.completed
+  ON m.program_id = pc.program_id AND m.learner_id = lc.learner_id
 GROUP BY 1, 2, 3
 """
 # Who started which program of a tenant: worked on a course of its current course list.
 PROGRAM_STARTS_SQL = """
-SELECT DISTINCT p.program_id, lc.learner_id FROM programs p
-JOIN learner_courses lc ON lc.tenant_id = :tenant AND lc.course_id = ANY(p.course_ids)
-WHERE p.tenant_id = :tenant
+SELECT DISTINCT pc.program_id, lc.learner_id
+FROM (SELECT program_id, unnest(course_ids) AS course_id FROM programs WHERE tenant_id = :tenant) AS pc
+JOIN learner_courses lc ON lc.tenant_id = :tenant AND lc.course_id = pc.course_id
 """
 TENANT_LOCK = "SELECT pg_advisory_xact_lock_shared(hashtext('aigym.analytics.ingest'), hashtext(:tenant))"
 TENANT_LOCK_EXCLUSIVE = "SELECT pg_advisory_xact_lock(hashtext('aigym.analytics.ingest'), hashtext(:tenant))"
@@ -426,11 +427,15 @@ class IngestRepository:
         )
         starts = await self._exec(
             f"""WITH want AS ({PROGRAM_STARTS_SQL}),
-                     removed AS (DELETE FROM program_starts ps WHERE ps.tenant_id = :tenant
-                                   AND (ps.program_id, ps.learner_id) NOT IN (SELECT * FROM want)
+                     have AS (SELECT program_id, learner_id FROM program_starts WHERE tenant_id = :tenant),
+                     removed AS (DELETE FROM program_starts ps
+                                 USING (SELECT * FROM have EXCEPT SELECT * FROM want) AS extra
+                                 WHERE ps.tenant_id = :tenant AND ps.program_id = extra.program_id
+                                   AND ps.learner_id = extra.learner_id
                                  RETURNING 1),
                      added AS (INSERT INTO program_starts (tenant_id, program_id, learner_id)
-                               SELECT CAST(:tenant AS uuid), program_id, learner_id FROM want
+                               SELECT CAST(:tenant AS uuid), program_id, learner_id
+                               FROM (SELECT * FROM want EXCEPT SELECT * FROM have) AS missing
                                ORDER BY 2, 3 ON CONFLICT DO NOTHING RETURNING 1)
                 SELECT (SELECT count(*) FROM removed) + (SELECT count(*) FROM added)""",  # noqa: S608
         )

@@ -114,26 +114,31 @@ REFERENCING = {
 }
 
 # The buckets of the programs in `programs` (tenant_id, program_id) from scratch.
+# (tenant_id, program_id, course_id) of the courses of the programs in `programs` (tenant_id, program_id).
+COURSES_OF = """(SELECT p.tenant_id, p.program_id, unnest(p.course_ids) AS course_id FROM programs p
+      JOIN ({programs}) AS chosen ON chosen.tenant_id = p.tenant_id AND chosen.program_id = p.program_id)"""
+
+# The buckets of the programs in `programs` from scratch: each program course's learner-course rows (by the
+# course index), kept if the learner has an active enrolment in the program.
 BUCKETS_OF = f"""
 INSERT INTO stall_buckets (tenant_id, program_id, course_id, last_day, learners)
-SELECT m.tenant_id, m.program_id, lc.course_id, {UTC_DAY.format(t="lc")}, count(*)
-FROM (SELECT DISTINCT e.tenant_id, e.program_id, e.learner_id FROM enrollments e
+SELECT pc.tenant_id, pc.program_id, lc.course_id, {UTC_DAY.format(t="lc")}, count(*)
+FROM {COURSES_OF} AS pc
+JOIN learner_courses lc ON lc.tenant_id = pc.tenant_id AND lc.course_id = pc.course_id AND NOT lc.completed
+JOIN (SELECT DISTINCT e.tenant_id, e.program_id, e.learner_id FROM enrollments e
       JOIN ({{programs}}) AS chosen ON chosen.tenant_id = e.tenant_id AND chosen.program_id = e.program_id
       WHERE e.state = 'active') AS m
-JOIN programs p ON p.tenant_id = m.tenant_id AND p.program_id = m.program_id
-JOIN learner_courses lc ON lc.tenant_id = m.tenant_id AND lc.learner_id = m.learner_id
-  AND lc.course_id = ANY(p.course_ids) AND NOT lc.completed
+  ON m.tenant_id = pc.tenant_id AND m.program_id = pc.program_id AND m.learner_id = lc.learner_id
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 """  # noqa: S608
 
-# The program starts of the programs in `programs` (tenant_id, program_id) from scratch.
-STARTS_OF = """
+# The program starts of the programs in `programs` from scratch.
+STARTS_OF = f"""
 INSERT INTO program_starts (tenant_id, program_id, learner_id)
-SELECT DISTINCT p.tenant_id, p.program_id, lc.learner_id FROM programs p
-JOIN ({programs}) AS chosen ON chosen.tenant_id = p.tenant_id AND chosen.program_id = p.program_id
-JOIN learner_courses lc ON lc.tenant_id = p.tenant_id AND lc.course_id = ANY(p.course_ids)
+SELECT DISTINCT pc.tenant_id, pc.program_id, lc.learner_id FROM {COURSES_OF} AS pc
+JOIN learner_courses lc ON lc.tenant_id = pc.tenant_id AND lc.course_id = pc.course_id
 ORDER BY 1, 2, 3
-"""
+"""  # noqa: S608
 
 CHANGED_PROGRAMS = {
     "insert": "SELECT tenant_id, program_id FROM new_rows",
