@@ -15,6 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from aigym.achievements.v1 import events_pb2
 from aigym_achievements.catalog import ActiveBadges, BadgeCatalog
 from aigym_achievements.domain import Award, AwardSource, AwardState, Badge, Standing
+from aigym_achievements.evaluator import LearnerFacts, evaluate_compiled
 from aigym_achievements.openbadges import (
     AchievementView,
     CredentialInput,
@@ -123,13 +124,15 @@ class Awarder:
         ]
         if not candidates:
             return []
-        time_zone = zone(state.time_zone)
+        # The learner's facts indexed once: badges looking at the same facts share the work.
+        facts = LearnerFacts(state.facts, zone(state.time_zone))
         earned: list[tuple[Badge, int, tuple[str, ...]]] = []
         for badge in candidates:
             previous = state.standings.get(badge.badge_id)
-            outcome = evaluate(
-                badge.rule, usable_facts(state.facts, previous), Context(time_zone, badge.program_id)
-            )
+            usable = facts
+            if previous is not None and previous.expire_time is not None:
+                usable = LearnerFacts(usable_facts(state.facts, previous), facts.time_zone)
+            outcome = evaluate_compiled(active.compiled[badge.badge_id], usable)
             if outcome.satisfied:
                 earned.append((badge, next_period(previous), outcome.evidence))
         made: list[Award] = []

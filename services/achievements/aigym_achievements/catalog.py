@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aigym_achievements.domain import Badge
+from aigym_achievements.evaluator import Compiled, compile_rule
 from aigym_achievements.rules import FactType, fact_types
 
 MAX_TENANTS = 2000
@@ -22,19 +23,23 @@ MAX_TENANTS = 2000
 
 @dataclass(frozen=True)
 class ActiveBadges:
-    """A tenant's active badges at one revision, by the fact types their rules look at (oldest first)."""
+    """A tenant's active badges at one revision, by the fact types their rules look at (oldest first),
+    with each badge's rule compiled for evaluation (`evaluator.compile_rule`)."""
 
     revision: int
     by_fact_type: dict[FactType, tuple[Badge, ...]]
+    compiled: dict[uuid.UUID, Compiled]
 
     @classmethod
     def of(cls, revision: int, badges: Iterable[Badge]) -> ActiveBadges:
-        """Index `badges` (oldest first) by fact type."""
+        """Index `badges` (oldest first) by fact type and compile their rules."""
         index: dict[FactType, list[Badge]] = {}
+        compiled: dict[uuid.UUID, Compiled] = {}
         for badge in badges:
+            compiled[badge.badge_id] = compile_rule(badge.rule, badge.program_id)
             for fact_type in fact_types(badge.rule):
                 index.setdefault(fact_type, []).append(badge)
-        return cls(revision, {k: tuple(v) for k, v in index.items()})
+        return cls(revision, {k: tuple(v) for k, v in index.items()}, compiled)
 
     def looking_at(self, fact_type: FactType) -> tuple[Badge, ...]:
         """The badges whose rule looks at `fact_type`."""

@@ -278,7 +278,7 @@ def fact_types(rule: Rule) -> frozenset[FactType]:
         case AllOf(rules) | AnyOf(rules) | NOfM(_, rules):
             return frozenset().union(*(fact_types(child) for child in rules))
         case _:
-            return frozenset({_as_count(rule, Context()).fact_type})
+            return frozenset({as_count(rule, Context()).fact_type})
 
 
 # --- evaluation -----------------------------------------------------------------------------------------
@@ -293,37 +293,50 @@ def evaluate(rule: Rule, facts: Iterable[Fact], context: Context = Context()) ->
 def _evaluate(rule: Rule, facts: Sequence[Fact], context: Context) -> Outcome:
     match rule:
         case AllOf(rules):
-            outcomes = [_evaluate(child, facts, context) for child in rules]
-            satisfied = all(o.satisfied for o in outcomes)
-            progress = sum(o.progress for o in outcomes) / len(outcomes)
-            return Outcome(satisfied, _merge(outcomes) if satisfied else (), 1.0 if satisfied else progress)
+            return all_of_outcome([_evaluate(child, facts, context) for child in rules])
         case AnyOf(rules):
-            outcomes = [_evaluate(child, facts, context) for child in rules]
-            for outcome in outcomes:
-                if outcome.satisfied:
-                    return outcome
-            return Outcome(False, (), max(o.progress for o in outcomes))
+            return any_of_outcome([_evaluate(child, facts, context) for child in rules])
         case NOfM(n, rules):
-            outcomes = [_evaluate(child, facts, context) for child in rules]
-            held = [o for o in outcomes if o.satisfied]
-            if len(held) >= n:
-                return Outcome(True, _merge(held[:n]), 1.0)
-            best = sorted((o.progress for o in outcomes), reverse=True)[:n]
-            return Outcome(False, (), sum(best) / n)
+            return n_of_m_outcome(n, [_evaluate(child, facts, context) for child in rules])
         case Streak():
             return _streak(rule, facts, context)
         case _:
-            return _count(_as_count(rule, context), facts)
+            return _count(as_count(rule, context), facts)
 
 
-def _merge(outcomes: Iterable[Outcome]) -> tuple[str, ...]:
+def all_of_outcome(outcomes: Sequence[Outcome]) -> Outcome:
+    """`allOf` of its sub-rules' outcomes: every one holds (progress: their mean)."""
+    if all(o.satisfied for o in outcomes):
+        return Outcome(True, merge_evidence(outcomes), 1.0)
+    return Outcome(False, (), sum(o.progress for o in outcomes) / len(outcomes))
+
+
+def any_of_outcome(outcomes: Sequence[Outcome]) -> Outcome:
+    """`anyOf` of its sub-rules' outcomes: the first that holds (progress: the best)."""
+    for outcome in outcomes:
+        if outcome.satisfied:
+            return outcome
+    return Outcome(False, (), max(o.progress for o in outcomes))
+
+
+def n_of_m_outcome(n: int, outcomes: Sequence[Outcome]) -> Outcome:
+    """`nOfM` of its sub-rules' outcomes: the first `n` that hold (progress: the mean of the best `n`)."""
+    held = [o for o in outcomes if o.satisfied]
+    if len(held) >= n:
+        return Outcome(True, merge_evidence(held[:n]), 1.0)
+    best = sorted((o.progress for o in outcomes), reverse=True)[:n]
+    return Outcome(False, (), sum(best) / n)
+
+
+def merge_evidence(outcomes: Iterable[Outcome]) -> tuple[str, ...]:
+    """The evidence of `outcomes` in order, each event id once."""
     seen: dict[str, None] = {}
     for outcome in outcomes:
         seen.update(dict.fromkeys(outcome.evidence))
     return tuple(seen)
 
 
-def _as_count(rule: Rule, context: Context) -> Count:
+def as_count(rule: Rule, context: Context) -> Count:
     """The count rule a leaf amounts to (the specific leaves are shorthands with min_count 1)."""
     match rule:
         case Count():
@@ -357,6 +370,11 @@ def _matches(fact: Fact, fact_type: FactType, filters: Sequence[Filter], min_sco
 
 def _count(rule: Count, facts: Sequence[Fact]) -> Outcome:
     matching = [f for f in facts if _matches(f, rule.fact_type, rule.filters, rule.min_score)]
+    return count_outcome(rule, matching)
+
+
+def count_outcome(rule: Count, matching: Sequence[Fact]) -> Outcome:
+    """The outcome of `rule` given the facts that match its type, filters and score (in time order)."""
     need = rule.min_count
     if rule.within is None:
         if len(matching) >= need:
@@ -376,21 +394,31 @@ def _count(rule: Count, facts: Sequence[Fact]) -> Outcome:
 
 
 def _streak(rule: Streak, facts: Sequence[Fact], context: Context) -> Outcome:
+    matching = [f for f in facts if _matches(f, rule.fact_type, rule.filters, None)]
+    return streak_outcome(rule.days, first_of_each_day(matching, context.time_zone))
+
+
+def first_of_each_day(matching: Iterable[Fact], time_zone: dt.tzinfo) -> dict[dt.date, Fact]:
+    """The first of the (time-ordered) facts on each calendar day in `time_zone`."""
     first_of_day: dict[dt.date, Fact] = {}
-    for fact in facts:
-        if _matches(fact, rule.fact_type, rule.filters, None):
-            first_of_day.setdefault(fact.occurred_at.astimezone(context.time_zone).date(), fact)
+    for fact in matching:
+        first_of_day.setdefault(fact.occurred_at.astimezone(time_zone).date(), fact)
+    return first_of_day
+
+
+def streak_outcome(days_needed: int, first_of_day: Mapping[dt.date, Fact]) -> Outcome:
+    """The outcome of a streak of `days_needed` consecutive days, given each day's first matching fact."""
     days = sorted(first_of_day)
     longest, run_start = 0, 0
     for index, day in enumerate(days):
         if index and day - days[index - 1] != dt.timedelta(days=1):
             run_start = index
         length = index - run_start + 1
-        if length >= rule.days:
-            run = days[index - rule.days + 1 : index + 1]
+        if length >= days_needed:
+            run = days[index - days_needed + 1 : index + 1]
             return Outcome(True, tuple(first_of_day[d].event_id for d in run), 1.0)
         longest = max(longest, length)
-    return Outcome(False, (), longest / rule.days)
+    return Outcome(False, (), longest / days_needed)
 
 
 # --- storage form ---------------------------------------------------------------------------------------
