@@ -117,6 +117,7 @@ class UnitOfWork:
         self._audit: list[AuditEntry] = []
         self._outbox: list[OutboxEntry] = []
         self._opening: str | None = None
+        self._driver: asyncpg.Connection | None = None
         self.opening_status = ""
 
     @property
@@ -125,6 +126,15 @@ class UnitOfWork:
         if self._session is None:
             raise RuntimeError("unit of work used outside `async with`")
         return self._session
+
+    @property
+    def driver(self) -> asyncpg.Connection:
+        """The open transaction's asyncpg connection, for hot statements that skip SQLAlchemy's statement
+        and result machinery (same transaction, same tenant scope); never begin, commit or roll back on
+        it: the unit does. Only valid inside `async with`."""
+        if self._driver is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._driver
 
     def reading(self) -> ReadUnit:
         """The same tenant and caller as a read-only unit without a transaction (see `ReadUnit`)."""
@@ -145,7 +155,9 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._sessionmaker()
         try:
-            self.opening_status = await _begin_in_tenant(self._session, self.tenant_id, self._opening)
+            self.opening_status, self._driver = await _begin_in_tenant(
+                self._session, self.tenant_id, self._opening
+            )
         except BaseException:
             session, self._session = self._session, None
             await session.close()
@@ -155,7 +167,7 @@ class UnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        session, self._session = self._session, None
+        session, self._session, self._driver = self._session, None, None
         if session is None:
             return
         try:
@@ -372,9 +384,10 @@ async def _discard(connection: AsyncConnection, driver: asyncpg.Connection) -> N
 
 async def _begin_in_tenant(
     session: AsyncSession, tenant_id: TenantId, then: str | None = None, *, read_only: bool = False
-) -> str:
+) -> tuple[str, asyncpg.Connection]:
     """Open the session's transaction with the tenant's RLS scope set, in one round trip; return the
-    command status of the last statement sent (`then`, if given, runs right after the scope is set).
+    command status of the last statement sent (`then`, if given, runs right after the scope is set) and
+    the asyncpg connection.
 
     The asyncpg dialect would send BEGIN on the first statement and the scope would follow as a second
     statement: two round trips (and the statement machinery of SQLAlchemy for the second) before every
@@ -406,7 +419,7 @@ async def _begin_in_tenant(
         await _discard(connection, driver)  # its transaction state is unknown
         raise
     adapter._transaction = _StartedTransaction(driver)
-    return status
+    return status, driver
 
 
 class _StartedTransaction:

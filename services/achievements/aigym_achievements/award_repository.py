@@ -1,17 +1,20 @@
-"""The SQL of the consumer's hot path (an event becoming a fact, its evaluation and an award), written for
-few round trips: the learner lock and the fact in one statement, everything evaluation reads in one, the
-award and its public id in one, and status-list entries taken from slots with SKIP LOCKED so concurrent
-awards of a tenant never wait for each other's commit. Mixed into `AchievementsRepository`."""
+"""The SQL of the consumer's hot path (an event becoming a fact, its evaluation and awards), written for
+few round trips: the fact, the learner lock and everything evaluation reads in one statement, the
+status-list entries of all the event's awards in one (taken from slots with SKIP LOCKED so concurrent
+awards of a tenant never wait for each other's commit), and the awards with their public ids in one.
+Mixed into `AchievementsRepository`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, select, text, update
-from sqlalchemy.dialects.postgresql import JSONB, insert
+import asyncpg
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_achievements.domain import (
@@ -27,84 +30,62 @@ from aigym_achievements.rules import Fact, FactType
 from aigym_achievements.tables import PublicIdRow, StatusListRow, StatusSlotRow
 from aigym_platform.identity import TenantId
 
-TIME = DateTime(timezone=True)
 SLOT_SIZE = 512
 """Entries a slot takes from a status list at a time (the list's counter row is locked only then)."""
 
 PURPOSES = ("revocation", "suspension")
 
-# Statements are built once (text with typed parameters): building a Core insert per call cost more
-# Python time than its round trip.
-_RECORD_FACT = text(
-    """
-    WITH added AS (
-        INSERT INTO facts (tenant_id, event_id, learner_id, fact_type, occurred_at, attributes, score)
-        VALUES (:tenant, :event_id, :learner, :fact_type, :occurred_at, :attributes, :score)
-        ON CONFLICT DO NOTHING RETURNING event_id)
-    SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)) AS locked, (SELECT count(*) FROM added) AS added
-    """
-).bindparams(bindparam("attributes", type_=JSONB), bindparam("occurred_at", type_=TIME))
+# The hot statements run on the transaction's asyncpg connection (`UnitOfWork.driver`) as prepared
+# statements (asyncpg caches them per connection by text): SQLAlchemy's statement and result machinery cost
+# more Python time per statement than the round trip. jsonb parameters are JSON text (the engine's codec).
+# Migration 0003's function: the fact, the learner's lock, then the reads (in snapshots taken after it).
+_RECORD_FACT = "SELECT * FROM achievements_record_fact($1, $2, $3, $4, $5, $6, $7, $8)"
 
-_ADD_AWARD = text(
-    """
+# Several awards (one per badge) and their credential ids' public ids, in one statement; the ids of the
+# credentials actually added (an award of the same badge and period already there adds nothing).
+_ADD_AWARDS = """
     WITH added AS (
         INSERT INTO awards (tenant_id, award_id, badge_id, learner_id, period, state, source, award_time,
                             expire_time, evidence, awarded_by, reason, program_id, credential_id,
                             credential_jwt, revocation_list_id, revocation_index, suspension_list_id,
                             suspension_index, update_time)
-        VALUES (:tenant, :award_id, :badge_id, :learner_id, :period, :state, :source, :award_time,
-                :expire_time, :evidence, :awarded_by, :reason, :program_id, :credential_id,
-                :credential_jwt, :revocation_list_id, :revocation_index, :suspension_list_id,
-                :suspension_index, :update_time)
+        SELECT $1, a.award_id, a.badge_id, a.learner_id, a.period, a.state, a.source, a.award_time,
+               a.expire_time, a.evidence::jsonb, a.awarded_by, a.reason, a.program_id, a.credential_id,
+               a.credential_jwt, a.revocation_list_id, a.revocation_index, a.suspension_list_id,
+               a.suspension_index, $2
+          FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[],
+                      $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $13::text[],
+                      $14::text[], $15::uuid[], $16::text[], $17::uuid[], $18::int[], $19::uuid[],
+                      $20::int[])
+               AS a(award_id, badge_id, learner_id, period, state, source, award_time, expire_time,
+                    evidence, awarded_by, reason, program_id, credential_id, credential_jwt,
+                    revocation_list_id, revocation_index, suspension_list_id, suspension_index)
         ON CONFLICT ON CONSTRAINT uq_awards_period DO NOTHING RETURNING credential_id)
     INSERT INTO public_ids (tenant_id, public_id, kind)
-    SELECT :tenant, credential_id, 'credential' FROM added RETURNING public_id
-    """
-).bindparams(
-    bindparam("evidence", type_=JSONB),
-    bindparam("award_time", type_=TIME),
-    bindparam("expire_time", type_=TIME),
-    bindparam("update_time", type_=TIME),
-)
+    SELECT $1, credential_id, 'credential' FROM added RETURNING public_id
+"""
 
-_LEARNER_STATE = text(
-    """
-    SELECT
-      coalesce((SELECT revision FROM badge_revisions WHERE tenant_id = :tenant), 0) AS badge_revision,
-      (SELECT time_zone FROM learners WHERE tenant_id = :tenant AND learner_id = :learner) AS time_zone,
-      (SELECT issuer_name FROM tenant_settings WHERE tenant_id = :tenant) AS issuer_name,
-      (SELECT json_agg(json_build_array(badge_id, period, state, expire_time))
-         FROM (SELECT DISTINCT ON (badge_id) badge_id, period, state, expire_time
-                 FROM awards WHERE tenant_id = :tenant AND learner_id = :learner
-                ORDER BY badge_id, period DESC) latest)::text AS standings,
-      (SELECT json_agg(json_build_array(event_id, fact_type, occurred_at, attributes, score)
-                       ORDER BY occurred_at, event_id)
-         FROM facts WHERE tenant_id = :tenant AND learner_id = :learner)::text AS facts
-    """
-)
-
-# One entry of each purpose from a slot no other transaction holds (NULLs: no such slot visible).
-_TAKE_ENTRIES = text(
-    """
+# `$2` consecutive entries of each purpose from a slot no other transaction holds that has that many left
+# (NULLs: no such slot visible).
+_TAKE_ENTRIES = """
     WITH revocation AS (
-        UPDATE status_slots s SET next_index = s.next_index + 1
-         WHERE s.tenant_id = :tenant AND s.slot_id = (
+        UPDATE status_slots s SET next_index = s.next_index + $2
+         WHERE s.tenant_id = $1 AND s.slot_id = (
                SELECT slot_id FROM status_slots
-                WHERE tenant_id = :tenant AND purpose = 'revocation' AND next_index < end_index
+                WHERE tenant_id = $1 AND purpose = 'revocation' AND next_index + $2 <= end_index
                 LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING s.list_id, s.next_index - 1 AS entry
+        RETURNING s.list_id, s.next_index - $2 AS first
     ), suspension AS (
-        UPDATE status_slots s SET next_index = s.next_index + 1
-         WHERE s.tenant_id = :tenant AND s.slot_id = (
+        UPDATE status_slots s SET next_index = s.next_index + $2
+         WHERE s.tenant_id = $1 AND s.slot_id = (
                SELECT slot_id FROM status_slots
-                WHERE tenant_id = :tenant AND purpose = 'suspension' AND next_index < end_index
+                WHERE tenant_id = $1 AND purpose = 'suspension' AND next_index + $2 <= end_index
                 LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING s.list_id, s.next_index - 1 AS entry
+        RETURNING s.list_id, s.next_index - $2 AS first
     )
-    SELECT (SELECT list_id FROM revocation) AS revocation_list, (SELECT entry FROM revocation) AS revocation,
-           (SELECT list_id FROM suspension) AS suspension_list, (SELECT entry FROM suspension) AS suspension
-    """
-)
+    SELECT (SELECT list_id FROM revocation) AS revocation_list, (SELECT first FROM revocation) AS revocation,
+           (SELECT list_id FROM suspension) AS suspension_list, (SELECT first FROM suspension) AS suspension
+"""
 
 # Refill an exhausted slot nobody holds (so slots do not pile up), else the caller inserts a new one.
 _REFILL_SLOT = text(
@@ -119,77 +100,107 @@ _REFILL_SLOT = text(
 )
 
 
-def _utc(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value).astimezone(dt.UTC) if value is not None else None
-
-
-def _standings(raw: str | None) -> dict[uuid.UUID, Standing]:
-    found: dict[uuid.UUID, Standing] = {}
-    for badge_id, period, state, expire_time in json.loads(raw) if raw else ():
-        standing = Standing(uuid.UUID(badge_id), int(period), AwardState(state), _utc(expire_time))
-        found[standing.badge_id] = standing
-    return found
-
-
-def _facts(raw: str | None) -> list[Fact]:
-    facts: list[Fact] = []
-    for event_id, fact_type, occurred_at, attributes, score in json.loads(raw) if raw else ():
-        when = _utc(occurred_at)
-        assert when is not None
-        facts.append(Fact(event_id, FactType(fact_type), when, attributes, score))
-    return facts
-
-
 class AwardPathQueries:
-    """The hot-path statements of one tenant (the session and tenant come from the repository)."""
+    """The hot-path statements of one tenant (the session, its asyncpg connection if known and the tenant
+    come from the repository)."""
 
     _s: AsyncSession
     _t: TenantId
+    _driver: asyncpg.Connection | None
 
-    async def record_fact_locked(self, learner_id: str, fact: Fact) -> bool:
-        """Take the learner's transaction lock and record the fact (once per event id) in one statement;
-        False if the fact was recorded before.
+    async def _conn(self) -> asyncpg.Connection:
+        """The transaction's asyncpg connection (a unit of work's session is always in its transaction)."""
+        if self._driver is None:
+            connection = await self._s.connection()
+            self._driver = (await connection.get_raw_connection()).driver_connection
+        return self._driver
+
+    async def record_fact_locked(self, learner_id: str, fact: Fact) -> LearnerState:
+        """Record the fact (once per event id), take the learner's transaction lock and read what
+        evaluating it needs (see `LearnerState`), in one statement.
 
         The lock serialises award decisions for one learner until the transaction ends, so concurrent
-        events of a learner see each other's facts and never both miss nor both make an award. Reads that
-        must see every fact committed before the lock come in later statements (a statement's snapshot is
-        taken when it starts).
+        events of a learner see each other's facts and never both miss nor both make an award: the reads
+        run after the lock is granted, each in a new snapshot (migration 0003's function).
         """
-        params = {
-            "tenant": self._t,
-            "event_id": uuid.UUID(fact.event_id),
-            "learner": learner_id,
-            "fact_type": fact.fact_type.value,
-            "occurred_at": fact.occurred_at,
-            "attributes": dict(fact.attributes),
-            "score": fact.score,
-            "key": f"aigym.achievements:{self._t}:{learner_id}",
-        }
-        row = (await self._s.execute(_RECORD_FACT, params)).one()
-        return bool(row.added)
-
-    async def learner_state(self, learner_id: str) -> LearnerState:
-        """What evaluating an event of the learner reads, in one statement (see `LearnerState`)."""
-        row = (await self._s.execute(_LEARNER_STATE, {"tenant": self._t, "learner": learner_id})).one()
+        row = await (await self._conn()).fetchrow(
+            _RECORD_FACT,
+            self._t,
+            uuid.UUID(fact.event_id),
+            learner_id,
+            fact.fact_type.value,
+            fact.occurred_at,
+            json.dumps(dict(fact.attributes)),
+            fact.score,
+            f"aigym.achievements:{self._t}:{learner_id}",
+        )
+        assert row is not None
+        standings: dict[uuid.UUID, Standing] = {}
+        if row["badge_ids"] is not None:
+            for badge_id, period, state, expire_time in zip(
+                row["badge_ids"], row["periods"], row["states"], row["expire_times"], strict=True
+            ):
+                standings[badge_id] = Standing(badge_id, period, AwardState(state), expire_time)
+        facts: list[Fact] = []
+        if row["event_ids"] is not None:
+            types = {t.value: t for t in FactType}
+            facts = [
+                Fact(str(event_id), types[fact_type], occurred_at, attributes, score)
+                for event_id, fact_type, occurred_at, attributes, score in zip(
+                    row["event_ids"],
+                    row["fact_types"],
+                    row["times"],
+                    json.loads(row["attributes"]),
+                    row["scores"],
+                    strict=True,
+                )
+            ]
+        issuer_name = row["issuer_name"]
         return LearnerState(
-            badge_revision=int(row.badge_revision),
-            time_zone=row.time_zone or "",
-            standings=_standings(row.standings),
-            facts=_facts(row.facts),
-            issuer_name=row.issuer_name if row.issuer_name is not None else TenantSettings().issuer_name,
+            badge_revision=int(row["badge_revision"]),
+            time_zone=row["time_zone"] or "",
+            standings=standings,
+            facts=facts,
+            issuer_name=issuer_name if issuer_name is not None else TenantSettings().issuer_name,
         )
 
-    async def take_status_entries(self, now: dt.datetime) -> StatusEntries:
-        """A revocation and a suspension status-list entry for a new credential: unique in the tenant and
-        never handed out again once committed (an entry of a rolled-back award may be)."""
-        row = (await self._s.execute(_TAKE_ENTRIES, {"tenant": self._t})).one()
-        if row.revocation_list is not None and row.suspension_list is not None:
-            return StatusEntries(row.revocation_list, row.revocation, row.suspension_list, row.suspension)
-        # Both purposes, always in this order: the lists' rows are then locked in one order by every
-        # transaction, however many awards it makes (an entry taken above stays unused: a gap, never reused).
-        revocation = await self._new_slot("revocation", now)
-        suspension = await self._new_slot("suspension", now)
-        return StatusEntries(revocation[0], revocation[1], suspension[0], suspension[1])
+    async def take_status_entries(self, now: dt.datetime, count: int = 1) -> list[StatusEntries]:
+        """`count` pairs of a revocation and a suspension status-list entry for new credentials: unique in
+        the tenant and never handed out again once committed (an entry of a rolled-back award may be)."""
+        row = await (await self._conn()).fetchrow(_TAKE_ENTRIES, self._t, count)
+        assert row is not None
+        if row["revocation_list"] is not None and row["suspension_list"] is not None:
+            return [
+                StatusEntries(
+                    row["revocation_list"],
+                    row["revocation"] + i,
+                    row["suspension_list"],
+                    row["suspension"] + i,
+                )
+                for i in range(count)
+            ]
+        # One at a time, giving slots new entries as needed (entries taken above stay unused: gaps). Both
+        # purposes always in this order: the lists' rows are then locked in one order by every
+        # transaction, however many awards it makes.
+        taken: list[StatusEntries] = []
+        for _ in range(count):
+            if count > 1:
+                single = await (await self._conn()).fetchrow(_TAKE_ENTRIES, self._t, 1)
+                assert single is not None
+                if single["revocation_list"] is not None and single["suspension_list"] is not None:
+                    taken.append(
+                        StatusEntries(
+                            single["revocation_list"],
+                            single["revocation"],
+                            single["suspension_list"],
+                            single["suspension"],
+                        )
+                    )
+                    continue
+            revocation = await self._new_slot("revocation", now)
+            suspension = await self._new_slot("suspension", now)
+            taken.append(StatusEntries(revocation[0], revocation[1], suspension[0], suspension[1]))
+        return taken
 
     async def _new_slot(self, purpose: str, now: dt.datetime) -> tuple[uuid.UUID, int]:
         """Give a slot the next SLOT_SIZE entries of the current list (a new list when it is full) and take
@@ -246,30 +257,37 @@ class AwardPathQueries:
             )
         return list_id, start
 
-    async def add_award(self, award: Award, now: dt.datetime) -> bool:
-        """Insert an award and make its credential id publicly resolvable, in one statement; False if the
-        learner already has an award of this badge and period (nothing is written then)."""
-        assert award.status is not None
-        params = {
-            "tenant": self._t,
-            "award_id": award.award_id,
-            "badge_id": award.badge_id,
-            "learner_id": award.learner_id,
-            "period": award.period,
-            "state": award.state.value,
-            "source": award.source.value,
-            "award_time": award.award_time,
-            "expire_time": award.expire_time,
-            "evidence": list(award.evidence),
-            "awarded_by": award.awarded_by,
-            "reason": award.reason,
-            "program_id": award.program_id,
-            "credential_id": award.credential_id,
-            "credential_jwt": award.credential_jwt,
-            "revocation_list_id": award.status.revocation_list_id,
-            "revocation_index": award.status.revocation_index,
-            "suspension_list_id": award.status.suspension_list_id,
-            "suspension_index": award.status.suspension_index,
-            "update_time": now,
-        }
-        return (await self._s.execute(_ADD_AWARD, params)).scalar_one_or_none() is not None
+    async def add_awards(self, awards: Sequence[Award], now: dt.datetime) -> set[uuid.UUID]:
+        """Insert awards (of distinct badges) and make their credential ids publicly resolvable, in one
+        statement; the ids of the awards added (a learner's award of the same badge and period already
+        there keeps its award out, nothing of it is written)."""
+        if not awards:
+            return set()
+        for award in awards:
+            assert award.status is not None
+        statuses = [a.status for a in awards if a.status is not None]
+        rows = await (await self._conn()).fetch(
+            _ADD_AWARDS,
+            self._t,
+            now,
+            [a.award_id for a in awards],
+            [a.badge_id for a in awards],
+            [a.learner_id for a in awards],
+            [a.period for a in awards],
+            [a.state.value for a in awards],
+            [a.source.value for a in awards],
+            [a.award_time for a in awards],
+            [a.expire_time for a in awards],
+            [json.dumps(list(a.evidence)) for a in awards],
+            [a.awarded_by for a in awards],
+            [a.reason for a in awards],
+            [a.program_id for a in awards],
+            [a.credential_id for a in awards],
+            [a.credential_jwt for a in awards],
+            [s.revocation_list_id for s in statuses],
+            [s.revocation_index for s in statuses],
+            [s.suspension_list_id for s in statuses],
+            [s.suspension_index for s in statuses],
+        )
+        added = {row["public_id"] for row in rows}
+        return {a.award_id for a in awards if a.credential_id in added}

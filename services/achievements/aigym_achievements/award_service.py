@@ -78,7 +78,7 @@ class AwardsService:
 
     @staticmethod
     def _repo(uow: UnitOfWork) -> AchievementsRepository:
-        return AchievementsRepository(uow.session, uow.tenant_id)
+        return AchievementsRepository(uow.session, uow.tenant_id, uow.driver)
 
     async def award_manually(
         self, identity: Identity, badge_id: uuid.UUID, learner_id: str, reason: str

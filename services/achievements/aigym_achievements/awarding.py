@@ -14,7 +14,15 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from aigym.achievements.v1 import events_pb2
 from aigym_achievements.catalog import ActiveBadges, BadgeCatalog
-from aigym_achievements.domain import Award, AwardSource, AwardState, Badge, Standing
+from aigym_achievements.domain import (
+    Award,
+    AwardSource,
+    AwardState,
+    Badge,
+    LearnerState,
+    Standing,
+    StatusEntries,
+)
 from aigym_achievements.evaluator import LearnerFacts, evaluate_compiled
 from aigym_achievements.openbadges import (
     AchievementView,
@@ -107,15 +115,19 @@ class Awarder:
         return self.catalog.put(tenant_id, revision, await repo.active_badges())
 
     async def evaluate_learner(
-        self, uow: UnitOfWork, repo: AchievementsRepository, learner_id: str, fact_type: FactType
+        self,
+        uow: UnitOfWork,
+        repo: AchievementsRepository,
+        learner_id: str,
+        fact_type: FactType,
+        state: LearnerState,
     ) -> list[Award]:
         """Award every active badge looking at `fact_type` that the learner's facts now satisfy.
 
-        The caller holds the learner lock, so the facts read here include every committed and this
-        transaction's own; a learner holding, suspended from or revoked from a badge is not awarded it.
-        One statement reads the learner's state; an event that satisfies no new badge ends there.
+        `state` was read under the learner lock the caller holds, so its facts include every committed and
+        this transaction's own; a learner holding, suspended from or revoked from a badge is not awarded it.
+        An event that satisfies no new badge ends here, without a statement.
         """
-        state = await repo.learner_state(learner_id)
         active = await self.active_badges(repo, uow.tenant_id, state.badge_revision)
         candidates = [
             b
@@ -135,21 +147,9 @@ class Awarder:
             outcome = evaluate_compiled(active.compiled[badge.badge_id], usable)
             if outcome.satisfied:
                 earned.append((badge, next_period(previous), outcome.evidence))
-        made: list[Award] = []
-        for badge, period, evidence in earned:
-            award = await self.award(
-                uow,
-                repo,
-                badge,
-                learner_id,
-                period,
-                AwardSource.RULE,
-                evidence,
-                issuer_name=state.issuer_name,
-            )
-            if award is not None:
-                made.append(award)
-        return made
+        return await self.award_many(
+            uow, repo, learner_id, earned, AwardSource.RULE, issuer_name=state.issuer_name
+        )
 
     async def award(
         self,
@@ -165,16 +165,84 @@ class Awarder:
         reason: str = "",
         issuer_name: str | None = None,
     ) -> Award | None:
-        """Record one award with its signed OpenBadgeCredential and publish achievement_awarded; manual
-        awards are audited too (rule and backfill awards are recorded by the award row, its evidence and the
-        event). None if the learner already has an award of this badge in this period. `issuer_name` is
-        the tenant's setting if the caller read it already."""
+        """Record one award (see `award_many`); None if the learner already has an award of this badge in
+        this period."""
+        made = await self.award_many(
+            uow,
+            repo,
+            learner_id,
+            [(badge, period, tuple(evidence))],
+            source,
+            actor=actor,
+            reason=reason,
+            issuer_name=issuer_name,
+        )
+        return made[0] if made else None
+
+    async def award_many(
+        self,
+        uow: UnitOfWork,
+        repo: AchievementsRepository,
+        learner_id: str,
+        earned: Sequence[tuple[Badge, int, tuple[str, ...]]],
+        source: AwardSource,
+        *,
+        actor: str = "system",
+        reason: str = "",
+        issuer_name: str | None = None,
+    ) -> list[Award]:
+        """Record awards of distinct badges (badge, period, evidence) to one learner, each with its signed
+        OpenBadgeCredential, and publish achievement_awarded for each; manual awards are audited too (rule
+        and backfill awards are recorded by the award row, its evidence and the event). The awards made, in
+        the order asked, without those of a badge and period the learner already has. Two statements
+        however many awards: their status entries, then the awards. `issuer_name` is the tenant's setting if
+        the caller read it already."""
+        if not earned:
+            return []
         now = self.clock()
         tenant = uow.tenant_id
         if issuer_name is None:
             issuer_name = (await repo.get_settings()).issuer_name
         key = await self.issuer_key(repo, tenant)
-        status = await repo.take_status_entries(now)
+        entries = await repo.take_status_entries(now, len(earned))
+        awards = [
+            self._signed_award(
+                tenant,
+                key,
+                badge,
+                learner_id,
+                period,
+                source,
+                evidence,
+                status,
+                now,
+                actor,
+                reason,
+                issuer_name,
+            )
+            for (badge, period, evidence), status in zip(earned, entries, strict=True)
+        ]
+        added = await repo.add_awards(awards, now)
+        made = [award for award in awards if award.award_id in added]
+        for award in made:
+            await self._announce(uow, award, source, reason)
+        return made
+
+    def _signed_award(
+        self,
+        tenant: uuid.UUID,
+        key: IssuerKey,
+        badge: Badge,
+        learner_id: str,
+        period: int,
+        source: AwardSource,
+        evidence: tuple[str, ...],
+        status: StatusEntries,
+        now: dt.datetime,
+        actor: str,
+        reason: str,
+        issuer_name: str,
+    ) -> Award:
         credential_id = uuid.uuid4()
         expire_time = now + badge.validity if badge.validity is not None else None
         claims = open_badge_claims(
@@ -194,14 +262,14 @@ class Awarder:
                 issuer_name=issuer_name,
                 valid_from=now,
                 valid_until=expire_time,
-                evidence=tuple(evidence),
+                evidence=evidence,
                 revocation_list_id=status.revocation_list_id,
                 revocation_index=status.revocation_index,
                 suspension_list_id=status.suspension_list_id,
                 suspension_index=status.suspension_index,
             ),
         )
-        award = Award(
+        return Award(
             award_id=uuid.uuid4(),
             badge_id=badge.badge_id,
             learner_id=learner_id,
@@ -210,7 +278,7 @@ class Awarder:
             source=source,
             award_time=now,
             expire_time=expire_time,
-            evidence=tuple(evidence),
+            evidence=evidence,
             awarded_by=actor,
             reason=reason,
             credential_id=credential_id,
@@ -218,39 +286,39 @@ class Awarder:
             status=status,
             credential_jwt=sign(claims, key, self.config.key_passphrase),
         )
-        if not await repo.add_award(award, now):
-            return None
+
+    async def _announce(self, uow: UnitOfWork, award: Award, source: AwardSource, reason: str) -> None:
+        """achievement_awarded for a new award (and the audit entry of a manual one)."""
         payload = events_pb2.AchievementAwarded(
             award_id=str(award.award_id),
-            badge_id=str(badge.badge_id),
-            learner_id=learner_id,
-            period=period,
+            badge_id=str(award.badge_id),
+            learner_id=award.learner_id,
+            period=award.period,
             source=source.value,
-            award_time=stamp(now),
-            evidence_event_ids=list(evidence),
-            program_id=badge.program_id,
-            credential_id=str(credential_id),
+            award_time=stamp(award.award_time),
+            evidence_event_ids=list(award.evidence),
+            program_id=award.program_id,
+            credential_id=str(award.credential_id),
         )
-        if expire_time is not None:
-            payload.expire_time.CopyFrom(stamp(expire_time))
-        await uow.publish(ACHIEVEMENT_AWARDED, award_subject(learner_id, badge.badge_id), payload)
+        if award.expire_time is not None:
+            payload.expire_time.CopyFrom(stamp(award.expire_time))
+        await uow.publish(ACHIEVEMENT_AWARDED, award_subject(award.learner_id, award.badge_id), payload)
         if source is not AwardSource.MANUAL:
-            return award
+            return
         await uow.audit(
             "award.create",
             "award",
             str(award.award_id),
             after={
-                "badge_id": badge.badge_id,
-                "learner_id": learner_id,
-                "period": period,
+                "badge_id": award.badge_id,
+                "learner_id": award.learner_id,
+                "period": award.period,
                 "source": source.value,
-                "evidence": list(evidence),
+                "evidence": list(award.evidence),
                 "reason": reason,
-                "credential_id": credential_id,
+                "credential_id": award.credential_id,
             },
         )
-        return award
 
     def simulate(
         self,

@@ -36,9 +36,9 @@ class EventHandlers:
 
     async def record_fact(self, uow: UnitOfWork, learner_id: str, fact: Fact) -> list[Award]:
         """Record `fact` for the learner and award every badge it completes (in the caller's transaction)."""
-        repo = AchievementsRepository(uow.session, uow.tenant_id)
-        await repo.record_fact_locked(learner_id, fact)
-        return await self._awarder.evaluate_learner(uow, repo, learner_id, fact.fact_type)
+        repo = AchievementsRepository(uow.session, uow.tenant_id, uow.driver)
+        state = await repo.record_fact_locked(learner_id, fact)
+        return await self._awarder.evaluate_learner(uow, repo, learner_id, fact.fact_type, state)
 
     async def record_block_completion(
         self, uow: UnitOfWork, event: Event[progress_events.BlockCompleted]
@@ -96,5 +96,5 @@ class EventHandlers:
     async def record_learner(self, uow: UnitOfWork, event: Event[programs_events.LearnerUpserted]) -> None:
         """Keep the local copy of the learner's directory entry (time zone for streaks, name)."""
         p = event.payload
-        repo = AchievementsRepository(uow.session, uow.tenant_id)
+        repo = AchievementsRepository(uow.session, uow.tenant_id, uow.driver)
         await repo.upsert_learner(p.learner_id, p.display_name, p.time_zone, p.active, event.occurred_at)

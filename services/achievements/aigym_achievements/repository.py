@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import asyncpg
 from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,9 +117,13 @@ def _fact(row: FactRow) -> Fact:
 class AchievementsRepository(AwardPathQueries):
     """Badges, awards, facts, learners, keys, status lists and settings of one tenant."""
 
-    def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
+    def __init__(
+        self, session: AsyncSession, tenant_id: TenantId, driver: asyncpg.Connection | None = None
+    ) -> None:
+        """`driver`: the unit of work's asyncpg connection (`UnitOfWork.driver`), if the caller has it."""
         self._s = session
         self._t = tenant_id
+        self._driver = driver
 
     # --- badges -------------------------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ class BadgesService:
 
     @staticmethod
     def _repo(uow: UnitOfWork) -> AchievementsRepository:
-        return AchievementsRepository(uow.session, uow.tenant_id)
+        return AchievementsRepository(uow.session, uow.tenant_id, uow.driver)
 
     async def create_badge(self, identity: Identity, draft: BadgeDraft) -> Badge:
         """Create a draft badge (INVALID_ARGUMENT with field violations for a bad definition or rule)."""

@@ -60,6 +60,20 @@ async def test_rolled_back_unit_of_work_leaves_no_event(uows: Uows) -> None:
     assert await outbox_rows(uows, tenant) == []
 
 
+async def test_the_units_driver_connection_works_in_its_transaction_and_tenant_scope(uows: Uows) -> None:
+    tenant = uuid.uuid4()
+
+    async with uows.producer(TenantId(tenant), None) as unit:
+        scope = await unit.driver.fetchval("SELECT current_setting('app.tenant_id', true)")
+        assert scope == str(tenant)
+        assert unit.driver.is_in_transaction()
+        await unit.publish(PROBE_RECORDED, "counters/d", events_pb2.ProbeRecorded(counter_id="d", amount=1))
+        # no commit: whatever the driver saw rolls back with the unit
+    with pytest.raises(RuntimeError):
+        _ = unit.driver
+    assert await outbox_rows(uows, tenant) == []
+
+
 async def test_publish_refuses_unknown_types_and_wrong_payloads(uows: Uows) -> None:
     async with uows.producer(TenantId(uuid.uuid4()), None) as unit:
         with pytest.raises(KeyError, match="unknown event type"):

@@ -5,6 +5,7 @@ list fills up (slots taken with SKIP LOCKED instead of one counter row per list)
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -16,13 +17,15 @@ from aigym.achievements.v1 import achievements_pb2 as pb
 from aigym.achievements.v1 import achievements_pb2_grpc
 from aigym.progress.v1 import events_pb2 as progress_events
 from aigym_achievements.event_handlers import EventHandlers
-from aigym_achievements.rules import FactType
+from aigym_achievements.repository import AchievementsRepository
+from aigym_achievements.rules import Fact, FactType
 from aigym_platform.db import UnitOfWorkFactory
 from aigym_platform.events.registry import BLOCK_COMPLETED
 from aigym_platform.identity import TenantId
 from aigym_platform.testing.tokens import TokenFactory, bearer
 
 Stub = achievements_pb2_grpc.AchievementsServiceStub
+NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 Metadata = tuple[tuple[str, str], ...]
 
 
@@ -167,3 +170,67 @@ async def test_status_entries_continue_in_a_new_list_when_the_current_one_is_ful
         lists = (await uow.session.execute(text("SELECT count(*) FROM status_lists"))).scalar_one()
         slots = (await uow.session.execute(text("SELECT count(*) FROM status_slots"))).scalar_one()
     assert (lists, slots) == (4, 2)  # exhausted slots are refilled, not added
+
+
+async def test_an_event_earning_several_badges_signs_each_award_with_its_own_entries(
+    stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, deliver: Any, units: UnitOfWorkFactory
+) -> None:
+    admin = bearer(token_factory.token(tenant, ["client_admin"], user="admin-1"))
+    for name in ("A", "B", "C"):
+        await activate(stub, admin, await draft(stub, admin, blocks_rule(1), name))
+    await deliver("record_block_completion", BLOCK_COMPLETED, tenant, block("ann", "b1"))
+    # Three awards, their entries taken at once: consecutive in one list per purpose.
+    first = await status_entries(units, tenant)
+    assert sorted(e[1] for e in first) == [0, 1, 2]
+    assert sorted(e[3] for e in first) == [0, 1, 2]
+    assert len({e[0] for e in first}) == len({e[2] for e in first}) == 1
+    # One entry left in each slot: the next event's three awards take theirs one by one.
+    async with units(TenantId(tenant), None) as uow:
+        await uow.session.execute(text("UPDATE status_slots SET next_index = end_index - 1"))
+        await uow.commit()
+    await deliver("record_block_completion", BLOCK_COMPLETED, tenant, block("bob", "b1"))
+    entries = await status_entries(units, tenant)
+    assert len(entries) == 6
+    assert len({(e[0], e[1]) for e in entries}) == 6
+    assert len({(e[2], e[3]) for e in entries}) == 6
+    assert sorted(await held(units, tenant)) == [(x, y) for x in ("ann", "bob") for y in ("A", "B", "C")]
+    # Every credential names the entries stored with its award.
+    async with units(TenantId(tenant), None) as uow:
+        rows = (
+            await uow.session.execute(
+                text("SELECT credential_jwt, revocation_index, suspension_index FROM awards")
+            )
+        ).all()
+    for token, revocation, suspension in rows:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        status = {s["statusPurpose"]: int(s["statusListIndex"]) for s in claims["vc"]["credentialStatus"]}
+        assert status == {"revocation": revocation, "suspension": suspension}
+
+
+async def test_a_learners_state_is_read_after_the_lock_so_it_holds_what_the_holder_committed(
+    tenant: uuid.UUID, units: UnitOfWorkFactory
+) -> None:
+    def fact(n: int) -> Fact:
+        return Fact(
+            str(uuid.uuid4()), FactType.BLOCK_COMPLETED, NOW, {"course_id": "c1", "block_id": f"b{n}"}
+        )
+
+    first, second = fact(1), fact(2)
+    async with units(TenantId(tenant), None) as holder:
+        held_state = await AchievementsRepository(
+            holder.session, holder.tenant_id, holder.driver
+        ).record_fact_locked("ann", first)
+        assert [f.event_id for f in held_state.facts] == [first.event_id]
+
+        async def waiter() -> list[str]:
+            async with units(TenantId(tenant), None) as uow:
+                repo = AchievementsRepository(uow.session, uow.tenant_id, uow.driver)
+                state = await repo.record_fact_locked("ann", second)
+                await uow.commit()
+                return sorted(f.event_id for f in state.facts)
+
+        waiting = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # blocked on the learner's lock
+        await holder.commit()
+    assert await waiting == sorted([first.event_id, second.event_id])
