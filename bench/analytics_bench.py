@@ -217,7 +217,7 @@ async def dashboards(stack: DevStack, tenant: uuid.UUID, args: argparse.Namespac
             lambda i: Request("GET", f"/v1/analytics/programs/program-{i % args.programs}?{window}", auth),
         ),
     ]
-    return await run_phases(stack, phases, args)
+    return await run_phases(stack, phases, args, "analytics")
 
 
 async def run_report(stack: DevStack, tenant: uuid.UUID, fmt: str) -> tuple[float, pb.ReportRun]:

@@ -160,7 +160,7 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         ),
         ("feed (.ics, 50 series)", lambda _: Request("GET", feed)),
     ]
-    results = await run_phases(stack, phases, args)
+    results = await run_phases(stack, phases, args, "calendar")
     print(
         f"\ncalendar API through Envoy ({load_summary(args)}), "
         f"{args.series} recurring series visible to the learner, window one year\n"

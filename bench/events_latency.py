@@ -31,6 +31,7 @@ from sqlalchemy import text  # noqa: E402
 
 from aigym_platform.devstack.ports import free_port  # noqa: E402
 from aigym_platform.identity import TenantId  # noqa: E402
+from bench.cpu import CpuMeter  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -51,95 +52,6 @@ def servers(workdir: Path) -> Iterator[tuple[str, str]]:
             stack.enter_context(redis)
             redis_url = redis.url
         yield admin_url, redis_url
-
-
-ROLES = (
-    ("jobs.worker", "worker"),
-    ("events.relay", "relay"),
-    ("redis-server", "redis"),
-    ("postgres", "postgres"),
-)
-
-
-class CpuMeter:
-    """CPU seconds and wake-ups of this benchmark's processes by role (from /proc), and machine CPU.
-
-    CPU per event grows when other work shares the cores (caches, scheduling); the voluntary context
-    switches per event (a thread blocked until a message arrived: one per round trip waited for, per
-    wake-up of an idle server process) count the message traffic itself and hardly depend on the
-    machine's load, so they compare runs made at different loads.
-    """
-
-    def __init__(self) -> None:
-        self.tick = os.sysconf("SC_CLK_TCK")
-        self.start = self.sample()
-
-    def sample(self) -> dict[str, float]:
-        """Cumulative CPU seconds per role, `wake:<role>` voluntary context switches, `machine` (all busy
-        time) and `wall` (monotonic seconds)."""
-        stats: dict[int, tuple[int, float, str]] = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmd:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-                    cmdline = cmd.read().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick, cmdline)
-        ours, frontier = {os.getpid()}, [os.getpid()]
-        while frontier:
-            parent = frontier.pop()
-            children = [pid for pid, (ppid, _, _) in stats.items() if ppid == parent and pid not in ours]
-            ours.update(children)
-            frontier.extend(children)
-        totals: dict[str, float] = {}
-        for pid in ours & set(stats):
-            _, seconds, cmdline = stats[pid]
-            role = "producer" if pid == os.getpid() else next((n for k, n in ROLES if k in cmdline), "other")
-            totals[role] = totals.get(role, 0.0) + seconds
-            totals[f"wake:{role}"] = totals.get(f"wake:{role}", 0.0) + _wakeups(pid)
-        with open("/proc/stat") as stat:
-            cpu = [int(v) for v in stat.readline().split()[1:]]
-        totals["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / self.tick  # all but idle and iowait
-        totals["wall"] = time.monotonic()
-        return totals
-
-    def report(self, label: str, events: int) -> None:
-        """Print CPU milliseconds and wake-ups per event by role since the last report, and cores busy
-        machine-wide."""
-        now = self.sample()
-        used = {k: now[k] - self.start.get(k, 0.0) for k in now}
-        self.start = now
-        cpu = {k: v for k, v in sorted(used.items()) if k not in ("machine", "wall") and ":" not in k}
-        calls = {k[5:]: v for k, v in sorted(used.items()) if k.startswith("wake:")}
-        ours = sum(cpu.values())
-        parts = " ".join(f"{k}={1000 * v / events:.2f}" for k, v in cpu.items())
-        print(
-            f"{label} cpu ms/event: {parts}; all ours {1000 * ours / events:.2f};"
-            f" cores busy: ours {ours / used['wall']:.2f}, machine {used['machine'] / used['wall']:.2f}",
-            flush=True,
-        )
-        parts = " ".join(f"{k}={v / events:.1f}" for k, v in calls.items())
-        print(
-            f"{label} wake-ups/event: {parts}; all ours {sum(calls.values()) / events:.1f}",
-            flush=True,
-        )
-
-
-def _wakeups(pid: int) -> float:
-    """Voluntary context switches of all threads of a process so far (0 if it is gone)."""
-    total = 0
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/status") as status:
-                for line in status:
-                    if line.startswith("voluntary_ctxt_switches:"):
-                        total += int(line.split()[1])
-    except OSError:
-        pass
-    return float(total)
 
 
 async def applied(uows: Uows, tenant: uuid.UUID) -> dict[int, float]:

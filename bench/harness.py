@@ -19,6 +19,7 @@ import asyncpg
 from aigym_platform.devstack.ports import free_port
 from aigym_platform.devstack.services import SERVICES
 from aigym_platform.devstack.stack import DevStack, StackOptions
+from bench.cpu import CpuMeter, api_roles, cpu_by_role, difference
 
 
 @dataclass
@@ -30,6 +31,8 @@ class PhaseResult:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # per role, over the measured seconds
+    machine_busy: float = 0.0  # cores busy machine-wide over the measured seconds (others' work too)
 
     @property
     def rps(self) -> float:
@@ -42,6 +45,11 @@ class PhaseResult:
             return float("nan")
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+    def cpu_ms_per_request(self) -> dict[str, float]:
+        """CPU milliseconds per completed request, by role."""
+        done = self.requests + self.errors
+        return {role: 1000 * used / done for role, used in self.cpu_seconds.items()} if done else {}
 
 
 def progress(label: str, done: int, total: int) -> None:
@@ -197,6 +205,7 @@ async def closed_loop(
     concurrency: int,
     seconds: float,
     warmup: float,
+    meter: CpuMeter | None = None,
 ) -> PhaseResult:
     """Run `concurrency` keep-alive connections back to back for warmup + seconds; measure after the warmup.
 
@@ -227,8 +236,20 @@ async def closed_loop(
         finally:
             writer.close()
 
-    await asyncio.gather(*(worker(w) for w in range(concurrency)))
-    return PhaseResult(name, counts["ok"], counts["errors"], seconds, latencies)
+    async def measure_cpu() -> dict[str, float]:
+        if meter is None:
+            return {}
+        await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+        before = meter.sample()
+        await asyncio.sleep(max(0.0, stop_at - time.perf_counter()))
+        return difference(before, meter.sample())
+
+    used, *_ = await asyncio.gather(measure_cpu(), *(worker(w) for w in range(concurrency)))
+    result = PhaseResult(name, counts["ok"], counts["errors"], seconds, latencies)
+    if used:
+        result.cpu_seconds = cpu_by_role(used)
+        result.machine_busy = used["machine"] / used["wall"]
+    return result
 
 
 def report(results: list[PhaseResult], ceiling: PhaseResult) -> str:
@@ -244,14 +265,40 @@ def report(results: list[PhaseResult], ceiling: PhaseResult) -> str:
             f"| {result.name} | {result.rps:,.0f} | {ratio:.0%} | {median:.1f}"
             f" | {result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.errors} |"
         )
+    return "\n".join(lines) + "\n\n" + cpu_report(results)
+
+
+def cpu_report(results: list[PhaseResult]) -> str:
+    """A Markdown table of CPU milliseconds per request by role in each phase (where the work goes), and
+    the cores busy machine-wide (above the roles' sum: other work shared the machine)."""
+    roles = sorted({role for result in results for role in result.cpu_seconds})
+    if not roles:
+        return ""
+    lines = [
+        "| phase | CPU ms/request: " + " / ".join(roles) + " = all | cores busy: ours / machine |",
+        "| --- | --- | --- |",
+    ]
+    for result in results:
+        per = result.cpu_ms_per_request()
+        ours = sum(result.cpu_seconds.values()) / result.seconds
+        lines.append(
+            f"| {result.name} | "
+            + " / ".join(f"{per.get(role, 0.0):.2f}" for role in roles)
+            + f" = **{sum(per.values()):.2f}** | {ours:.2f} / {result.machine_busy:.2f} |"
+        )
     return "\n".join(lines)
 
 
 async def run_phases(
-    stack: DevStack, phases: Sequence[tuple[str, RequestFactory]], args: argparse.Namespace
+    stack: DevStack,
+    phases: Sequence[tuple[str, RequestFactory]],
+    args: argparse.Namespace,
+    service: str,
 ) -> list[PhaseResult]:
-    """Wait for a quiet stack (the seeding's events consumed), then run each phase through the gateway."""
+    """Wait for a quiet stack (the seeding's events consumed), then run each phase through the gateway,
+    metering the CPU of every role (`service`'s servers, Envoy, PostgreSQL, ..., this load generator)."""
     await asyncio.to_thread(wait_until_quiet, stack)
+    meter = CpuMeter(api_roles(service), self_role="load generator")
     results = []
     for name, factory in phases:
         progress(name, 0, 1)
@@ -264,6 +311,7 @@ async def run_phases(
                 concurrency=args.concurrency,
                 seconds=args.seconds,
                 warmup=args.warmup,
+                meter=meter,
             )
         )
         progress(name, 1, 1)

@@ -139,7 +139,7 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         {"authorization": f"Bearer {user_token(stack, tenant, learner, 'learner')}"}
         for learner in learners[:LEARNER_TOKENS]
     ]
-    results = await run_phases(stack, phases(ids, auth, learner_auth), args)
+    results = await run_phases(stack, phases(ids, auth, learner_auth), args, "programs")
     print(
         f"\nprograms API through Envoy ({load_summary(args)}), "
         f"{args.programs} programs, {args.enrollments} enrolments of {args.learners} learners in the "

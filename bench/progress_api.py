@@ -113,7 +113,8 @@ async def run(stack: DevStack, args: argparse.Namespace) -> None:
         (i, {"authorization": f"Bearer {user_token(stack, tenant, learners[i], 'learner')}"})
         for i in range(min(LEARNER_TOKENS, len(learners)))
     ]
-    results = await run_phases(stack, phases(courses, args.courses_per_learner, auth, learner_auth), args)
+    measured = phases(courses, args.courses_per_learner, auth, learner_auth)
+    results = await run_phases(stack, measured, args, "progress")
     print(
         f"\nprogress API through Envoy ({load_summary(args)}), "
         f"{written} completions of {args.learners} learners in {args.courses} courses in the measured tenant "

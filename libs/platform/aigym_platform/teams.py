@@ -26,11 +26,9 @@ async def readable_learner(identity: Identity, learner_id: str, reports_to: Repo
     PERMISSION_DENIED names what is missing: the manager role, or the learner's place in the caller's team
     (reason LEARNER_OUT_OF_SCOPE).
     """
-    identity.require(Role.LEARNER)
-    if not learner_id or identity.is_self(learner_id):
-        return identity.user_id
-    if identity.has_role(Role.CLIENT_ADMIN):
-        return learner_id
+    learner = readable_without_directory(identity, learner_id)
+    if learner is not None:
+        return learner
     if not identity.has_role(Role.MANAGER):
         raise PermissionDenied(f"reading another learner's {what} requires the manager role")
     if not await reports_to(learner_id, identity.user_id):
@@ -40,6 +38,20 @@ async def readable_learner(identity: Identity, learner_id: str, reports_to: Repo
             reason="LEARNER_OUT_OF_SCOPE",
         )
     return learner_id
+
+
+def readable_without_directory(identity: Identity, learner_id: str) -> str | None:
+    """The learner whose records the caller reads when the directory is not needed to decide (themselves,
+    or anyone for admins); None when it is (another learner, for a manager or to be refused).
+
+    PERMISSION_DENIED without the learner role, as `readable_learner`.
+    """
+    identity.require(Role.LEARNER)
+    if not learner_id or identity.is_self(learner_id):
+        return identity.user_id
+    if identity.has_role(Role.CLIENT_ADMIN):
+        return learner_id
+    return None
 
 
 def reports_to_query(

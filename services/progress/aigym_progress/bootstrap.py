@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from aigym.progress.v1 import progress_pb2, progress_pb2_grpc
 from aigym_platform.client import ServiceTokens, service_channel
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
+from aigym_platform.direct_reads import DirectReader
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import SigningKey, verifier_from_settings
 from aigym_progress.export_service import ExportService
+from aigym_progress.hot_reads import ProgressHotReads
 from aigym_progress.path_service import PathService
 from aigym_progress.programs_client import GrpcProgramsDirectory, ProgramsDirectory, UnconfiguredPrograms
 from aigym_progress.service import ProgressService
@@ -30,6 +32,7 @@ class App:
     settings: ProgressSettings
     engine: AsyncEngine
     server: GrpcServer
+    reader: DirectReader
     programs_channel: grpc.aio.Channel | None = None
 
     async def start(self) -> int:
@@ -41,6 +44,7 @@ class App:
         await self.server.stop(grace)
         if self.programs_channel is not None:
             await self.programs_channel.close()
+        await self.reader.close()
         await self.engine.dispose()
 
 
@@ -53,6 +57,7 @@ def build(settings: ProgressSettings) -> App:
         session_scopes=settings.db_session_scopes,
     )
     uow = uow_factory(create_sessionmaker(engine))
+    reader = DirectReader(settings.database_url.get_secret_value(), size=settings.db_pool_size)
     channel: grpc.aio.Channel | None = None
     programs: ProgramsDirectory = UnconfiguredPrograms()
     if settings.service_signing_key_file:
@@ -66,10 +71,13 @@ def build(settings: ProgressSettings) -> App:
         programs = GrpcProgramsDirectory(channel, tokens)
     exports = ExportService(uow, settings.xapi_home_page, settings.xapi_activity_base)
     servicer = ProgressServicer(
-        ProgressService(uow), SessionService(uow), PathService(uow, programs), exports
+        ProgressService(uow, hot_reads=ProgressHotReads(reader)),
+        SessionService(uow),
+        PathService(uow, programs),
+        exports,
     )
     registration = Registration(
         SERVICE_FULL_NAME, servicer, progress_pb2_grpc.add_ProgressServiceServicer_to_server
     )
     server = GrpcServer(settings, verifier_from_settings(settings), [registration])
-    return App(settings, engine, server, channel)
+    return App(settings, engine, server, reader, channel)

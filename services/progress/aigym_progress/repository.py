@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -222,6 +223,45 @@ def _joined_states(row: Row[Any]) -> dict[str, BlockState]:
     }
 
 
+def progress_snapshot(row: Sequence[Any] | None, learner_id: str, course_id: str) -> ProgressSnapshot | None:
+    """A row of `statements.READ_PROGRESS` (a driver record or a SQLAlchemy row, read by position) as the
+    snapshot it describes; None for an unknown course (no row, or a course without a revision yet)."""
+    if row is None:
+        return None
+    (revision, attempt, course_revision, state, percent, completed, total, completed_required, required,
+     start, last_activity, complete, seconds, algorithm, ids, values, scores, times) = row  # fmt: skip
+    if not revision:
+        return None
+    time_on_task = _time_on_task(seconds, algorithm)
+    progress = None
+    if attempt is not None:
+        progress = CourseProgress(
+            learner_id=learner_id,
+            course_id=course_id,
+            attempt=attempt,
+            course_revision=course_revision,
+            state=ProgressState(state),
+            percent=percent,
+            completed_blocks=completed,
+            total_blocks=total,
+            completed_required_blocks=completed_required,
+            required_blocks=required,
+            start_time=start,
+            last_activity_time=last_activity,
+            complete_time=complete,
+            time_on_task=time_on_task,
+        )
+    states = (
+        {
+            block: BlockState(block, value, score, at)
+            for block, value, score, at in zip(ids, values, scores, times, strict=True)
+        }
+        if ids is not None
+        else {}
+    )
+    return ProgressSnapshot(revision, progress, states, time_on_task)
+
+
 def _learner_key(tenant: TenantId, course_id: str, learner_id: str) -> str:
     """The advisory-lock key of one learner's progress in one course."""
     return f"aigym.progress:{tenant}:{course_id}:{learner_id}"
@@ -391,13 +431,11 @@ class SqlProgressRepository:
     async def read_progress(self, learner_id: str, course_id: str) -> ProgressSnapshot | None:
         """The course's current revision with the learner's progress, block states and time on task, in
         one statement (one snapshot); None for an unknown course."""
-        params = {"tenant": self._tenant, "learner_id": learner_id, "course_id": course_id}
-        row = (await self._session.execute(statements.READ_PROGRESS, params)).first()
-        if row is None or not row.current_revision:
-            return None
-        time_on_task = _time_on_task(row.seconds, row.algorithm)
-        progress = _joined_progress(row, learner_id, course_id, time_on_task)
-        return ProgressSnapshot(row.current_revision, progress, _joined_states(row), time_on_task)
+        connection = await self._session.connection()
+        result = await connection.exec_driver_sql(
+            statements.READ_PROGRESS, (self._tenant, learner_id, course_id)
+        )
+        return progress_snapshot(result.first(), learner_id, course_id)
 
     async def lock_learner_in_course(self, learner_id: str, course_id: str) -> int | None:
         """Share-lock the course row, then serialise writers of the learner's progress in it (the lock

@@ -10,29 +10,29 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
-READ_PROGRESS: TextClause = text(
-    """
+READ_PROGRESS = """
     SELECT c.current_revision, p.attempt, p.course_revision, p.state, p.percent, p.completed_blocks,
            p.total_blocks, p.completed_required_blocks, p.required_blocks, p.start_time,
            p.last_activity_time, p.complete_time, t.seconds, t.algorithm,
            b.block_ids, b.block_values, b.block_scores, b.block_times
     FROM courses AS c
     LEFT JOIN course_progress AS p
-      ON p.tenant_id = c.tenant_id AND p.learner_id = :learner_id AND p.course_id = c.course_id
+      ON p.tenant_id = c.tenant_id AND p.learner_id = $2 AND p.course_id = c.course_id
     LEFT JOIN time_on_task AS t
-      ON t.tenant_id = c.tenant_id AND t.learner_id = :learner_id AND t.course_id = c.course_id
+      ON t.tenant_id = c.tenant_id AND t.learner_id = $2 AND t.course_id = c.course_id
     CROSS JOIN LATERAL (
         SELECT array_agg(bp.block_id) AS block_ids, array_agg(bp.value) AS block_values,
                array_agg(bp.score) AS block_scores, array_agg(bp.update_time) AS block_times
         FROM block_progress AS bp
-        WHERE bp.tenant_id = c.tenant_id AND bp.learner_id = :learner_id AND bp.course_id = c.course_id
+        WHERE bp.tenant_id = c.tenant_id AND bp.learner_id = $2 AND bp.course_id = c.course_id
           AND bp.attempt = COALESCE(p.attempt, 1) AND bp.archive_time IS NULL
     ) AS b
-    WHERE c.tenant_id = :tenant AND c.course_id = :course_id
+    WHERE c.tenant_id = $1 AND c.course_id = $3
     """
-)
 """The course's current revision with one learner's progress row, the live block states of its attempt
-(attempt 1 without a row) and time on task; no row for an unknown course."""
+(attempt 1 without a row) and time on task; no row for an unknown course. Driver SQL ($1 tenant, $2
+learner, $3 course), run as is by direct reads and by the read unit; `repository.progress_snapshot` maps
+its row."""
 
 LOCK_LEARNER_IN_COURSE: TextClause = text(
     """

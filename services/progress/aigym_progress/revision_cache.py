@@ -44,5 +44,13 @@ class RevisionCache:
                 self._items.popitem(last=False)
         return structure
 
+    def peek(self, tenant: TenantId, course_id: str, revision: int) -> CourseStructure | None:
+        """The revision if it is cached (None otherwise; nothing is read)."""
+        key = (tenant, course_id, revision)
+        structure = self._items.get(key)
+        if structure is not None:
+            self._items.move_to_end(key)
+        return structure
+
     def __len__(self) -> int:
         return len(self._items)

@@ -17,7 +17,7 @@ from aigym_platform.errors import Aborted, DomainError, InvalidArgument, NotFoun
 from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, PROGRESS_RESET
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
-from aigym_platform.teams import readable_learner
+from aigym_platform.teams import readable_learner, readable_without_directory
 from aigym_platform.timestamps import set_timestamp
 from aigym_progress.directory_repository import SqlDirectoryRepository
 from aigym_progress.directory_service import DirectoryRepositoryFactory, team_scope
@@ -36,7 +36,13 @@ from aigym_progress.domain import (
     validate_completion,
     with_blocks,
 )
-from aigym_progress.repository import LockMode, ProgressRepository, SqlProgressRepository
+from aigym_progress.hot_reads import ProgressHotReads
+from aigym_progress.repository import (
+    LockMode,
+    ProgressRepository,
+    ProgressSnapshot,
+    SqlProgressRepository,
+)
 from aigym_progress.revision_cache import RevisionCache
 from aigym_progress.session_repository import SessionRepository, SqlSessionRepository
 from aigym_progress.structure import Block, BlockState, CourseStructure, blocks_digest, validate_blocks
@@ -79,6 +85,16 @@ def _audit_view(progress: CourseProgress) -> dict[str, object]:
     }
 
 
+def _assembled(
+    snapshot: ProgressSnapshot, learner: str, course_id: str, structure: CourseStructure
+) -> CourseProgress:
+    """The learner's progress with per-block detail (zero progress when nothing was recorded yet)."""
+    progress = snapshot.progress or dataclasses.replace(
+        CourseProgress.fresh(learner, course_id, structure), time_on_task=snapshot.time_on_task
+    )
+    return with_blocks(progress, structure, snapshot.states)
+
+
 class ProgressService:
     """Course structures, completions, progress queries and resets, independent of gRPC."""
 
@@ -89,8 +105,10 @@ class ProgressService:
         clock: Clock = utcnow,
         sessions: SessionRepositoryFactory = SqlSessionRepository,
         directory: DirectoryRepositoryFactory = SqlDirectoryRepository,
+        hot_reads: ProgressHotReads | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._hot = hot_reads
         self._repositories = repositories
         self._clock = clock
         self._sessions = sessions
@@ -249,9 +267,19 @@ class ProgressService:
     async def get_progress(self, identity: Identity, learner_id: str, course_id: str) -> CourseProgress:
         """A learner's progress in a course with per-block detail (zero if nothing was recorded yet).
 
-        One statement when the caller reads their own progress and the revision is cached: the revision,
-        progress row, block states and time on task come as one snapshot, in a read unit.
+        One statement when the caller reads their own progress (or an admin anyone's) and the revision is
+        cached: the revision, progress row, block states and time on task come as one snapshot, read
+        directly (`hot_reads`); a manager's read (the directory decides) and an uncached revision take a
+        read unit.
         """
+        direct = readable_without_directory(identity, learner_id) if self._hot is not None else None
+        if self._hot is not None and direct is not None:
+            snapshot = await self._hot.read_progress(identity.tenant_id, direct, course_id)
+            if snapshot is None:
+                raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
+            cached = self._structures.peek(identity.tenant_id, course_id, snapshot.revision)
+            if cached is not None:
+                return _assembled(snapshot, direct, course_id, cached)
         async with self._uow(identity.tenant_id, identity).reading() as uow:
             learner = await self._readable(uow, identity, learner_id)
             repo = self._repo(uow)
@@ -263,10 +291,7 @@ class ProgressService:
             )
         if snapshot is None or structure is None:
             raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
-        progress = snapshot.progress or dataclasses.replace(
-            CourseProgress.fresh(learner, course_id, structure), time_on_task=snapshot.time_on_task
-        )
-        return with_blocks(progress, structure, snapshot.states)
+        return _assembled(snapshot, learner, course_id, structure)
 
     async def list_learner_progress(
         self,

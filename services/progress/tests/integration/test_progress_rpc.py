@@ -21,6 +21,7 @@ from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import read_outbox
 from aigym_platform.testing.tokens import SERVICE_ISSUER, TokenFactory, bearer
 from aigym_platform.tokens import mint_service_token
+from aigym_progress.bootstrap import App
 from services.progress.tests.conftest import Directory
 
 Stub = progress_pb2_grpc.ProgressServiceStub
@@ -595,3 +596,50 @@ async def test_ping_echoes_the_verified_caller(
     with pytest.raises(grpc.aio.AioRpcError) as anonymous:
         await progress_stub.Ping(pb.PingRequest())
     assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_direct_reads_and_read_units_return_the_same_progress(
+    progress_stub: Stub,
+    progress_app: App,
+    token_factory: TokenFactory,
+    tenant: uuid.UUID,
+    directory: Directory,
+) -> None:
+    await define_course(progress_stub, token_factory, tenant)
+    directory.reports(tenant, {"ana": "boss"})
+    ana = user(token_factory, tenant, "learner", "ana")
+    await progress_stub.CreateCompletion(
+        pb.CreateCompletionRequest(completion=completion("intro")), metadata=ana
+    )
+    await progress_stub.CreateCompletion(
+        pb.CreateCompletionRequest(completion=completion("quiz", score=0.9)), metadata=ana
+    )
+    mine = pb.GetCourseProgressRequest(learner_id="me", course_id=COURSE)
+    hers = pb.GetCourseProgressRequest(learner_id="ana", course_id=COURSE)
+
+    first = await progress_stub.GetCourseProgress(mine, metadata=ana)  # revision not cached: a read unit
+    direct = await progress_stub.GetCourseProgress(mine, metadata=ana)  # cached: one direct statement
+    by_admin = await progress_stub.GetCourseProgress(
+        hers, metadata=user(token_factory, tenant, "client_admin", "admin-1")
+    )
+    by_manager = await progress_stub.GetCourseProgress(  # the directory decides: a read unit
+        hers, metadata=user(token_factory, tenant, "manager", "boss")
+    )
+    other_tenant = user(token_factory, uuid.uuid4(), "client_admin", "admin-1")
+    with pytest.raises(grpc.aio.AioRpcError) as elsewhere:
+        await progress_stub.GetCourseProgress(hers, metadata=other_tenant)
+    await define_course(progress_stub, token_factory, tenant, "other-course")
+    untouched = await progress_stub.GetCourseProgress(
+        pb.GetCourseProgressRequest(learner_id="me", course_id="other-course"), metadata=ana
+    )
+    untouched_again = await progress_stub.GetCourseProgress(
+        pb.GetCourseProgressRequest(learner_id="me", course_id="other-course"), metadata=ana
+    )
+
+    assert direct.completed_blocks == 2
+    assert [b.completed for b in direct.blocks] == [True, True, False]
+    assert first == direct == by_admin == by_manager
+    assert elsewhere.value.code() == grpc.StatusCode.NOT_FOUND
+    assert untouched == untouched_again
+    assert untouched.completed_blocks == 0
+    assert progress_app.reader.open_connections >= 1
