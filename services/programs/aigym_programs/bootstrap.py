@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aigym.programs.v1 import programs_pb2, programs_pb2_grpc
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
+from aigym_platform.direct_reads import DirectReader
 from aigym_platform.events.admin import events_admin_registration
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
 from aigym_programs.directory_service import DirectoryService
 from aigym_programs.enrollment_service import EnrollmentsService
+from aigym_programs.hot_reads import EnrollmentHotReads
 from aigym_programs.maintenance_service import EnrollmentMaintenance
 from aigym_programs.service import ProgramsService
 from aigym_programs.servicer import ProgramsServicer
@@ -28,6 +30,7 @@ class App:
     settings: ProgramsSettings
     engine: AsyncEngine
     server: GrpcServer
+    reader: DirectReader
 
     async def start(self) -> int:
         """Start serving; returns the bound port."""
@@ -36,6 +39,7 @@ class App:
     async def stop(self, grace: float | None = None) -> None:
         """Drain the server, then close database connections."""
         await self.server.stop(grace)
+        await self.reader.close()
         await self.engine.dispose()
 
 
@@ -48,9 +52,10 @@ def build(settings: ProgramsSettings) -> App:
         session_scopes=settings.db_session_scopes,
     )
     units_of_work = uow_factory(create_sessionmaker(engine))
+    reader = DirectReader(settings.database_url.get_secret_value(), size=settings.db_pool_size)
     servicer = ProgramsServicer(
         ProgramsService(units_of_work),
-        EnrollmentsService(units_of_work),
+        EnrollmentsService(units_of_work, hot_reads=EnrollmentHotReads(reader)),
         DirectoryService(units_of_work),
         EnrollmentMaintenance(units_of_work),
     )
@@ -59,4 +64,4 @@ def build(settings: ProgramsSettings) -> App:
     )
     admin = events_admin_registration(settings, units_of_work)  # dead letters of the programs consumers
     server = GrpcServer(settings, verifier_from_settings(settings), [registration, admin])
-    return App(settings, engine, server)
+    return App(settings, engine, server, reader)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, select, tuple_, update
+from sqlalchemy import ARRAY, Select, String, any_, bindparam, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,6 +78,7 @@ class EnrollmentRepository(Protocol):
         """The program's enrolments in these states by id, strictly after `after`, locked for update."""
 
 
+_DRIVER_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 ENROLLMENTS = EnrollmentRow.__table__
 _E = ENROLLMENTS.c
 
@@ -116,7 +119,7 @@ def _list_statement(shape: _ListShape) -> Select[Any]:
     if shape.overdue:
         stmt = stmt.where(active, not_ended, _E.due_time < bindparam("now"))
     if shape.learner_ids:
-        stmt = stmt.where(_E.learner_id.in_(bindparam("learner_ids", expanding=True)))
+        stmt = stmt.where(_E.learner_id == any_(bindparam("learner_ids", type_=ARRAY(String))))
     if shape.min_progress:
         stmt = stmt.where(_E.progress >= bindparam("min_progress"))
     if shape.after:
@@ -124,6 +127,70 @@ def _list_statement(shape: _ListShape) -> Select[Any]:
             tuple_(_E.create_time, _E.enrollment_id) < tuple_(bindparam("after_time"), bindparam("after_id"))
         )
     return stmt.order_by(_E.create_time.desc(), _E.enrollment_id.desc()).limit(bindparam("limit"))
+
+
+@functools.cache
+def list_sql(shape: _ListShape) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The list query of one shape as driver SQL ($n placeholders), its parameters' names in order and the
+    values of its constant ones (the states it compares with): run as is by the repository (through its
+    session) and by direct reads (`hot_reads`)."""
+    compiled = _list_statement(shape).compile(dialect=_DRIVER_DIALECT)
+    return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
+
+
+def list_query(
+    tenant: TenantId, filters: EnrollmentFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
+) -> tuple[str, tuple[Any, ...]]:
+    """The driver SQL and parameter values listing enrolments newest first, strictly after the keyset
+    cursor, at most `limit`."""
+    state = filters.state
+    shape = _ListShape(
+        program=filters.program_id is not None,
+        learner=filters.learner_id is not None,
+        state="expired"
+        if state is EnrollmentState.EXPIRED
+        else "active"
+        if state is EnrollmentState.ACTIVE
+        else "exact"
+        if state is not None
+        else "",
+        overdue=filters.overdue_only,
+        learner_ids=filters.learner_ids is not None,
+        min_progress=filters.min_progress > 0,
+        after=after is not None,
+    )
+    params: dict[str, object] = {
+        "tenant": tenant,
+        "program_id": filters.program_id,
+        "learner_id": filters.learner_id,
+        "state": state.value if state is not None else None,
+        "now": filters.now or dt.datetime.now(dt.UTC),
+        "learner_ids": sorted(filters.learner_ids or ()),
+        "min_progress": filters.min_progress,
+        "after_time": after[0] if after else None,
+        "after_id": after[1] if after else None,
+        "limit": limit,
+    }
+    sql, names, constants = list_sql(shape)
+    return sql, tuple(params[name] if name in params else constants[name] for name in names)
+
+
+def enrollment_from_record(row: Mapping[Any, Any]) -> Enrollment:
+    """A listed enrolment row (a driver record, or a SQLAlchemy row's mapping) as the domain object."""
+    return Enrollment(
+        enrollment_id=row["enrollment_id"],
+        program_id=row["program_id"],
+        learner_id=row["learner_id"],
+        state=EnrollmentState(row["state"]),
+        program_version=row["program_version"],
+        dates=EnrollmentDates(row["start_time"], row["due_time"], row["end_time"]),
+        source=EnrollmentSource(row["source"]),
+        create_time=row["create_time"],
+        progress=row["progress"],
+        completed_course_ids=tuple(row["completed_course_ids"] or ()),
+        reached_milestones=tuple(row["reached_milestones"] or ()),
+        complete_time=row["complete_time"],
+    )
 
 
 def _to_domain(row: EnrollmentRow | Row[Any]) -> Enrollment:
@@ -219,37 +286,10 @@ class SqlEnrollmentRepository:
         self, filters: EnrollmentFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
     ) -> list[Enrollment]:
         """Enrolments newest first, strictly after the keyset cursor, at most `limit`."""
-        state = filters.state
-        shape = _ListShape(
-            program=filters.program_id is not None,
-            learner=filters.learner_id is not None,
-            state="expired"
-            if state is EnrollmentState.EXPIRED
-            else "active"
-            if state is EnrollmentState.ACTIVE
-            else "exact"
-            if state is not None
-            else "",
-            overdue=filters.overdue_only,
-            learner_ids=filters.learner_ids is not None,
-            min_progress=filters.min_progress > 0,
-            after=after is not None,
-        )
-        params: dict[str, object] = {
-            "tenant": self._tenant,
-            "program_id": filters.program_id,
-            "learner_id": filters.learner_id,
-            "state": state.value if state is not None else None,
-            "now": filters.now or dt.datetime.now(dt.UTC),
-            "learner_ids": sorted(filters.learner_ids or ()) or [""],
-            "min_progress": filters.min_progress,
-            "after_time": after[0] if after else None,
-            "after_id": after[1] if after else None,
-            "limit": limit,
-        }
-        # Parameters a shape does not use are ignored by the statement.
-        rows = (await self._session.execute(_list_statement(shape), params)).all()
-        return [_to_domain(row) for row in rows]
+        sql, values = list_query(self._tenant, filters, after, limit)
+        connection = await self._session.connection()
+        rows = await connection.exec_driver_sql(sql, values)
+        return [enrollment_from_record(row._mapping) for row in rows]
 
     async def progressing_for(self, learner_id: str, now: dt.datetime) -> list[Enrollment]:
         """The learner's active or completed, not ended enrolments, locked for update."""

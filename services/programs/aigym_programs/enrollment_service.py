@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +50,7 @@ from aigym_programs.events import (
     enrollment_subject,
     enrollment_withdrawn,
 )
+from aigym_programs.hot_reads import EnrollmentHotReads
 from aigym_programs.progress_service import CompletionLedgerFactory, announce_progress
 from aigym_programs.repository import ProgramRepository, SqlProgramRepository
 from aigym_programs.structure import Structure
@@ -110,8 +111,10 @@ class EnrollmentsService:
         enrollments: EnrollmentRepositoryFactory = SqlEnrollmentRepository,
         directory: DirectoryRepositoryFactory = SqlDirectoryRepository,
         ledger: CompletionLedgerFactory = SqlCompletionLedger,
+        hot_reads: EnrollmentHotReads | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._hot = hot_reads
         self._programs = programs
         self._enrollments = enrollments
         self._directory = directory
@@ -257,6 +260,17 @@ class EnrollmentsService:
     ) -> tuple[list[Enrollment], str]:
         """A program's enrolments (managers and admins), newest first."""
         identity.require(Role.MANAGER)
+        if self._hot is not None and identity.has_role(Role.CLIENT_ADMIN):  # everyone's: no directory
+            tenant, hot = identity.tenant_id, self._hot
+            scoped = dataclasses.replace(filters, program_id=program_id, learner_ids=None)
+            page, next_token = await _page(
+                lambda after, limit: hot.list_enrollments(tenant, scoped, after, limit),
+                scoped,
+                requested,
+                token,
+            )
+            if page:  # enrolments prove their program exists
+                return page, next_token
         async with self._uow(identity.tenant_id, identity).reading() as uow:
             scoped = dataclasses.replace(
                 filters, program_id=program_id, learner_ids=await self._scope(uow, identity)
@@ -273,6 +287,15 @@ class EnrollmentsService:
         """A learner's enrolments ("my programs"): the learner themselves, managers and admins."""
         identity.require(Role.LEARNER)
         learner = identity.user_id if identity.is_self(learner_id) else learner_id
+        if self._hot is not None and (learner == identity.user_id or identity.has_role(Role.CLIENT_ADMIN)):
+            tenant, hot = identity.tenant_id, self._hot
+            filters = EnrollmentFilter(learner_id=learner, state=state)
+            return await _page(
+                lambda after, limit: hot.list_enrollments(tenant, filters, after, limit),
+                filters,
+                requested,
+                token,
+            )
         async with self._uow(identity.tenant_id, identity).reading() as uow:
             scope = await self._scope(uow, identity)
             if learner != identity.user_id and scope is not None and learner not in scope:
@@ -409,25 +432,10 @@ class EnrollmentsService:
     async def _page(
         self, uow: TenantUnit, filters: EnrollmentFilter, requested: int, token: str
     ) -> tuple[list[Enrollment], str]:
-        fingerprint = {
-            "program": str(filters.program_id),
-            "learner": filters.learner_id,
-            "state": filters.state,
-            "overdue": filters.overdue_only,
-            "min_progress": filters.min_progress,
-        }
-        cursor = decode_token(token, fingerprint)
-        after = (dt.datetime.fromisoformat(cursor.values[0]), uuid.UUID(cursor.values[1])) if cursor else None
-        size = page_size(requested)
-        rows = await self._enrollments(uow.session, uow.tenant_id).list_enrollments(filters, after, size + 1)
-        page = rows[:size]
-        next_token = ""
-        if len(rows) > size:
-            last = page[-1]
-            next_token = encode_token(
-                Cursor((last.create_time.isoformat(), str(last.enrollment_id))), fingerprint
-            )
-        return page, next_token
+        repo = self._enrollments(uow.session, uow.tenant_id)
+        return await _page(
+            lambda after, limit: repo.list_enrollments(filters, after, limit), filters, requested, token
+        )
 
     async def _scope(self, uow: TenantUnit, identity: Identity) -> frozenset[str] | None:
         return await team_scope(self._directory(uow.session, uow.tenant_id), identity)
@@ -435,6 +443,35 @@ class EnrollmentsService:
     @staticmethod
     def _may_see(identity: Identity, enrollment: Enrollment, scope: frozenset[str] | None) -> bool:
         return enrollment.learner_id == identity.user_id or scope is None or enrollment.learner_id in scope
+
+
+ListEnrollments = Callable[[tuple[dt.datetime, uuid.UUID] | None, int], Awaitable[list[Enrollment]]]
+"""`(after, limit) -> enrolments` of one filter, from a repository or direct reads."""
+
+
+async def _page(
+    list_enrollments: ListEnrollments, filters: EnrollmentFilter, requested: int, token: str
+) -> tuple[list[Enrollment], str]:
+    """One page of enrolments newest first and the token of the next (empty on the last page)."""
+    fingerprint = {
+        "program": str(filters.program_id),
+        "learner": filters.learner_id,
+        "state": filters.state,
+        "overdue": filters.overdue_only,
+        "min_progress": filters.min_progress,
+    }
+    cursor = decode_token(token, fingerprint)
+    after = (dt.datetime.fromisoformat(cursor.values[0]), uuid.UUID(cursor.values[1])) if cursor else None
+    size = page_size(requested)
+    rows = await list_enrollments(after, size + 1)
+    page = rows[:size]
+    next_token = ""
+    if len(rows) > size:
+        last = page[-1]
+        next_token = encode_token(
+            Cursor((last.create_time.isoformat(), str(last.enrollment_id))), fingerprint
+        )
+    return page, next_token
 
 
 async def _record_creation(

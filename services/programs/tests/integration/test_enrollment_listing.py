@@ -1,4 +1,5 @@
-"""Every filter shape of the enrolment list query against PostgreSQL, checked against a plain Python filter.
+"""Every filter shape of the enrolment list query against PostgreSQL, checked against a plain Python filter
+(through a read unit's session and as direct reads).
 
 The list statement is built once per filter shape with bind parameters; this walks every shape (and
 keyset paging through it) so a wrong clause or a parameter bound to the wrong shape shows up.
@@ -15,11 +16,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from aigym_platform.db import UnitOfWorkFactory, create_engine, create_sessionmaker, uow_factory
+from aigym_platform.direct_reads import DirectReader
 from aigym_platform.identity import TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_programs.domain import Program, ProgramDraft, ProgramState
 from aigym_programs.enrollment import Enrollment, EnrollmentDates, EnrollmentSource, EnrollmentState
 from aigym_programs.enrollment_repository import EnrollmentFilter, SqlEnrollmentRepository
+from aigym_programs.hot_reads import EnrollmentHotReads
 from aigym_programs.repository import SqlProgramRepository
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
@@ -96,7 +99,9 @@ def _expected(rows: list[Enrollment], f: EnrollmentFilter) -> list[uuid.UUID]:
     return [e.enrollment_id for e in kept]
 
 
-async def test_every_filter_shape_and_keyset_page_matches_a_plain_filter(make_uow: UnitOfWorkFactory) -> None:
+async def test_every_filter_shape_and_keyset_page_matches_a_plain_filter(
+    make_uow: UnitOfWorkFactory, programs_db: ServiceDatabase
+) -> None:
     tenant, other = TenantId(uuid.uuid4()), TenantId(uuid.uuid4())
     rows = _enrollments(random.Random(11))
     for owner, batch in ((tenant, rows), (other, _enrollments(random.Random(12)))):
@@ -120,6 +125,8 @@ async def test_every_filter_shape_and_keyset_page_matches_a_plain_filter(make_uo
         [0.0, 0.5],
     )
     checked = 0
+    reader = DirectReader(programs_db.app_url, size=1)
+    hot = EnrollmentHotReads(reader)
     async with make_uow(tenant, None) as uow:
         repo = SqlEnrollmentRepository(uow.session, tenant)
         for program_id, learner_id, state, overdue, learner_ids, min_progress in shapes:
@@ -136,10 +143,12 @@ async def test_every_filter_shape_and_keyset_page_matches_a_plain_filter(make_uo
             after: tuple[dt.datetime, uuid.UUID] | None = None
             while True:
                 page = await repo.list_enrollments(f, after, 7)
+                assert page == await hot.list_enrollments(tenant, f, after, 7), f  # direct reads agree
                 got += [e.enrollment_id for e in page]
                 if len(page) < 7:
                     break
                 after = (page[-1].create_time, page[-1].enrollment_id)
             assert got == _expected(rows, f), f
             checked += bool(got)
+    await reader.close()
     assert checked > 40  # most shapes select something, so the comparison is not vacuous
