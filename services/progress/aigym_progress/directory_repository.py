@@ -7,9 +7,9 @@ UNION (not UNION ALL), so a cycle in the reporting lines ends the recursion inst
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import CTE, select
+from sqlalchemy import CTE, BindParameter, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +20,9 @@ from aigym_progress.tables import DirectoryLearnerRow
 _L = DirectoryLearnerRow.__table__.c
 
 
-def team_cte(tenant: TenantId, manager_id: str) -> CTE:
-    """The learner ids of everyone reporting to `manager_id`, directly or indirectly (a recursive CTE)."""
+def team_cte(tenant: TenantId | BindParameter[Any], manager_id: str | BindParameter[Any]) -> CTE:
+    """The learner ids of everyone reporting to `manager_id`, directly or indirectly (a recursive CTE; the
+    tenant and manager as values, or as bind parameters of a statement compiled once)."""
     team = (
         select(_L.learner_id)
         .where(_L.tenant_id == tenant, _L.manager_id == manager_id)

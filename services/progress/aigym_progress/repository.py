@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, bindparam, func, literal, select, text, tuple_, update
+from sqlalchemy import ColumnElement, String, bindparam, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -327,6 +329,7 @@ _GET_BLOCK_STATES = select(BlockProgressRow.__table__).where(
 
 _TT = TimeOnTaskRow.__table__.c
 _LAST_ACTIVITY = func.coalesce(_CP.last_activity_time, literal(EPOCH))
+_DRIVER_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
 
 def _roster_key(key: RosterOrder) -> ColumnElement[Any]:
@@ -335,6 +338,113 @@ def _roster_key(key: RosterOrder) -> ColumnElement[Any]:
     if key is RosterOrder.LAST_ACTIVITY:
         return _LAST_ACTIVITY
     return _CP.learner_id
+
+
+@dataclass(frozen=True)
+class _RosterShape:
+    """Which clauses a roster page's statement has; each shape's statement is compiled once."""
+
+    state: bool
+    team: bool
+    key: RosterOrder
+    descending: bool
+    after: bool
+
+
+@functools.cache
+def _roster_sql(shape: _RosterShape) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """A roster page's statement as driver SQL, its parameters' names in order and the values of its
+    constant ones: plain table rows with the time on task joined in (no ORM instances for a page of 50)."""
+    stmt = (
+        select(CourseProgressRow.__table__, _TT.seconds, _TT.algorithm)
+        .select_from(
+            CourseProgressRow.__table__.outerjoin(
+                TimeOnTaskRow.__table__,
+                (_TT.tenant_id == _CP.tenant_id)
+                & (_TT.learner_id == _CP.learner_id)
+                & (_TT.course_id == _CP.course_id),
+            )
+        )
+        .where(_CP.tenant_id == bindparam("tenant"), _CP.course_id == bindparam("course_id"))
+    )
+    if shape.state:
+        stmt = stmt.where(_CP.state == bindparam("state"))
+    if shape.team:
+        team = team_cte(bindparam("tenant"), bindparam("team_of", type_=String))
+        stmt = stmt.where(
+            _CP.learner_id.in_(select(team.c.learner_id)), _CP.learner_id != bindparam("team_of")
+        )
+    key = _roster_key(shape.key)
+    learner = _CP.learner_id
+    if shape.after:
+        after_learner = bindparam("after_learner", type_=String)
+        if shape.key is RosterOrder.LEARNER:
+            position = learner < after_learner if shape.descending else learner > after_learner
+        else:
+            mine = tuple_(key, learner)
+            theirs = tuple_(bindparam("after_value", type_=key.type), after_learner)
+            position = mine < theirs if shape.descending else mine > theirs
+        stmt = stmt.where(position)
+    keys = [learner] if shape.key is RosterOrder.LEARNER else [key, learner]
+    stmt = stmt.order_by(*(k.desc() if shape.descending else k.asc() for k in keys))
+    compiled = stmt.limit(bindparam("limit")).compile(dialect=_DRIVER_DIALECT)
+    return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
+
+
+def roster_query(
+    tenant: TenantId,
+    course_id: str,
+    state: ProgressState | None,
+    ordering: Ordering,
+    after: RosterCursor | None,
+    limit: int,
+    *,
+    team_of: str | None = None,
+) -> tuple[str, tuple[Any, ...]]:
+    """The driver SQL and parameter values of a roster page: a course's learners in `ordering` (ties:
+    learner id, same direction), strictly after the cursor, at most `limit`; with `team_of`, only learners
+    reporting to that manager directly or indirectly. Run by the repository and by direct reads alike."""
+    shape = _RosterShape(
+        state=state is not None,
+        team=team_of is not None,
+        key=ordering.key,
+        descending=ordering.descending,
+        after=after is not None,
+    )
+    params: dict[str, Any] = {
+        "tenant": tenant,
+        "course_id": course_id,
+        "state": state.value if state is not None else None,
+        "team_of": team_of,
+        "after_value": after[0] if after else None,
+        "after_learner": after[1] if after else None,
+        "limit": limit,
+    }
+    sql, names, constants = _roster_sql(shape)
+    return sql, tuple(params[name] if name in params else constants[name] for name in names)
+
+
+def roster_entry(row: Mapping[Any, Any]) -> CourseProgress:
+    """A roster row (a driver record, or a SQLAlchemy row's mapping) as the learner's progress."""
+    seconds, algorithm = row["seconds"], row["algorithm"]
+    return CourseProgress(
+        learner_id=row["learner_id"],
+        course_id=row["course_id"],
+        attempt=row["attempt"],
+        course_revision=row["course_revision"],
+        state=ProgressState(row["state"]),
+        percent=row["percent"],
+        completed_blocks=row["completed_blocks"],
+        total_blocks=row["total_blocks"],
+        completed_required_blocks=row["completed_required_blocks"],
+        required_blocks=row["required_blocks"],
+        start_time=row["start_time"],
+        last_activity_time=row["last_activity_time"],
+        complete_time=row["complete_time"],
+        time_on_task=TimeOnTask(seconds, algorithm)
+        if seconds is not None and algorithm is not None
+        else None,
+    )
 
 
 class SqlProgressRepository:
@@ -630,36 +740,6 @@ class SqlProgressRepository:
 
         With `team_of`, only learners reporting to that manager directly or indirectly.
         """
-        # Plain table rows (no ORM instances for a page of 50), with the time on task joined in.
-        stmt = (
-            select(CourseProgressRow.__table__, _TT.seconds, _TT.algorithm)
-            .select_from(
-                CourseProgressRow.__table__.outerjoin(
-                    TimeOnTaskRow.__table__,
-                    (_TT.tenant_id == _CP.tenant_id)
-                    & (_TT.learner_id == _CP.learner_id)
-                    & (_TT.course_id == _CP.course_id),
-                )
-            )
-            .where(_CP.tenant_id == self._tenant, _CP.course_id == course_id)
-        )
-        if state is not None:
-            stmt = stmt.where(_CP.state == state.value)
-        if team_of is not None:
-            team = team_cte(self._tenant, team_of)
-            stmt = stmt.where(_CP.learner_id.in_(select(team.c.learner_id)), _CP.learner_id != team_of)
-        key = _roster_key(ordering.key)
-        learner = _CP.learner_id
-        if after is not None:
-            if ordering.key is RosterOrder.LEARNER:
-                position = learner < after[1] if ordering.descending else learner > after[1]
-            else:
-                mine, theirs = tuple_(key, learner), tuple_(literal(after[0]), literal(after[1]))
-                position = mine < theirs if ordering.descending else mine > theirs
-            stmt = stmt.where(position)
-        keys = [learner] if ordering.key is RosterOrder.LEARNER else [key, learner]
-        stmt = stmt.order_by(*(k.desc() if ordering.descending else k.asc() for k in keys))
-        return [
-            _progress(row, _time_on_task(row.seconds, row.algorithm))
-            for row in (await self._session.execute(stmt.limit(limit))).all()
-        ]
+        sql, values = roster_query(self._tenant, course_id, state, ordering, after, limit, team_of=team_of)
+        connection = await self._session.connection()
+        return [roster_entry(row._mapping) for row in await connection.exec_driver_sql(sql, values)]

@@ -342,12 +342,18 @@ class ProgressService:
                 value = dt.datetime.fromisoformat(value)
             after = (value, str(cursor.values[1]))
         size = page_size(requested_size)
-        async with self._uow(identity.tenant_id, identity).reading() as uow:
-            repo = self._repo(uow)
-            rows = await repo.list_roster(course_id, state, ordering, after, size + 1, team_of=team)
-            # Progress rows prove their course exists; only an empty page needs the extra statement.
-            if not rows and await repo.current_revision(course_id) is None:
-                raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
+        rows = []
+        if self._hot is not None and team is None:  # an admin's roster: everyone, read directly
+            rows = await self._hot.list_roster(
+                identity.tenant_id, course_id, state, ordering, after, size + 1
+            )
+        if not rows:
+            async with self._uow(identity.tenant_id, identity).reading() as uow:
+                repo = self._repo(uow)
+                rows = await repo.list_roster(course_id, state, ordering, after, size + 1, team_of=team)
+                # Progress rows prove their course exists; only an empty page needs the extra statement.
+                if not rows and await repo.current_revision(course_id) is None:
+                    raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
         page, token = rows[:size], ""
         if len(rows) > size:
             last = page[-1]

@@ -643,3 +643,53 @@ async def test_direct_reads_and_read_units_return_the_same_progress(
     assert untouched == untouched_again
     assert untouched.completed_blocks == 0
     assert progress_app.reader.open_connections >= 1
+
+
+async def test_an_admin_s_direct_roster_pages_match_a_manager_s_read_unit_pages(
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, directory: Directory
+) -> None:
+    await define_course(progress_stub, token_factory, tenant)
+    learners = [f"r-{i}" for i in range(7)]
+    directory.reports(tenant, {learner: "boss" for learner in learners})  # the boss's team is everyone
+    admin = user(token_factory, tenant, "client_admin", "admin-1")
+    plan = [("intro", 1.0), ("extra", 0.5), ("quiz", 1.0)]
+    for i, learner in enumerate(learners):
+        for block, value in plan[: i % 4]:
+            item = completion(block, value, learner=learner, score=0.9 if block == "quiz" else None)
+            await progress_stub.CreateCompletion(pb.CreateCompletionRequest(completion=item), metadata=admin)
+    manager = user(token_factory, tenant, "manager", "boss")
+
+    async def walk(caller: Metadata, order_by: str, state: int) -> list[pb.CourseProgress]:
+        entries, token = [], ""
+        while True:
+            page = await progress_stub.ListCourseRoster(
+                pb.ListCourseRosterRequest(
+                    course_id=COURSE, order_by=order_by, state=state, page_size=2, page_token=token
+                ),
+                metadata=caller,
+            )
+            entries += list(page.progress)
+            token = page.next_page_token
+            if not token:
+                return entries
+
+    orders = [
+        "",
+        "learner_id desc",
+        "percent",
+        "percent desc",
+        "last_activity_time",
+        "last_activity_time desc",
+    ]
+    for order_by in orders:
+        for state in (pb.PROGRESS_STATE_UNSPECIFIED, pb.PROGRESS_STATE_IN_PROGRESS):
+            direct = await walk(admin, order_by, state)
+            assert direct == await walk(manager, order_by, state), (order_by, state)
+            assert direct, (order_by, state)
+    everyone = await walk(admin, "percent desc", pb.PROGRESS_STATE_UNSPECIFIED)
+    assert [p.percent for p in everyone] == sorted((p.percent for p in everyone), reverse=True)
+    with pytest.raises(grpc.aio.AioRpcError) as unknown:
+        await progress_stub.ListCourseRoster(
+            pb.ListCourseRosterRequest(course_id="no-such-course"), metadata=admin
+        )
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
