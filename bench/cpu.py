@@ -79,8 +79,10 @@ class CpuMeter:
                 if pid == os.getpid()
                 else next((n for k, n in self.roles if k in cmdline), "other")
             )
-            totals[role] = totals.get(role, 0.0) + seconds
-            totals[f"wake:{role}"] = totals.get(f"wake:{role}", 0.0) + _wakeups(pid)
+            # Per process (`role@pid`), so a process that exits between two samples drops out of their
+            # difference instead of taking its whole CPU time with it.
+            totals[f"{role}@{pid}"] = seconds
+            totals[f"wake:{role}@{pid}"] = _wakeups(pid)
         with open("/proc/stat") as stat:
             cpu = [int(v) for v in stat.readline().split()[1:]]
         totals["machine"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / self.tick  # all but idle and iowait
@@ -94,7 +96,7 @@ class CpuMeter:
         used = difference(self.start, now)
         self.start = now
         cpu = cpu_by_role(used)
-        calls = {k[5:]: v for k, v in sorted(used.items()) if k.startswith("wake:")}
+        calls = _by_role({k[5:]: v for k, v in used.items() if k.startswith("wake:")})
         ours = sum(cpu.values())
         parts = " ".join(f"{k}={1000 * v / events:.2f}" for k, v in cpu.items())
         print(
@@ -111,11 +113,20 @@ class CpuMeter:
 
 def cpu_by_role(used: dict[str, float]) -> dict[str, float]:
     """The CPU seconds per role of a difference of two samples (without wake-ups, machine and wall)."""
-    return {k: v for k, v in sorted(used.items()) if k not in ("machine", "wall") and ":" not in k}
+    return _by_role({k: v for k, v in used.items() if k not in ("machine", "wall") and ":" not in k})
+
+
+def _by_role(per_process: dict[str, float]) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for key, value in per_process.items():
+        role = key.rpartition("@")[0] or key
+        totals[role] = totals.get(role, 0.0) + value
+    return dict(sorted(totals.items()))
 
 
 def difference(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """What was used between two samples, per key."""
+    """What was used between two samples, per key (processes that started meanwhile count from zero;
+    those that exited are left out)."""
     return {k: after[k] - before.get(k, 0.0) for k in after}
 
 
