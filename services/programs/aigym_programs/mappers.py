@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf import duration_pb2
@@ -217,25 +218,36 @@ def enrollment_request_from_proto(message: programs_pb2.Enrollment) -> Enrollmen
 
 def enrollment_to_proto(enrollment: Enrollment, now: dt.datetime | None = None) -> programs_pb2.Enrollment:
     """An enrolment as its API resource (state and overdue as of `now`)."""
-    now = now or dt.datetime.now(dt.UTC)
-    message = programs_pb2.Enrollment(
-        enrollment_id=str(enrollment.enrollment_id),
-        program_id=str(enrollment.program_id),
-        learner_id=enrollment.learner_id,
-        state=_ENROLLMENT_STATE_TO_PROTO[enrollment.effective_state(now)],
-        program_version=enrollment.program_version,
-        source=_SOURCE_TO_PROTO[enrollment.source],
-        progress=enrollment.progress,
-        completed_course_ids=list(enrollment.completed_course_ids),
-        reached_milestones=list(enrollment.reached_milestones),
-        overdue=enrollment.is_overdue(now),
-    )
+    message = programs_pb2.Enrollment()
+    fill_enrollment(message, enrollment, now or dt.datetime.now(dt.UTC))
+    return message
+
+
+def fill_enrollment(message: programs_pb2.Enrollment, enrollment: Enrollment, now: dt.datetime) -> None:
+    """Write an enrolment (state and overdue as of `now`) into an empty message (an element added to a
+    list response is filled in place rather than built and copied in)."""
+    message.enrollment_id = str(enrollment.enrollment_id)
+    message.program_id = str(enrollment.program_id)
+    message.learner_id = enrollment.learner_id
+    message.state = _ENROLLMENT_STATE_TO_PROTO[enrollment.effective_state(now)]
+    message.program_version = enrollment.program_version
+    message.source = _SOURCE_TO_PROTO[enrollment.source]
+    message.progress = enrollment.progress
+    message.completed_course_ids.extend(enrollment.completed_course_ids)
+    message.reached_milestones.extend(enrollment.reached_milestones)
+    message.overdue = enrollment.is_overdue(now)
     _set_time(message, "start_time", enrollment.dates.start)
     _set_time(message, "due_time", enrollment.dates.due)
     _set_time(message, "end_time", enrollment.dates.end)
     _set_time(message, "create_time", enrollment.create_time)
     _set_time(message, "complete_time", enrollment.complete_time)
-    return message
+
+
+def enrollments_into(target: Any, enrollments: Sequence[Enrollment]) -> None:
+    """Add `enrollments` to a list response's repeated field, filled in place, all as of one instant."""
+    now = dt.datetime.now(dt.UTC)
+    for enrollment in enrollments:
+        fill_enrollment(target.add(), enrollment, now)
 
 
 def batch_result_to_proto(result: BatchResult) -> programs_pb2.BatchEnrollmentResult:

@@ -191,9 +191,9 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         page, token = await self._enrollments.list_for_program(
             current_identity(), program_id, filters, request.page_size, request.page_token
         )
-        return programs_pb2.ListEnrollmentsResponse(
-            enrollments=[mappers.enrollment_to_proto(e) for e in page], next_page_token=token
-        )
+        response = programs_pb2.ListEnrollmentsResponse(next_page_token=token)
+        mappers.enrollments_into(response.enrollments, page)
+        return response
 
     async def ListLearnerEnrollments(
         self, request: programs_pb2.ListLearnerEnrollmentsRequest, context: Context
@@ -206,9 +206,9 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
             request.page_size,
             request.page_token,
         )
-        return programs_pb2.ListLearnerEnrollmentsResponse(
-            enrollments=[mappers.enrollment_to_proto(e) for e in page], next_page_token=token
-        )
+        response = programs_pb2.ListLearnerEnrollmentsResponse(next_page_token=token)
+        mappers.enrollments_into(response.enrollments, page)
+        return response
 
     async def WithdrawEnrollment(
         self, request: programs_pb2.WithdrawEnrollmentRequest, context: Context

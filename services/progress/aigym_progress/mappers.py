@@ -114,32 +114,39 @@ def completion_to_proto(completion: Completion) -> progress_pb2.Completion:
 
 def progress_to_proto(progress: CourseProgress) -> progress_pb2.CourseProgress:
     """A learner's course progress as its API message (with blocks when the domain object has them)."""
-    message = progress_pb2.CourseProgress(
-        learner_id=progress.learner_id,
-        course_id=progress.course_id,
-        course_revision=progress.course_revision,
-        state=_STATE_TO_PROTO[progress.state],
-        percent=progress.percent,
-        completed_blocks=progress.completed_blocks,
-        total_blocks=progress.total_blocks,
-        completed_required_blocks=progress.completed_required_blocks,
-        required_blocks=progress.required_blocks,
-        attempt=progress.attempt,
-    )
+    message = progress_pb2.CourseProgress()
+    fill_progress(message, progress)
+    return message
+
+
+def fill_progress(message: progress_pb2.CourseProgress, progress: CourseProgress) -> None:
+    """Write a learner's course progress into an empty message (an element added to a response's repeated
+    field is filled in place: building messages and copying them in costs a roster page a copy each)."""
+    message.learner_id = progress.learner_id
+    message.course_id = progress.course_id
+    message.course_revision = progress.course_revision
+    message.state = _STATE_TO_PROTO[progress.state]
+    message.percent = progress.percent
+    message.completed_blocks = progress.completed_blocks
+    message.total_blocks = progress.total_blocks
+    message.completed_required_blocks = progress.completed_required_blocks
+    message.required_blocks = progress.required_blocks
+    message.attempt = progress.attempt
     if progress.time_on_task is not None:
         message.time_on_task_seconds = progress.time_on_task.seconds
         message.time_on_task_algorithm = progress.time_on_task.algorithm
-    for name in ("start_time", "last_activity_time", "complete_time"):
-        value = getattr(progress, name)
-        if value is not None:
-            getattr(message, name).CopyFrom(_stamp(value))
+    if progress.start_time is not None:
+        set_timestamp(message.start_time, progress.start_time)
+    if progress.last_activity_time is not None:
+        set_timestamp(message.last_activity_time, progress.last_activity_time)
+    if progress.complete_time is not None:
+        set_timestamp(message.complete_time, progress.complete_time)
     for view in progress.blocks:
         block = message.blocks.add(block_id=view.block_id, value=view.value, completed=view.completed)
         if view.score is not None:
             block.score = view.score
         if view.update_time is not None:
-            block.update_time.CopyFrom(_stamp(view.update_time))
-    return message
+            set_timestamp(block.update_time, view.update_time)
 
 
 def state_from_proto(state: int) -> ProgressState | None:

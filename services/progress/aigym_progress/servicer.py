@@ -97,10 +97,10 @@ class ProgressServicer(progress_pb2_grpc.ProgressServiceServicer):  # type: igno
             request.page_size,
             request.page_token,
         )
-        return progress_pb2.ListLearnerProgressResponse(
-            progress=[mappers.progress_to_proto(p) for p in page.progress],
-            next_page_token=page.next_page_token,
-        )
+        response = progress_pb2.ListLearnerProgressResponse(next_page_token=page.next_page_token)
+        for progress in page.progress:
+            mappers.fill_progress(response.progress.add(), progress)
+        return response
 
     async def ListCourseRoster(
         self, request: progress_pb2.ListCourseRosterRequest, context: Context
@@ -114,10 +114,10 @@ class ProgressServicer(progress_pb2_grpc.ProgressServiceServicer):  # type: igno
             request.page_size,
             request.page_token,
         )
-        return progress_pb2.ListCourseRosterResponse(
-            progress=[mappers.progress_to_proto(p) for p in page.progress],
-            next_page_token=page.next_page_token,
-        )
+        response = progress_pb2.ListCourseRosterResponse(next_page_token=page.next_page_token)
+        for progress in page.progress:
+            mappers.fill_progress(response.progress.add(), progress)
+        return response
 
     async def ResetCourseProgress(
         self, request: progress_pb2.ResetCourseProgressRequest, context: Context
