@@ -25,10 +25,14 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from sqlalchemy import ClauseElement
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from aigym_platform.errors import Unavailable
 from aigym_platform.identity import TenantId
@@ -37,6 +41,35 @@ log = logging.getLogger(__name__)
 
 # The connection is gone or unusable (the database dropped it, a failover): replace it, fail the read.
 _LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, ConnectionError, OSError)
+
+
+_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """A SQLAlchemy statement compiled once to driver SQL (`$n` placeholders), so a read unit's session
+    (`exec_driver_sql`) and a direct read run the very same text.
+
+    Build it once per statement shape (e.g. in a `functools.cache`d function): compiling costs about what
+    running the read does.
+    """
+
+    sql: str
+    names: tuple[str, ...]  # the bind parameters in placeholder order
+    constants: dict[str, Any]  # values of the statement's own literals (anonymous bind parameters)
+
+    @classmethod
+    def compile(cls, statement: ClauseElement) -> DriverStatement:
+        """Compile `statement` for asyncpg."""
+        compiled = statement.compile(dialect=_DIALECT)
+        if not isinstance(compiled, SQLCompiler):
+            raise TypeError("only SQL statements compile to driver SQL")
+        return cls(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
+
+    def values(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The positional values of a run: the named parameters the statement uses, and its literals."""
+        return tuple(params[name] if name in params else self.constants[name] for name in self.names)
 
 
 def driver_dsn(url: str) -> str:

@@ -11,10 +11,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import ARRAY, Select, String, any_, bindparam, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aigym_platform.direct_reads import DriverStatement
 from aigym_platform.identity import TenantId
 from aigym_programs.enrollment import (
     OPEN_STATES,
@@ -78,7 +78,6 @@ class EnrollmentRepository(Protocol):
         """The program's enrolments in these states by id, strictly after `after`, locked for update."""
 
 
-_DRIVER_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 ENROLLMENTS = EnrollmentRow.__table__
 _E = ENROLLMENTS.c
 
@@ -130,12 +129,10 @@ def _list_statement(shape: _ListShape) -> Select[Any]:
 
 
 @functools.cache
-def list_sql(shape: _ListShape) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """The list query of one shape as driver SQL ($n placeholders), its parameters' names in order and the
-    values of its constant ones (the states it compares with): run as is by the repository (through its
-    session) and by direct reads (`hot_reads`)."""
-    compiled = _list_statement(shape).compile(dialect=_DRIVER_DIALECT)
-    return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
+def _list_driver_statement(shape: _ListShape) -> DriverStatement:
+    """The list query of one shape as driver SQL: run as is by the repository (through its session) and by
+    direct reads (`hot_reads`)."""
+    return DriverStatement.compile(_list_statement(shape))
 
 
 def list_query(
@@ -171,8 +168,8 @@ def list_query(
         "after_id": after[1] if after else None,
         "limit": limit,
     }
-    sql, names, constants = list_sql(shape)
-    return sql, tuple(params[name] if name in params else constants[name] for name in names)
+    statement = _list_driver_statement(shape)
+    return statement.sql, statement.values(params)
 
 
 def enrollment_from_record(row: Mapping[Any, Any]) -> Enrollment:

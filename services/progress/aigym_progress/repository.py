@@ -12,10 +12,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, String, bindparam, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aigym_platform.direct_reads import DriverStatement
 from aigym_platform.identity import TenantId
 from aigym_progress import repository_statements as statements
 from aigym_progress.directory_repository import team_cte
@@ -329,7 +329,6 @@ _GET_BLOCK_STATES = select(BlockProgressRow.__table__).where(
 
 _TT = TimeOnTaskRow.__table__.c
 _LAST_ACTIVITY = func.coalesce(_CP.last_activity_time, literal(EPOCH))
-_DRIVER_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
 
 def _roster_key(key: RosterOrder) -> ColumnElement[Any]:
@@ -352,9 +351,9 @@ class _RosterShape:
 
 
 @functools.cache
-def _roster_sql(shape: _RosterShape) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """A roster page's statement as driver SQL, its parameters' names in order and the values of its
-    constant ones: plain table rows with the time on task joined in (no ORM instances for a page of 50)."""
+def _roster_statement(shape: _RosterShape) -> DriverStatement:
+    """A roster page's statement as driver SQL: plain table rows with the time on task joined in (no ORM
+    instances for a page of 50)."""
     stmt = (
         select(CourseProgressRow.__table__, _TT.seconds, _TT.algorithm)
         .select_from(
@@ -387,8 +386,7 @@ def _roster_sql(shape: _RosterShape) -> tuple[str, tuple[str, ...], dict[str, An
         stmt = stmt.where(position)
     keys = [learner] if shape.key is RosterOrder.LEARNER else [key, learner]
     stmt = stmt.order_by(*(k.desc() if shape.descending else k.asc() for k in keys))
-    compiled = stmt.limit(bindparam("limit")).compile(dialect=_DRIVER_DIALECT)
-    return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
+    return DriverStatement.compile(stmt.limit(bindparam("limit")))
 
 
 def roster_query(
@@ -420,8 +418,8 @@ def roster_query(
         "after_learner": after[1] if after else None,
         "limit": limit,
     }
-    sql, names, constants = _roster_sql(shape)
-    return sql, tuple(params[name] if name in params else constants[name] for name in names)
+    statement = _roster_statement(shape)
+    return statement.sql, statement.values(params)
 
 
 def roster_entry(row: Mapping[Any, Any]) -> CourseProgress:
