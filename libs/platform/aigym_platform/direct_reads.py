@@ -65,10 +65,15 @@ class DriverStatement:
         compiled = statement.compile(dialect=_DIALECT)
         if not isinstance(compiled, SQLCompiler):
             raise TypeError("only SQL statements compile to driver SQL")
-        return cls(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
+        # Literals carry their value; a named parameter without one must be given to `values` (never NULL).
+        constants = {
+            name: value for name, value in compiled.params.items() if not compiled.binds[name].required
+        }
+        return cls(compiled.string, tuple(compiled.positiontup or ()), constants)
 
     def values(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        """The positional values of a run: the named parameters the statement uses, and its literals."""
+        """The positional values of a run: the named parameters the statement uses (KeyError for one that
+        is missing), and its literals."""
         return tuple(params[name] if name in params else self.constants[name] for name in self.names)
 
 
