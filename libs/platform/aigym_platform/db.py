@@ -93,7 +93,31 @@ class TenantUnit(Protocol):
         ...
 
 
-class UnitOfWork:
+class _TenantSession:
+    """What every unit has: the session factory, its tenant and caller, and the session while open."""
+
+    _kind = "unit of work"  # named in the error of a use outside `async with`
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        tenant_id: TenantId,
+        identity: Identity | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.tenant_id = tenant_id
+        self.identity = identity
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The unit's session; only valid inside `async with`."""
+        if self._session is None:
+            raise RuntimeError(f"{self._kind} used outside `async with`")
+        return self._session
+
+
+class UnitOfWork(_TenantSession):
     """One transaction inside one tenant: RLS scope set first, audit rows written inside, rollback default.
 
     Usage::
@@ -109,23 +133,13 @@ class UnitOfWork:
         tenant_id: TenantId,
         identity: Identity | None = None,
     ) -> None:
-        self._sessionmaker = sessionmaker
-        self.tenant_id = tenant_id
-        self.identity = identity
-        self._session: AsyncSession | None = None
+        super().__init__(sessionmaker, tenant_id, identity)
         self._committed = False
         self._audit: list[AuditEntry] = []
         self._outbox: list[OutboxEntry] = []
         self._opening: str | None = None
         self._driver: asyncpg.Connection | None = None
         self.opening_status = ""
-
-    @property
-    def session(self) -> AsyncSession:
-        """The transaction's session; only valid inside `async with`."""
-        if self._session is None:
-            raise RuntimeError("unit of work used outside `async with`")
-        return self._session
 
     @property
     def driver(self) -> asyncpg.Connection:
@@ -237,7 +251,7 @@ class UnitOfWork:
         return str(entry.event_id)
 
 
-class ReadUnit:
+class ReadUnit(_TenantSession):
     """A tenant-scoped read without a transaction: each statement runs on its own (autocommit).
 
     The tenant's RLS scope is set at *session* level on the pooled connection, and only when that
@@ -258,23 +272,7 @@ class ReadUnit:
             rows = await Repository(unit.session, unit.tenant_id).list(...)
     """
 
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        tenant_id: TenantId,
-        identity: Identity | None = None,
-    ) -> None:
-        self._sessionmaker = sessionmaker
-        self.tenant_id = tenant_id
-        self.identity = identity
-        self._session: AsyncSession | None = None
-
-    @property
-    def session(self) -> AsyncSession:
-        """The unit's session; only valid inside `async with`."""
-        if self._session is None:
-            raise RuntimeError("read unit used outside `async with`")
-        return self._session
+    _kind = "read unit"
 
     async def __aenter__(self) -> Self:
         session = self._session = self._sessionmaker()
