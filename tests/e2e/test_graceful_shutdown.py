@@ -21,6 +21,12 @@ from aigym_platform.devstack.stack import DevStack, RunningService, wait_serving
 
 pytestmark = pytest.mark.e2e
 
+DRAIN_SECONDS = 1.0
+GRACE_SECONDS = 5.0
+# A call the client starts during the drain reaches the server's handler later: behind up to 15 other calls
+# of this load on a busy machine. Calls started in the drain's first half are surely dispatched within it.
+SURELY_IN_DRAIN = DRAIN_SECONDS / 2
+
 
 @dataclass
 class Call:
@@ -50,8 +56,8 @@ async def test_sigterm_under_load_drains_in_flight_calls(stack: DevStack) -> Non
     port = free_port()
     env = stack.service_env(running.spec, running.database, port, 0)
     env |= {
-        "AIGYM_SHUTDOWN_DRAIN_SECONDS": "0.5",
-        "AIGYM_SHUTDOWN_GRACE_SECONDS": "5",
+        "AIGYM_SHUTDOWN_DRAIN_SECONDS": str(DRAIN_SECONDS),
+        "AIGYM_SHUTDOWN_GRACE_SECONDS": str(GRACE_SECONDS),
         "AIGYM_LOG_FORMAT": "text",
     }
     process = ManagedProcess(
@@ -97,10 +103,12 @@ async def test_sigterm_under_load_drains_in_flight_calls(stack: DevStack) -> Non
         in_flight = [c for c in calls if c.started < sigterm_at < c.ended]
         assert in_flight, "the load did not overlap the signal"
         assert all(c.code is grpc.StatusCode.OK for c in in_flight), [c.code for c in in_flight]
-        during_drain = [c for c in calls if sigterm_at < c.started < sigterm_at + 0.4]
+        during_drain = [c for c in calls if sigterm_at < c.started < sigterm_at + SURELY_IN_DRAIN]
         assert during_drain
-        assert all(c.code is grpc.StatusCode.OK for c in during_drain)
-        after_exit = [c for c in calls if c.started > sigterm_at + 0.5 + 5.5]
+        assert all(c.code is grpc.StatusCode.OK for c in during_drain), [
+            (round(c.started - sigterm_at, 3), round(c.ended - sigterm_at, 3), c.code) for c in during_drain
+        ]
+        after_exit = [c for c in calls if c.started > sigterm_at + DRAIN_SECONDS + GRACE_SECONDS + 0.5]
         assert all(c.code is grpc.StatusCode.UNAVAILABLE for c in after_exit)
         assert sum(c.code is grpc.StatusCode.OK for c in calls) > 20
     finally:
