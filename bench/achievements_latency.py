@@ -60,7 +60,7 @@ from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
 from bench.achievements_data import Learner, histories, realistic_rules, worst_case_rules
-from bench.events_latency import CpuMeter
+from bench.cpu import CpuMeter
 
 BADGES_PER_TENANT = 50
 SCENARIOS = ("mix", "worst", "worst1")

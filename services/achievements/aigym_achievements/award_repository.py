@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 from sqlalchemy import select, text, update
@@ -65,27 +65,26 @@ _ADD_AWARDS = """
     SELECT $1, credential_id, 'credential' FROM added RETURNING public_id
 """
 
+
+def _take_entries_of(purpose: Literal["revocation", "suspension"]) -> str:
+    """The CTE taking `$2` consecutive entries of `purpose` from a slot no other transaction holds."""
+    return f"""{purpose} AS (
+        UPDATE status_slots s SET next_index = s.next_index + $2
+         WHERE s.tenant_id = $1 AND s.slot_id = (
+               SELECT slot_id FROM status_slots
+                WHERE tenant_id = $1 AND purpose = '{purpose}' AND next_index + $2 <= end_index
+                LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING s.list_id, s.next_index - $2 AS first
+    )"""  # noqa: S608
+
+
 # `$2` consecutive entries of each purpose from a slot no other transaction holds that has that many left
 # (NULLs: no such slot visible).
-_TAKE_ENTRIES = """
-    WITH revocation AS (
-        UPDATE status_slots s SET next_index = s.next_index + $2
-         WHERE s.tenant_id = $1 AND s.slot_id = (
-               SELECT slot_id FROM status_slots
-                WHERE tenant_id = $1 AND purpose = 'revocation' AND next_index + $2 <= end_index
-                LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING s.list_id, s.next_index - $2 AS first
-    ), suspension AS (
-        UPDATE status_slots s SET next_index = s.next_index + $2
-         WHERE s.tenant_id = $1 AND s.slot_id = (
-               SELECT slot_id FROM status_slots
-                WHERE tenant_id = $1 AND purpose = 'suspension' AND next_index + $2 <= end_index
-                LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING s.list_id, s.next_index - $2 AS first
-    )
+_TAKE_ENTRIES = f"""
+    WITH {_take_entries_of("revocation")}, {_take_entries_of("suspension")}
     SELECT (SELECT list_id FROM revocation) AS revocation_list, (SELECT first FROM revocation) AS revocation,
            (SELECT list_id FROM suspension) AS suspension_list, (SELECT first FROM suspension) AS suspension
-"""
+"""  # noqa: S608 (two constant CTEs)
 
 # Refill an exhausted slot nobody holds (so slots do not pile up), else the caller inserts a new one.
 _REFILL_SLOT = text(

@@ -269,17 +269,23 @@ class EnrollmentsService:
                 requested,
                 token,
             )
-            if page:  # enrolments prove their program exists
-                return page, next_token
+            if not page:  # enrolments prove their program exists; an empty page needs the check
+                async with self._uow(identity.tenant_id, identity).reading() as uow:
+                    await self._program_exists(uow, program_id)
+            return page, next_token
         async with self._uow(identity.tenant_id, identity).reading() as uow:
             scoped = dataclasses.replace(
                 filters, program_id=program_id, learner_ids=await self._scope(uow, identity)
             )
             page, next_token = await self._page(uow, scoped, requested, token)
-            # Enrolments prove their program exists; only an empty page needs the extra round trip.
-            if not page and not await self._programs(uow.session, uow.tenant_id).exists(program_id):
-                raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
+            if not page:
+                await self._program_exists(uow, program_id)
             return page, next_token
+
+    async def _program_exists(self, uow: TenantUnit, program_id: uuid.UUID) -> None:
+        """NOT_FOUND unless the program exists (one round trip; a page with rows proves it already)."""
+        if not await self._programs(uow.session, uow.tenant_id).exists(program_id):
+            raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
 
     async def list_for_learner(
         self, identity: Identity, learner_id: str, state: EnrollmentState | None, requested: int, token: str

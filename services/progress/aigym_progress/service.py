@@ -85,6 +85,12 @@ def _audit_view(progress: CourseProgress) -> dict[str, object]:
     }
 
 
+async def _course_exists(repo: ProgressRepository, course_id: str) -> None:
+    """NOT_FOUND unless the course has a structure."""
+    if await repo.current_revision(course_id) is None:
+        raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
+
+
 def _assembled(
     snapshot: ProgressSnapshot, learner: str, course_id: str, structure: CourseStructure
 ) -> CourseProgress:
@@ -342,18 +348,20 @@ class ProgressService:
                 value = dt.datetime.fromisoformat(value)
             after = (value, str(cursor.values[1]))
         size = page_size(requested_size)
-        rows = []
+        # Progress rows prove their course exists; only an empty page needs the extra statement.
         if self._hot is not None and team is None:  # an admin's roster: everyone, read directly
             rows = await self._hot.list_roster(
                 identity.tenant_id, course_id, state, ordering, after, size + 1
             )
-        if not rows:
+            if not rows:
+                async with self._uow(identity.tenant_id, identity).reading() as uow:
+                    await _course_exists(self._repo(uow), course_id)
+        else:
             async with self._uow(identity.tenant_id, identity).reading() as uow:
                 repo = self._repo(uow)
                 rows = await repo.list_roster(course_id, state, ordering, after, size + 1, team_of=team)
-                # Progress rows prove their course exists; only an empty page needs the extra statement.
-                if not rows and await repo.current_revision(course_id) is None:
-                    raise NotFound(f"course {course_id} not found", reason="COURSE_NOT_FOUND")
+                if not rows:
+                    await _course_exists(repo, course_id)
         page, token = rows[:size], ""
         if len(rows) > size:
             last = page[-1]
