@@ -75,3 +75,24 @@ def reports_to_query(
         .where(above.c.tenant_id == tenant_id, above.c.manager_id != "")
     )
     return select(exists(select(literal(1)).select_from(chain).where(chain.c.manager_id == manager_id)))
+
+
+def team_query(directory: FromClause, tenant_id: uuid.UUID, manager_id: str) -> Select[tuple[str]]:
+    """The learner ids of everyone reporting to `manager_id` in `directory`, directly or through other
+    managers (the manager themselves excluded, even inside a cycle of reporting lines).
+
+    Walks down from the manager one level per step; UNION, not UNION ALL, so a cycle ends the walk.
+    """
+    c = directory.c
+    team = (
+        select(c.learner_id.label("learner_id"))
+        .where(c.tenant_id == tenant_id, c.manager_id == manager_id)
+        .cte("team", recursive=True)
+    )
+    below = directory.alias("below")
+    team = team.union(
+        select(below.c.learner_id)
+        .join(team, below.c.manager_id == team.c.learner_id)
+        .where(below.c.tenant_id == tenant_id)
+    )
+    return select(team.c.learner_id).where(team.c.learner_id != manager_id)

@@ -59,7 +59,7 @@ from aigym_calendar.tables import (
     SignupRow,
 )
 from aigym_platform.identity import TenantId
-from aigym_platform.teams import reports_to_query
+from aigym_platform.teams import reports_to_query, team_query
 
 
 @dataclass(frozen=True)
@@ -552,6 +552,11 @@ class CalendarRepository:
                 reports_to_query(LearnerRow.__table__, self.tenant, learner_id, manager_id)
             )
         )
+
+    async def team_of(self, manager_id: str) -> frozenset[str]:
+        """Everyone reporting to `manager_id` directly or through other managers (cycle-safe)."""
+        query = team_query(LearnerRow.__table__, self.tenant, manager_id)
+        return frozenset(await self.session.scalars(query))
 
     async def deactivate_learner(self, learner_id: str, when: datetime) -> None:
         """Mark the local copy inactive (kept: reminders and conflicts skip inactive learners)."""

@@ -493,7 +493,11 @@ class CalendarService:
     async def list_signups(
         self, identity: Identity, event_id: str, requested_page_size: int, page_token: str
     ) -> tuple[list[Signup], str]:
-        """Confirmed then waitlisted, paged by position. Requires `manager`."""
+        """Confirmed then waitlisted, paged by position. Requires `manager`.
+
+        Client admins and the event's creator see every sign-up; another manager sees those of their team
+        (direct and indirect reports) only, as with agendas.
+        """
         identity.require(Role.MANAGER)
         filters = {"event": event_id}
         cursor = decode_token(page_token, filters)
@@ -501,9 +505,14 @@ class CalendarService:
         limit = page_size(requested_page_size)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repository(uow)
-            if await repo.get_event(event_id) is None:
+            event = await repo.get_event(event_id)
+            if event is None:
                 raise NotFound(f"event {event_id} not found")
             signups = await repo.list_signups(event_id)
+            if event.created_by != identity.user_id:
+                team = await _team_scope(identity, repo)
+                if team is not None:
+                    signups = [signup for signup in signups if signup.learner_id in team]
         page = signups[offset : offset + limit]
         token = encode_token(Cursor((offset + limit,)), filters) if offset + limit < len(signups) else ""
         return page, token
@@ -595,7 +604,11 @@ class CalendarService:
         end_time: datetime | None,
         max_conflicts: int,
     ) -> tuple[list[tuple[str, datetime, datetime, AgendaEntry]], int, bool]:
-        """Audience members with an overlapping occurrence, per proposed occurrence. Requires `manager`."""
+        """Audience members with an overlapping occurrence, per proposed occurrence. Requires `manager`.
+
+        A client admin checks the whole audience; a manager the members of their team (direct and indirect
+        reports) in it, since a conflict shows what else is in that learner's calendar.
+        """
         identity.require(Role.MANAGER)
         limit = max_conflicts or 100
         async with self._uow(identity.tenant_id, identity) as uow:
@@ -614,7 +627,11 @@ class CalendarService:
             proposed = expand_event(proposed_event, first, horizon)[:CONFLICT_MAX_OCCURRENCES]
             if not proposed:
                 return [], 0, False
-            learners = (await repo.audience_learners(draft.audience))[:CONFLICT_MAX_LEARNERS]
+            learners = await repo.audience_learners(draft.audience)
+            team = await _team_scope(identity, repo)
+            if team is not None:
+                learners = [learner for learner in learners if learner in team]
+            learners = learners[:CONFLICT_MAX_LEARNERS]
             window_start, window_end = proposed[0].start, max(p.end for p in proposed)
             conflicts: list[tuple[str, datetime, datetime, AgendaEntry]] = []
             truncated = False
@@ -770,3 +787,10 @@ def _cursor_key(cursor: Cursor) -> tuple[datetime, datetime, str, str]:
     if key[0].tzinfo is None or key[1].tzinfo is None:
         raise InvalidArgument.for_field("page_token", "page_token is malformed")
     return key
+
+
+async def _team_scope(identity: Identity, repo: CalendarRepository) -> frozenset[str] | None:
+    """The learners a manager may see others' calendar entries of (their team); None: everyone (admins)."""
+    if identity.has_role(Role.CLIENT_ADMIN):
+        return None
+    return await repo.team_of(identity.user_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import grpc
@@ -17,6 +17,7 @@ from aigym_calendar.settings import CalendarSettings
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.database import provision_and_migrate
 from aigym_platform.testing.tokens import TokenFactory
+from services.calendar.tests.integration.helpers import Directory
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -69,3 +70,12 @@ def tenant() -> uuid.UUID:
 def tokens(token_factory: TokenFactory) -> TokenFactory:
     """Short name of the session's token factory."""
     return token_factory
+
+
+@pytest.fixture(scope="module")
+def directory(calendar_settings: CalendarSettings) -> Iterator[Directory]:
+    """The calendar's directory copy, filled through the real consumer (own loop, own engine)."""
+    # The feeder sends no delivery receipts, so Redis is never contacted.
+    feeder = Directory(calendar_settings.model_copy(update={"redis_url": SecretStr("redis://127.0.0.1:1/0")}))
+    yield feeder
+    feeder.close()

@@ -14,9 +14,19 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from aigym.calendar.v1 import calendar_pb2 as pb
+from aigym_calendar.directory_service import DirectoryHandlers
+from aigym_calendar.settings import CalendarSettings
+from aigym_platform.testing.consumers import DirectoryFeeder
 from aigym_platform.testing.tokens import TokenFactory, bearer
 
 Metadata = tuple[tuple[str, str], ...]
+
+
+class Directory(DirectoryFeeder):
+    """Delivers `learner_upserted` events to the calendar's consumer exactly as its worker does."""
+
+    def __init__(self, settings: CalendarSettings) -> None:
+        super().__init__(settings, "calendar", DirectoryHandlers().record_learner_upserted)
 
 
 def who(tokens: TokenFactory, tenant: uuid.UUID, role: str, name: str) -> Metadata:

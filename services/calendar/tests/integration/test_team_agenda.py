@@ -8,38 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 
 import grpc
 import pytest
-from pydantic import SecretStr
 
 from aigym.calendar.v1 import calendar_pb2 as pb
 from aigym.calendar.v1 import calendar_pb2_grpc
-from aigym_calendar.directory_service import DirectoryHandlers
-from aigym_calendar.settings import CalendarSettings
-from aigym_platform.testing.consumers import DirectoryFeeder
 from aigym_platform.testing.tokens import TokenFactory
-from services.calendar.tests.integration.helpers import session, ts, utc, who
+from services.calendar.tests.integration.helpers import Directory, session, ts, utc, who
 
 Stub = calendar_pb2_grpc.CalendarServiceStub
 WINDOW = {"start_time": ts(utc(2026, 6, 1)), "end_time": ts(utc(2026, 7, 1))}
-
-
-class Directory(DirectoryFeeder):
-    """Delivers `learner_upserted` events to the calendar's consumer exactly as its worker does."""
-
-    def __init__(self, settings: CalendarSettings) -> None:
-        super().__init__(settings, "calendar", DirectoryHandlers().record_learner_upserted)
-
-
-@pytest.fixture(scope="module")
-def directory(calendar_settings: CalendarSettings) -> Iterator[Directory]:
-    """The calendar's directory copy, filled through the real consumer (own loop, own engine)."""
-    # The feeder sends no delivery receipts, so Redis is never contacted.
-    feeder = Directory(calendar_settings.model_copy(update={"redis_url": SecretStr("redis://127.0.0.1:1/0")}))
-    yield feeder
-    feeder.close()
 
 
 async def agenda_of(stub: Stub, caller: tuple[tuple[str, str], ...], learner: str) -> list[str]:

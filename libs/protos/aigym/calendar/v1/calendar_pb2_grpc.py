@@ -232,7 +232,8 @@ class CalendarServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListSignups(self, request, context):
-        """Lists an event's sign-ups: confirmed in sign-up order, then the waitlist. Requires `manager`.
+        """Lists an event's sign-ups: confirmed in sign-up order, then the waitlist. Requires `manager`; a
+        manager other than the event's creator sees the sign-ups of their team (direct and indirect reports).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -248,7 +249,8 @@ class CalendarServiceServicer:
 
     def CheckConflicts(self, request, context):
         """Which audience members already have something at the times a proposed (or existing) event would
-        take. Requires `manager`.
+        take. Requires `manager`; a manager checks the audience members in their team (direct and indirect
+        reports), a client admin the whole audience.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
