@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import hashlib
+import http.client
 import ipaddress
 import json
 import socket
@@ -12,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,13 +34,27 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-class WebhookSender:
-    """POSTs signed JSON to receivers' URLs (http or https)."""
+Resolver = Callable[[str, int], list[str]]
 
-    def __init__(self, settings: DeliverySettings) -> None:
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to for a TCP connection, in the resolver's order."""
+    return [str(sockaddr[0]) for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+class WebhookSender:
+    """POSTs signed JSON to receivers' URLs (http or https).
+
+    Unless private addresses are allowed, the receiver's name is resolved once, every address is checked
+    to be public, and the connection goes to those checked addresses (TLS still verifies the name): a name
+    that answers differently on the next lookup (DNS rebinding) cannot redirect the request inward.
+    """
+
+    def __init__(self, settings: DeliverySettings, *, resolver: Resolver = resolve) -> None:
         self.timeout = settings.webhook_timeout_seconds
         self.user_agent = settings.webhook_user_agent
         self.allow_private_addresses = settings.webhook_allow_private_addresses
+        self._resolve = resolver
         self._opener = urllib.request.build_opener(_NoRedirects)
 
     async def send(
@@ -103,21 +118,24 @@ class WebhookSender:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return result(DeliveryStatus.PERMANENT_FAILURE, "invalid_url", "webhook URLs must be http(s)")
+        opener = self._opener
         if not self.allow_private_addresses:
             try:
-                refused = non_global_address(
+                addresses = self._resolve(
                     parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
                 )
             except OSError as error:
                 return result(
                     DeliveryStatus.TRANSIENT_FAILURE, "connection_failed", f"cannot resolve: {error}"
                 )
+            refused = first_non_global(addresses)
             if refused is not None:
                 return result(
                     DeliveryStatus.PERMANENT_FAILURE,
                     "address_not_allowed",
                     f"{parts.hostname} resolves to {refused}, which is not a public address",
                 )
+            opener = pinned_opener(parts.hostname, addresses)
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
             url,
             data=body,
@@ -131,7 +149,7 @@ class WebhookSender:
             },
         )
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with opener.open(request, timeout=self.timeout) as response:
                 status_code = response.status
                 text = response.read(_DETAIL_LIMIT).decode(errors="replace")
         except urllib.error.HTTPError as error:
@@ -169,18 +187,63 @@ def literal_non_public_host(url: str) -> str | None:
 
 def non_global_address(host: str, port: int) -> str | None:
     """The first address `host` resolves to that is not globally routable (loopback, private, link-local
-    such as a cloud metadata endpoint, shared, reserved), or None when all are public.
+    such as a cloud metadata endpoint, shared, reserved), or None when all are public."""
+    return first_non_global(resolve(host, port))
 
-    Checked before connecting; a name whose answer changes between this check and the connection (DNS
-    rebinding) is not covered: for that, egress must also be restricted at the network (NetworkPolicy).
-    """
-    for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
-        address = ipaddress.ip_address(sockaddr[0])
+
+def first_non_global(addresses: Sequence[str]) -> str | None:
+    """The first of `addresses` that is not globally routable, or None when all are public."""
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%", 1)[0])  # an IPv6 zone id is not part of the address
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
         if not address.is_global or address.is_multicast:
             return str(address)
     return None
+
+
+def pinned_opener(host: str, addresses: Sequence[str]) -> urllib.request.OpenerDirector:
+    """An opener (redirects not followed) whose connections to `host` go to `addresses`, tried in order,
+    instead of resolving the name again; the Host header, TLS SNI and certificate check keep the name.
+
+    Connections to any other host (a proxy from the environment) are made as usual: through a proxy the
+    proxy resolves the name, so egress must then be restricted there (or by a NetworkPolicy).
+    """
+    name = host.rstrip(".").lower()
+    checked = tuple(addresses)
+
+    def create_connection(
+        address: tuple[str, int], timeout: float | None = None, source_address: tuple[str, int] | None = None
+    ) -> socket.socket:
+        target, port = address
+        if target.rstrip(".").lower() != name:
+            return socket.create_connection(address, timeout, source_address)
+        failure: OSError = OSError(f"{host} has no address")
+        for ip in checked:
+            try:
+                return socket.create_connection((ip, port), timeout, source_address)
+            except OSError as error:
+                failure = error
+        raise failure
+
+    def pinned(connection: http.client.HTTPConnection) -> http.client.HTTPConnection:
+        # http.client opens its socket through this attribute (HTTPS wraps the result with SNI = the name).
+        connection._create_connection = create_connection  # type: ignore[attr-defined]
+        return connection
+
+    class Http(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(lambda *a, **kw: pinned(http.client.HTTPConnection(*a, **kw)), req)
+
+    class Https(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(
+                lambda *a, **kw: pinned(http.client.HTTPSConnection(*a, **kw)),
+                req,
+                context=self._context,  # type: ignore[attr-defined]
+            )
+
+    return urllib.request.build_opener(_NoRedirects, Http, Https)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 
 import pytest
 
@@ -16,7 +17,7 @@ from aigym_platform.delivery import (
     signature_header,
     verify_signature,
 )
-from aigym_platform.delivery.webhook import literal_non_public_host, non_global_address
+from aigym_platform.delivery.webhook import literal_non_public_host, non_global_address, pinned_opener
 from aigym_platform.devstack.ports import free_port
 from aigym_platform.testing.mail import ReceivedRequest, WebhookReceiver
 
@@ -171,6 +172,42 @@ async def test_non_public_addresses_are_refused_unless_allowed(webhook_server: W
     ok = await allowed.send(webhook_server.url(), {"a": 1}, secrets=[SECRET], event_type="t")
     assert ok.status is DeliveryStatus.DELIVERED
     assert len(webhook_server.requests) == 1
+
+
+async def test_a_name_is_resolved_once_so_a_rebinding_answer_cannot_turn_the_delivery_inward(
+    webhook_server: WebhookReceiver,
+) -> None:
+    # `localhost` answers with a public address to the check; resolved again when connecting (as before
+    # the connection was pinned), it would reach the receiver on loopback.
+    lookups: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["93.184.216.34"]
+
+    strict = WebhookSender(
+        DeliverySettings(webhook_allow_private_addresses=False, webhook_timeout_seconds=1.0),
+        resolver=rebinding,
+    )
+    port = webhook_server.url().rsplit(":", 1)[1].split("/", 1)[0]
+    result = await strict.send(f"http://localhost:{port}/hook", {"a": 1}, secrets=[SECRET], event_type="t")
+    assert result.status is DeliveryStatus.TRANSIENT_FAILURE  # the public address does not answer here
+    assert lookups == ["localhost"]
+    assert webhook_server.requests == []
+
+
+def test_a_pinned_connection_tries_the_checked_addresses_in_order_and_keeps_the_name(
+    webhook_server: WebhookReceiver,
+) -> None:
+    port = webhook_server.url().rsplit(":", 1)[1].split("/", 1)[0]
+    # Nothing listens on 127.0.0.2 (the receiver is bound to 127.0.0.1): the second address is used.
+    opener = pinned_opener("hooks.example.test", ["127.0.0.2", "127.0.0.1"])
+    request = urllib.request.Request(f"http://hooks.example.test:{port}/hook", data=b"{}", method="POST")
+    with opener.open(request, timeout=5) as response:
+        assert response.status == 204
+    assert webhook_server.requests[0].headers["host"] == f"hooks.example.test:{port}"
+    with pytest.raises(urllib.error.URLError):
+        pinned_opener("hooks.example.test", ["127.0.0.2"]).open(request, timeout=5)
 
 
 def test_public_addresses_pass_the_address_check() -> None:
