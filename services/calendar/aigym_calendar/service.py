@@ -51,6 +51,7 @@ from aigym_platform.errors import (
     FieldViolation,
     InvalidArgument,
     NotFound,
+    PermissionDenied,
 )
 from aigym_platform.identity import Identity, Role
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
@@ -414,7 +415,11 @@ class CalendarService:
     # ---- sign-ups ----------------------------------------------------------------------------------
 
     async def create_signup(self, identity: Identity, event_id: str, learner_id: str) -> Signup:
-        """Take a seat, or join the waitlist when full (if the event has one). Idempotent per learner."""
+        """Take a seat, or join the waitlist when full (if the event has one). Idempotent per learner.
+
+        Learners sign themselves up; the event's creator and client admins anyone; another manager the
+        members of their team (direct and indirect reports). The same holds for withdrawing.
+        """
         learner = resolve_learner(identity, learner_id, Role.MANAGER)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repository(uow)
@@ -423,6 +428,7 @@ class CalendarService:
                 identity.has_role(Role.MANAGER) or await repo.learner_can_see(event, learner)
             ):
                 raise NotFound(f"event {event_id} not found")
+            await _require_signups_of(identity, repo, event, learner)
             if event.state is EventState.CANCELLED:
                 raise FailedPrecondition("the event is cancelled", reason="EVENT_CANCELLED")
             if event.draft.capacity == 0:
@@ -466,6 +472,7 @@ class CalendarService:
             event = await repo.get_event(event_id, for_update=True)
             if event is None:
                 raise NotFound(f"event {event_id} not found")
+            await _require_signups_of(identity, repo, event, learner)
             existing = await repo.get_signup(event_id, learner)
             if existing is None:
                 raise NotFound(f"{learner} has no sign-up for event {event_id}")
@@ -794,3 +801,19 @@ async def _team_scope(identity: Identity, repo: CalendarRepository) -> frozenset
     if identity.has_role(Role.CLIENT_ADMIN):
         return None
     return await repo.team_of(identity.user_id)
+
+
+async def _require_signups_of(
+    identity: Identity, repo: CalendarRepository, event: Event, learner: str
+) -> None:
+    """PERMISSION_DENIED (LEARNER_OUT_OF_SCOPE) unless the caller may sign `learner` up for `event` or
+    withdraw them: themselves, the event's creator, a client admin, or a manager of the learner's team."""
+    if learner == identity.user_id or event.created_by == identity.user_id:
+        return
+    if identity.has_role(Role.CLIENT_ADMIN) or await repo.reports_to(learner, identity.user_id):
+        return
+    raise PermissionDenied(
+        f"learner {learner} is not in your team: a manager signs up and withdraws their direct and indirect "
+        "reports only (or anyone for an event they created)",
+        reason="LEARNER_OUT_OF_SCOPE",
+    )

@@ -1,5 +1,5 @@
 """CheckConflicts: which audience members already have something when a proposed event would take place;
-and what a manager sees of others' calendars there and in ListSignups (their team only)."""
+and what a manager sees and does of others' calendars there and in sign-ups (their team only)."""
 
 from __future__ import annotations
 
@@ -114,3 +114,36 @@ async def test_a_manager_sees_conflicts_and_sign_ups_of_their_team_only(
     # The event's creator sees everyone who signed up for it.
     assert await listed(boss_event, boss) == ["outsider", "direct", "indirect"]
     assert await listed(boss_event, who(tokens, tenant, "manager", "direct")) == ["indirect"]
+
+    async def sign_up(event_id: str, caller: Metadata, learner: str) -> grpc.StatusCode:
+        try:
+            await stub.CreateSignup(
+                pb.CreateSignupRequest(event_id=event_id, learner_id=learner), metadata=caller
+            )
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+        return grpc.StatusCode.OK
+
+    async def withdraw(event_id: str, caller: Metadata, learner: str) -> grpc.StatusCode:
+        try:
+            await stub.DeleteSignup(
+                pb.DeleteSignupRequest(event_id=event_id, learner_id=learner), metadata=caller
+            )
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+        return grpc.StatusCode.OK
+
+    another = (
+        await stub.CreateEvent(
+            pb.CreateEventRequest(event=session(utc(2026, 6, 12, 6), capacity=10)), metadata=admin
+        )
+    ).event_id
+    assert await sign_up(another, boss, "outsider") == grpc.StatusCode.PERMISSION_DENIED
+    assert await sign_up(another, boss, "indirect") == grpc.StatusCode.OK
+    assert await sign_up(another, admin, "outsider") == grpc.StatusCode.OK
+    assert await withdraw(another, boss, "outsider") == grpc.StatusCode.PERMISSION_DENIED
+    assert await withdraw(another, boss, "indirect") == grpc.StatusCode.OK
+    assert await listed(another, admin) == ["outsider"]
+    # On an event they created, a manager signs up and withdraws anyone.
+    assert await withdraw(boss_event, boss, "outsider") == grpc.StatusCode.OK
+    assert await sign_up(boss_event, boss, "outsider") == grpc.StatusCode.OK

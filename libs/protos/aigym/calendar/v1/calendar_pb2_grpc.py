@@ -218,14 +218,15 @@ class CalendarServiceServicer:
 
     def CreateSignup(self, request, context):
         """Signs a learner up for an event with a capacity: confirmed while seats are left, else waitlisted.
-        Signing up again returns the existing sign-up.
+        Signing up again returns the existing sign-up. Learners sign themselves up; for others it takes the
+        event's creator, a client admin, or a manager of the learner's team.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteSignup(self, request, context):
-        """Withdraws a sign-up; the first waitlisted learner takes the freed seat.
+        """Withdraws a sign-up; the first waitlisted learner takes the freed seat. Who may: as for CreateSignup.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
