@@ -130,3 +130,35 @@ async def test_a_unit_of_work_writes_its_audit_entries_at_commit_and_only_then(
     finally:
         await engine.dispose()
     assert (report.rows, report.broken_at) == (5, None)
+
+
+async def test_awkward_text_survives_the_audit_rows_sent_with_commit(
+    service_databases: dict[str, ServiceDatabase],
+) -> None:
+    # The rows travel as SQL text in COMMIT's message: quotes, backslashes, semicolons and non-ASCII text
+    # must arrive unchanged (and chain), never end a literal.
+    db, tenant = service_databases["programs"], uuid.uuid4()
+    engine = create_engine(db.app_url, pool_size=1, max_overflow=0)
+    make_uow = uow_factory(create_sessionmaker(engine))
+    awkward = ["o'brien", "back\\slash'); DELETE FROM audit_log; --", "Zoë 🚀 $$ $tag$", "E'\\x00'"]
+    identity = Identity("it's me", TenantId(tenant), frozenset({Role.CLIENT_ADMIN}))
+    try:
+        async with make_uow(TenantId(tenant), identity) as uow:
+            for value in awkward:
+                await uow.audit("thing.touched", value, value, before={"v": value}, after=None)
+            await uow.commit()
+        async with make_uow(TenantId(tenant), None) as uow:
+            report = await verify_chain(uow.session, tenant)
+            rows = (
+                await uow.session.execute(
+                    text(
+                        "SELECT actor, resource_type, resource_id, real_actor, after_digest"
+                        " FROM audit_log WHERE tenant_id = :t ORDER BY seq"
+                    ),
+                    {"t": tenant},
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert [tuple(row) for row in rows] == [("it's me", v, v, None, None) for v in awkward]
+    assert (report.rows, report.broken_at) == (4, None)

@@ -59,14 +59,16 @@ def chain_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-async def append_audits(session: AsyncSession, entries: Sequence[AuditEntry]) -> None:
-    """Insert chained rows for entries of one tenant, in order, under one per-tenant advisory lock.
+async def chain_audits(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[str]:
+    """Chain entries of one tenant, in order, under the tenant's advisory lock; return their INSERTs as
+    complete SQL text, for the unit of work to send in the same message as COMMIT.
 
     The lock is held until the transaction ends, so writers of a tenant serialise from here to their
-    commit: the unit of work calls this last, right before COMMIT, to keep that window short.
+    commit: the unit of work calls this last, right before COMMIT, and the rows go with the COMMIT itself
+    (two round trips under the lock: the lock, then the chain head read after it is granted).
     """
     if not entries:
-        return
+        return []
     tenant = entries[0].tenant_id
     if any(entry.tenant_id != tenant for entry in entries):
         raise ValueError("one audit append covers one tenant")
@@ -86,7 +88,7 @@ async def append_audits(session: AsyncSession, entries: Sequence[AuditEntry]) ->
         )
     ).one()
     occurred, seq, prev = head[0], (head[1] or 0), (head[2] or GENESIS_HASH)
-    rows = []
+    statements = []
     for entry in entries:
         seq += 1
         row = {
@@ -104,16 +106,42 @@ async def append_audits(session: AsyncSession, entries: Sequence[AuditEntry]) ->
         }
         row["prev_hash"] = prev
         row["hash"] = prev = chain_hash(prev, row)
-        rows.append(row)
-    await session.execute(
-        text(
-            f"INSERT INTO {AUDIT_TABLE} (tenant_id, seq, occurred_at, actor, real_actor, action,"  # noqa: S608
-            " resource_type, resource_id, request_id, before_digest, after_digest, prev_hash, hash)"
-            " VALUES (:tenant_id, :seq, :occurred_at, :actor, :real_actor, :action, :resource_type,"
-            " :resource_id, :request_id, :before_digest, :after_digest, :prev_hash, :hash)"
-        ),
-        rows,
+        statements.append(_insert_statement(row))
+    return statements
+
+
+def _insert_statement(row: dict[str, Any]) -> str:
+    """One audit row's INSERT as complete SQL text. Safe to send as a simple query: the tenant is a
+    canonical UUID, the sequence an int, the time an ISO timestamp rendered here, and every text value
+    travels hex-encoded, so no value can end its literal whatever the server's quoting settings."""
+    occurred = row["occurred_at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+    texts = ", ".join(
+        _text(row[column])
+        for column in (
+            "actor",
+            "real_actor",
+            "action",
+            "resource_type",
+            "resource_id",
+            "request_id",
+            "before_digest",
+            "after_digest",
+            "prev_hash",
+            "hash",
+        )
     )
+    return (
+        f"INSERT INTO {AUDIT_TABLE} (tenant_id, seq, occurred_at, actor, real_actor, action,"  # noqa: S608
+        " resource_type, resource_id, request_id, before_digest, after_digest, prev_hash, hash)"
+        f" VALUES ('{uuid.UUID(str(row['tenant_id']))}', {int(row['seq'])}, '{occurred}', {texts})"
+    )
+
+
+def _text(value: str | None) -> str:
+    """A text value as an SQL expression built only from hexadecimal digits (NULL for None)."""
+    if value is None:
+        return "NULL"
+    return f"convert_from(decode('{value.encode().hex()}', 'hex'), 'UTF8')"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
 from sqlalchemy.util.concurrency import await_
 
-from aigym_platform.audit import AuditEntry, append_audits
+from aigym_platform.audit import AuditEntry, chain_audits
 from aigym_platform.events.outbox import OutboxEntry, outbox_entry, outbox_statements
 from aigym_platform.identity import Identity, TenantId, request_id_var
 
@@ -193,16 +193,18 @@ class UnitOfWork(_TenantSession):
     async def commit(self) -> None:
         """Commit everything written in this unit of work (state, audit, outbox) atomically.
 
-        The audit rows go in last: appending takes the tenant's audit-chain lock, which every writer of
-        the tenant waits for until the holder commits, so it is held only for the append and COMMIT. The
-        outbox rows of the published events go out in the same message as COMMIT (after the session's
-        flush), so an outbox row that cannot be inserted fails the commit and nothing is committed.
+        The audit rows go in last: chaining them takes the tenant's audit-chain lock, which every writer
+        of the tenant waits for until the holder commits, so it is held only for reading the chain head
+        and the COMMIT. The audit rows and the outbox rows of the published events go out in the same
+        message as COMMIT (after the session's flush), so a row that cannot be inserted fails the commit
+        and nothing is committed.
         """
         pending, self._audit = self._audit, []
-        await append_audits(self.session, pending)
+        statements = await chain_audits(self.session, pending)
         events, self._outbox = self._outbox, []
-        if events:
-            await _send_with_commit(self.session, outbox_statements(events))
+        statements += outbox_statements(events)
+        if statements:
+            await _send_with_commit(self.session, statements)
         await self.session.commit()
         self._committed = True
 
