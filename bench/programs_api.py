@@ -102,7 +102,11 @@ def phases(
     return [
         ("no-op ceiling (Ping)", lambda _: Request("GET", "/v1/programs:ping", auth)),
         ("GetProgram", lambda i: Request("GET", f"/v1/programs/{ids[i % len(ids)]}", auth)),
-        ("ListPrograms first page (50)", lambda _: Request("GET", "/v1/programs?pageSize=50", auth)),
+        ("ListPrograms first page (50, BASIC)", lambda _: Request("GET", "/v1/programs?pageSize=50", auth)),
+        (
+            "ListPrograms first page (50, FULL)",
+            lambda _: Request("GET", "/v1/programs?pageSize=50&view=PROGRAM_VIEW_FULL", auth),
+        ),
         (
             '"my programs" (ListLearnerEnrollments me)',
             lambda i: Request("GET", "/v1/learners/me/enrollments", learner_auth[i % len(learner_auth)]),

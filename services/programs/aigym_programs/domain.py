@@ -86,6 +86,9 @@ class Program:
     structure: Structure = field(default_factory=Structure)
     current_version: int = 0
     published_digest: str | None = None
+    # Set by a BASIC read, which leaves `structure` empty: the stored digest of the content. None when
+    # the structure was loaded (the digest is then computed from it).
+    stored_digest: str | None = None
 
     @property
     def publishable_digest(self) -> str:
@@ -100,7 +103,8 @@ class Program:
     @property
     def has_unpublished_changes(self) -> bool:
         """True when the program differs from its latest published version (always for drafts)."""
-        return self.published_digest != self.publishable_digest
+        current = self.stored_digest if self.stored_digest is not None else self.publishable_digest
+        return self.published_digest != current
 
     def check_transition(self, action: str, allowed_from: frozenset[ProgramState]) -> None:
         """FAILED_PRECONDITION unless the program's state allows `action`."""

@@ -153,8 +153,8 @@ def draft_from_proto(message: programs_pb2.Program) -> ProgramDraft:
     )
 
 
-def program_to_proto(program: Program) -> programs_pb2.Program:
-    """A stored program as its API resource."""
+def program_to_proto(program: Program, *, with_structure: bool = True) -> programs_pb2.Program:
+    """A stored program as its API resource (without `structure` for a BASIC view)."""
     message = programs_pb2.Program(
         program_id=str(program.program_id),
         title=program.content.title,
@@ -164,7 +164,7 @@ def program_to_proto(program: Program) -> programs_pb2.Program:
         self_enrollment_allowed=program.content.self_enrollment_allowed,
         state=_STATE_TO_PROTO[program.state],
         etag=program.etag,
-        structure=structure_to_proto(program.structure),
+        structure=structure_to_proto(program.structure) if with_structure else None,
         current_version=program.current_version,
         has_unpublished_changes=program.has_unpublished_changes,
     )

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Select, String, bindparam, delete, or_, select, tuple_, update
+from sqlalchemy import Select, String, bindparam, case, delete, or_, select, tuple_, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,9 +51,15 @@ class ProgramRepository(Protocol):
         """Delete a program row."""
 
     async def list_programs(
-        self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
+        self,
+        filters: ProgramFilter,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        limit: int,
+        *,
+        basic: bool = False,
     ) -> list[Program]:
-        """Programs newest first, strictly after the keyset cursor, at most `limit`."""
+        """Programs newest first, strictly after the keyset cursor, at most `limit`; `basic` leaves the
+        structure out (see `Program.stored_digest`)."""
 
     async def add_version(self, version: ProgramVersion) -> None:
         """Insert an immutable published version."""
@@ -106,12 +112,21 @@ _EXISTS = select(_P.program_id).where(
 )
 
 
+# A BASIC read's columns: all but the structure, which only rows without a stored digest (written before
+# migration 0007) bring along, to compute it.
+_BASIC_COLUMNS = [
+    *(column for column in PROGRAMS.c if column.name != "structure"),
+    case((_P.draft_digest.is_(None), _P.structure)).label("structure"),
+]
+
+
 @functools.cache
 def _list_statement(
-    visible_to_learner: bool, state: bool, tag: bool, query: bool, after: bool
+    basic: bool, visible_to_learner: bool, state: bool, tag: bool, query: bool, after: bool
 ) -> Select[Any]:
-    """The list query of one filter shape (built once per shape, with bind parameters)."""
-    stmt = select(PROGRAMS).where(_P.tenant_id == bindparam("tenant"))
+    """The list query of one view and filter shape (built once per shape, with bind parameters)."""
+    stmt = select(*_BASIC_COLUMNS) if basic else select(PROGRAMS)
+    stmt = stmt.where(_P.tenant_id == bindparam("tenant"))
     if visible_to_learner:
         stmt = stmt.where(_P.state == ProgramState.PUBLISHED.value, _P.visibility == Visibility.PUBLIC.value)
     if state:
@@ -128,7 +143,7 @@ def _list_statement(
     return stmt.order_by(_P.create_time.desc(), _P.program_id.desc()).limit(bindparam("limit"))
 
 
-def _to_domain(row: Row[Any]) -> Program:
+def _to_domain(row: Row[Any], *, basic: bool = False) -> Program:
     return Program(
         program_id=row.program_id,
         content=ProgramDraft(
@@ -150,6 +165,7 @@ def _to_domain(row: Row[Any]) -> Program:
         structure=structure_from_json(row.structure or []),
         current_version=row.current_version,
         published_digest=row.published_digest,
+        stored_digest=row.draft_digest if basic else None,
     )
 
 
@@ -180,6 +196,7 @@ class SqlProgramRepository:
                 structure=structure_to_json(program.structure),
                 current_version=program.current_version,
                 published_digest=program.published_digest,
+                draft_digest=program.publishable_digest,
                 **_rule_columns(c),
             )
         )
@@ -220,6 +237,7 @@ class SqlProgramRepository:
                 structure=structure_to_json(program.structure),
                 current_version=program.current_version,
                 published_digest=program.published_digest,
+                draft_digest=program.publishable_digest,
                 **_rule_columns(c),
             )
         )
@@ -233,10 +251,17 @@ class SqlProgramRepository:
         )
 
     async def list_programs(
-        self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
+        self,
+        filters: ProgramFilter,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        limit: int,
+        *,
+        basic: bool = False,
     ) -> list[Program]:
-        """Programs newest first, strictly after the keyset cursor, at most `limit`."""
+        """Programs newest first, strictly after the keyset cursor, at most `limit`; `basic` leaves the
+        structure out (see `Program.stored_digest`)."""
         shape = (
+            basic,
             filters.visible_to_learner,
             filters.state is not None,
             bool(filters.tag),
@@ -255,7 +280,7 @@ class SqlProgramRepository:
         }
         # Parameters a shape does not use are ignored by the statement.
         rows = (await self._session.execute(_list_statement(*shape), params)).all()
-        return [_to_domain(row) for row in rows]
+        return [_to_domain(row, basic=basic) for row in rows]
 
     async def add_version(self, version: ProgramVersion) -> None:
         """Insert an immutable published version."""

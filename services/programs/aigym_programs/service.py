@@ -99,9 +99,16 @@ class ProgramsService:
         return program
 
     async def list_programs(
-        self, identity: Identity, filters: ProgramFilter, requested_size: int, page_token: str
+        self,
+        identity: Identity,
+        filters: ProgramFilter,
+        requested_size: int,
+        page_token: str,
+        *,
+        basic: bool = False,
     ) -> ProgramPage:
-        """The tenant's programs newest first; learners see the published public catalogue only."""
+        """The tenant's programs newest first; learners see the published public catalogue only. `basic`
+        leaves each program's structure out (cheaper: nothing to load, parse or digest)."""
         identity.require(Role.LEARNER)
         filters = dataclasses.replace(filters, visible_to_learner=not identity.has_role(Role.MANAGER))
         fingerprint = {
@@ -116,7 +123,7 @@ class ProgramsService:
             after = (dt.datetime.fromisoformat(cursor.values[0]), uuid.UUID(cursor.values[1]))
         size = page_size(requested_size)
         async with self._uow(identity.tenant_id, identity).reading() as uow:
-            rows = await self._repo(uow).list_programs(filters, after, size + 1)
+            rows = await self._repo(uow).list_programs(filters, after, size + 1, basic=basic)
         programs, more = rows[:size], len(rows) > size
         token = ""
         if more:

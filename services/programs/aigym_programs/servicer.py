@@ -54,17 +54,25 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
     ) -> programs_pb2.Program:
         """Return one program."""
         program_id = mappers.parse_id(request.program_id, "program_id")
-        return mappers.program_to_proto(await self._service.get_program(current_identity(), program_id))
+        program = await self._service.get_program(current_identity(), program_id)
+        return mappers.program_to_proto(
+            program, with_structure=request.view != programs_pb2.PROGRAM_VIEW_BASIC
+        )
 
     async def ListPrograms(
         self, request: programs_pb2.ListProgramsRequest, context: Context
     ) -> programs_pb2.ListProgramsResponse:
         """Return one page of programs."""
+        full = request.view == programs_pb2.PROGRAM_VIEW_FULL
         page = await self._service.list_programs(
-            current_identity(), mappers.filter_from_proto(request), request.page_size, request.page_token
+            current_identity(),
+            mappers.filter_from_proto(request),
+            request.page_size,
+            request.page_token,
+            basic=not full,
         )
         return programs_pb2.ListProgramsResponse(
-            programs=[mappers.program_to_proto(p) for p in page.programs],
+            programs=[mappers.program_to_proto(p, with_structure=full) for p in page.programs],
             next_page_token=page.next_page_token,
         )
 

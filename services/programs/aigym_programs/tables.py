@@ -33,6 +33,9 @@ class ProgramRow(Base):
     structure: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     current_version: Mapped[int] = mapped_column(Integer, default=0)
     published_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # `publishable_digest` of the stored content, so a BASIC read knows `has_unpublished_changes` without
+    # loading the structure (NULL on rows written before migration 0007: those read their structure).
+    draft_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     enrollment_open_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     enrollment_close_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     default_due_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 
@@ -16,6 +16,7 @@ from aigym_platform.identity import Identity, TenantId
 from aigym_platform.testing.fakes import ReadOnlyUnit
 from aigym_programs.domain import Program, ProgramState, ProgramVersion, Visibility
 from aigym_programs.repository import ProgramFilter
+from aigym_programs.structure import Structure
 
 
 @dataclass
@@ -113,7 +114,12 @@ class FakeProgramRepository:
         self._rows.pop(program_id, None)
 
     async def list_programs(
-        self, filters: ProgramFilter, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
+        self,
+        filters: ProgramFilter,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        limit: int,
+        *,
+        basic: bool = False,
     ) -> list[Program]:
         def keep(p: Program) -> bool:
             if filters.visible_to_learner and not (
@@ -131,7 +137,10 @@ class FakeProgramRepository:
             return after is None or (p.create_time, p.program_id) < after
 
         ordered = sorted(self._rows.values(), key=lambda p: (p.create_time, p.program_id), reverse=True)
-        return [p for p in ordered if keep(p)][:limit]
+        found = [p for p in ordered if keep(p)][:limit]
+        if basic:  # as the real repository: no structure, the content's digest stored instead
+            found = [replace(p, structure=Structure(), stored_digest=p.publishable_digest) for p in found]
+        return found
 
     async def add_version(self, version: ProgramVersion) -> None:
         key = (version.program_id, version.version)

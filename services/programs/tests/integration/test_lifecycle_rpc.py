@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
@@ -206,3 +207,56 @@ async def test_versions_are_for_managers_and_admins(
             pb.GetProgramVersionRequest(program_id=draft.program_id, version=9), metadata=admin.metadata
         )
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_the_catalogue_lists_programs_without_their_structure_unless_full_is_asked(
+    admin: Admin, programs_db: ServiceDatabase, tenant: uuid.UUID
+) -> None:
+    await admin.create("Draft", two_set_structure())
+    unchanged = await admin.create("Unchanged", two_set_structure())
+    edited = await admin.create("Edited", two_set_structure())
+    for program in (unchanged, edited):
+        await admin.stub.PublishProgram(
+            pb.PublishProgramRequest(program_id=program.program_id), metadata=admin.metadata
+        )
+    smaller = pb.ProgramStructure(nodes=list(two_set_structure().nodes)[:3])
+    await admin.stub.UpdateProgram(
+        pb.UpdateProgramRequest(
+            program=pb.Program(program_id=edited.program_id, structure=smaller),
+            update_mask=field_mask_pb2.FieldMask(paths=["structure"]),
+        ),
+        metadata=admin.metadata,
+    )
+    expected = {"Draft": True, "Unchanged": False, "Edited": True}
+
+    async def listed(view: int) -> list[pb.Program]:
+        page = await admin.stub.ListPrograms(pb.ListProgramsRequest(view=view), metadata=admin.metadata)  # type: ignore[arg-type]
+        return list(page.programs)
+
+    basic = await listed(pb.PROGRAM_VIEW_UNSPECIFIED)
+    assert {p.title: p.has_unpublished_changes for p in basic} == expected
+    assert not any(p.HasField("structure") for p in basic)
+    assert basic == await listed(pb.PROGRAM_VIEW_BASIC)
+    full = await listed(pb.PROGRAM_VIEW_FULL)
+    assert {p.title: p.has_unpublished_changes for p in full} == expected
+    assert {p.title: len(p.structure.nodes) for p in full} == {"Draft": 7, "Unchanged": 7, "Edited": 3}
+    for brief, whole in zip(basic, full, strict=True):
+        whole.ClearField("structure")
+        assert brief == whole
+
+    one = pb.GetProgramRequest(program_id=edited.program_id)
+    assert len((await admin.stub.GetProgram(one, metadata=admin.metadata)).structure.nodes) == 3
+    one.view = pb.PROGRAM_VIEW_BASIC
+    assert not (await admin.stub.GetProgram(one, metadata=admin.metadata)).HasField("structure")
+
+    # Rows written before the stored digest existed (NULL) bring their structure along to compute it.
+    owner = await asyncpg.connect(programs_db.owner_url)
+    try:
+        async with owner.transaction():
+            await owner.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
+            await owner.execute("UPDATE programs SET draft_digest = NULL")
+    finally:
+        await owner.close()
+    legacy = await listed(pb.PROGRAM_VIEW_BASIC)
+    assert {p.title: p.has_unpublished_changes for p in legacy} == expected
+    assert legacy == basic

@@ -16,6 +16,7 @@ from aigym_platform.identity import TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_programs.domain import Program, ProgramDraft, ProgramState, Visibility
 from aigym_programs.repository import ProgramFilter, SqlProgramRepository
+from aigym_programs.structure import Node, NodeKind, Rule, Structure
 from services.programs.tests.fakes import FakeProgramRepository, FakeStore, FakeUnitOfWork
 
 Transaction = Callable[[TenantId], AbstractAsyncContextManager[Any]]
@@ -118,3 +119,31 @@ async def test_list_orders_newest_first_with_keyset_and_filters(transaction: Tra
         assert [p.content.title for p in learner_view] == ["p0"]
         drafts = await repo.list_programs(ProgramFilter(state=ProgramState.DRAFT), None, 10)
         assert len(drafts) == 4
+
+
+async def test_a_basic_list_leaves_the_structure_out_and_keeps_the_content_digest(
+    transaction: Transaction,
+) -> None:
+    tenant = TenantId(uuid.uuid4())
+    structure = Structure(
+        (
+            Node("root", NodeKind.SET, rule=Rule.ALL_ANY_ORDER),
+            Node("c1", NodeKind.COURSE, parent_id="root", course_id="course-1"),
+        )
+    )
+    draft = dataclasses.replace(program("with structure"), structure=structure)
+    unchanged = dataclasses.replace(
+        program("published", minutes=1), structure=structure, state=ProgramState.PUBLISHED
+    )
+    unchanged = dataclasses.replace(unchanged, published_digest=unchanged.publishable_digest)
+    async with transaction(tenant) as repo:
+        await repo.add(draft)
+        await repo.add(unchanged)
+    async with transaction(tenant) as repo:
+        full = await repo.list_programs(ProgramFilter(), None, 10)
+        basic = await repo.list_programs(ProgramFilter(), None, 10, basic=True)
+    assert full == [unchanged, draft]
+    assert [p.structure for p in basic] == [Structure(), Structure()]
+    assert [p.stored_digest for p in basic] == [unchanged.publishable_digest, draft.publishable_digest]
+    assert [p.has_unpublished_changes for p in basic] == [False, True]
+    assert [dataclasses.replace(p, structure=structure, stored_digest=None) for p in basic] == full

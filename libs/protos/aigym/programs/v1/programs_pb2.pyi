@@ -23,6 +23,12 @@ class ProgramState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROGRAM_STATE_PUBLISHED: _ClassVar[ProgramState]
     PROGRAM_STATE_ARCHIVED: _ClassVar[ProgramState]
 
+class ProgramView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROGRAM_VIEW_UNSPECIFIED: _ClassVar[ProgramView]
+    PROGRAM_VIEW_BASIC: _ClassVar[ProgramView]
+    PROGRAM_VIEW_FULL: _ClassVar[ProgramView]
+
 class Visibility(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     VISIBILITY_UNSPECIFIED: _ClassVar[Visibility]
@@ -79,6 +85,9 @@ PROGRAM_STATE_UNSPECIFIED: ProgramState
 PROGRAM_STATE_DRAFT: ProgramState
 PROGRAM_STATE_PUBLISHED: ProgramState
 PROGRAM_STATE_ARCHIVED: ProgramState
+PROGRAM_VIEW_UNSPECIFIED: ProgramView
+PROGRAM_VIEW_BASIC: ProgramView
+PROGRAM_VIEW_FULL: ProgramView
 VISIBILITY_UNSPECIFIED: Visibility
 VISIBILITY_PUBLIC: Visibility
 VISIBILITY_RESTRICTED: Visibility
@@ -243,24 +252,28 @@ class CreateProgramRequest(_message.Message):
     def __init__(self, program: _Optional[_Union[Program, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class GetProgramRequest(_message.Message):
-    __slots__ = ("program_id",)
+    __slots__ = ("program_id", "view")
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     program_id: str
-    def __init__(self, program_id: _Optional[str] = ...) -> None: ...
+    view: ProgramView
+    def __init__(self, program_id: _Optional[str] = ..., view: _Optional[_Union[ProgramView, str]] = ...) -> None: ...
 
 class ListProgramsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "state", "tag", "query")
+    __slots__ = ("page_size", "page_token", "state", "tag", "query", "view")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     TAG_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     state: ProgramState
     tag: str
     query: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[ProgramState, str]] = ..., tag: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
+    view: ProgramView
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[ProgramState, str]] = ..., tag: _Optional[str] = ..., query: _Optional[str] = ..., view: _Optional[_Union[ProgramView, str]] = ...) -> None: ...
 
 class ListProgramsResponse(_message.Message):
     __slots__ = ("programs", "next_page_token")
