@@ -138,6 +138,7 @@ class UnitOfWork(_TenantSession):
         self._audit: list[AuditEntry] = []
         self._outbox: list[OutboxEntry] = []
         self._opening: str | None = None
+        self._snapshot = False
         self._driver: asyncpg.Connection | None = None
         self.opening_status = ""
 
@@ -166,11 +167,21 @@ class UnitOfWork(_TenantSession):
         self._opening = statement
         return self
 
+    def snapshot(self) -> Self:
+        """Run the unit as one REPEATABLE READ transaction (call before `async with`): every statement
+        sees the database as of its start, e.g. to compare rows that concurrent writers change together
+        without locking them out. A write that meets a concurrent change fails with a serialization
+        error (SQLSTATE 40001) instead of waiting."""
+        if self._session is not None:
+            raise RuntimeError("snapshot must be called before the unit of work begins")
+        self._snapshot = True
+        return self
+
     async def __aenter__(self) -> Self:
         self._session = self._sessionmaker()
         try:
             self.opening_status, self._driver = await _begin_in_tenant(
-                self._session, self.tenant_id, self._opening
+                self._session, self.tenant_id, self._opening, repeatable_read=self._snapshot
             )
         except BaseException:
             session, self._session = self._session, None
@@ -383,7 +394,12 @@ async def _discard(connection: AsyncConnection, driver: asyncpg.Connection) -> N
 
 
 async def _begin_in_tenant(
-    session: AsyncSession, tenant_id: TenantId, then: str | None = None, *, read_only: bool = False
+    session: AsyncSession,
+    tenant_id: TenantId,
+    then: str | None = None,
+    *,
+    read_only: bool = False,
+    repeatable_read: bool = False,
 ) -> tuple[str, asyncpg.Connection]:
     """Open the session's transaction with the tenant's RLS scope set, in one round trip; return the
     command status of the last statement sent (`then`, if given, runs right after the scope is set) and
@@ -410,6 +426,8 @@ async def _begin_in_tenant(
     tenant = str(uuid.UUID(str(tenant_id)))
     # READ WRITE: the connection may carry a read unit's read-only session default.
     mode = "READ ONLY" if read_only else "READ WRITE"
+    if repeatable_read:
+        mode = f"ISOLATION LEVEL REPEATABLE READ, {mode}"
     opening = f"BEGIN {mode}; SELECT set_config('app.tenant_id', '{tenant}', true)"
     if then:
         opening += f"; {then}"

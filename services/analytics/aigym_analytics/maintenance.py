@@ -1,9 +1,12 @@
 """Background analytics: the consistency check that repairs counter drift, and raw-fact retention.
 
 Counters are maintained incrementally in the ingestion transaction, so drift should never happen; the check
-exists for what nobody planned (a manual fix in the database, a bug, a restore of one table). It holds the
-tenant's ingestion lock exclusively while it compares, so no event is applied in between and a repair
-never overwrites a concurrent increment. Retention deletes raw facts older than the tenant's policy; the
+exists for what nobody planned (a manual fix in the database, a bug, a restore of one table). It compares
+first in one REPEATABLE READ snapshot without the tenant's ingestion lock: an event's fact and its counters
+commit together, so the snapshot is consistent and ingestion goes on meanwhile (at 10 M facts the
+comparison takes about 20 s). Only when that finds drift does it compare again and repair holding the lock
+exclusively, so no event is applied in between and a repair never overwrites a concurrent increment.
+Retention deletes raw facts older than the tenant's policy; the
 hourly counters stay (they are the long-term record), and the check only looks at hours whose facts are
 all still kept.
 """
@@ -16,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym_analytics.domain import hour_of
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 DEFAULT_RETENTION_DAYS = 730
 CHECK_WINDOW = dt.timedelta(days=2)
 PURGE_BATCH = 10_000
+SERIALIZATION_FAILURE = "40001"
 
 
 def utcnow() -> dt.datetime:
@@ -65,28 +70,60 @@ class Maintenance:
         """Compare the counters from `since` (default: the last two days) with a recomputation and repair
         them; then the active-learner rollup rows those hours determine, against the repaired counters;
         then the trigger-kept row counts (enrolments, directory) against a count of the rows, and the
-        trigger-kept stall buckets and program starts against a recomputation."""
+        trigger-kept stall buckets and program starts against a recomputation.
+
+        The comparison runs first in a snapshot without the ingestion lock and is rolled back; only if it
+        found drift (or met a concurrent change) does it run again under the lock and commit its repairs.
+        """
         now = self._clock()
-        async with self._uow(tenant, None) as uow:
+        try:
+            clean = await self._compare(tenant, since, now, locked=False)
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) != SERIALIZATION_FAILURE:
+                raise
+            clean = None  # a repair met a concurrent change: redo it under the lock
+        if clean is not None:
+            return clean
+        result = await self._compare(tenant, since, now, locked=True)
+        assert result is not None
+        if result.repaired:
+            log.warning("analytics counters of tenant %s drifted: %s rows repaired", tenant, result.repaired)
+        if result.rollups_repaired:
+            log.warning(
+                "analytics rollups of tenant %s drifted: %s rows repaired", tenant, result.rollups_repaired
+            )
+        if result.counts_repaired:
+            log.warning(
+                "analytics row counts of tenant %s drifted: %s rows repaired", tenant, result.counts_repaired
+            )
+        return result
+
+    async def _compare(
+        self, tenant: TenantId, since: dt.datetime | None, now: dt.datetime, *, locked: bool
+    ) -> CheckResult | None:
+        """One pass of the check: under the exclusive ingestion lock, repairing and committing; else in a
+        snapshot, rolled back, returning None as soon as anything needs repair."""
+        unit = self._uow(tenant, None)
+        async with unit if locked else unit.snapshot() as uow:
             repo = self._repository(uow.session, tenant)
             horizon = now - dt.timedelta(days=await repo.retention_days(self._default))
             start = hour_of(max(since or now - CHECK_WINDOW, horizon) + dt.timedelta(minutes=59, seconds=59))
-            await repo.lock_exclusive()
+            if locked:
+                await repo.lock_exclusive()
             stored, recomputed = await repo.stored_stats(start), await repo.recomputed_stats(start)
             fixes = drift(stored, recomputed)
+            if fixes and not locked:
+                return None
             for key, values in fixes.items():
                 await repo.replace_stats(key, values)
+            # The repairs below write only rows that differ, so a clean pass writes nothing.
             rollups = await RollupRepository(uow.session, tenant).repair_since(start)
             counts = await repo.repair_row_counts()
             buckets, starts = await repo.repair_stall_state()
             counts += buckets + starts
+            if not locked:
+                return None if rollups or counts else CheckResult(start, len(recomputed), 0)
             await uow.commit()
-        if fixes:
-            log.warning("analytics counters of tenant %s drifted: %s rows repaired", tenant, len(fixes))
-        if rollups:
-            log.warning("analytics rollups of tenant %s drifted: %s rows repaired", tenant, rollups)
-        if counts:
-            log.warning("analytics row counts of tenant %s drifted: %s rows repaired", tenant, counts)
         return CheckResult(start, len(recomputed), len(fixes), rollups, counts)
 
     async def rebuild_rollups(self, tenant: TenantId) -> tuple[int, int]:

@@ -3,11 +3,13 @@ facts by the tenant's policy and keeps the counters; the policy is validated and
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import grpc
 import pytest
 import pytest_asyncio
@@ -218,3 +220,38 @@ async def test_retention_policy_is_validated_and_admin_only(
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await analytics_stub.GetAnalyticsSettings(pb.GetAnalyticsSettingsRequest(), metadata=manager)
     assert denied.value.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_clean_check_does_not_wait_for_ingestion_and_a_repair_does(
+    feeder: Feeder, engine: AsyncEngine, tenant: uuid.UUID, analytics_db: ServiceDatabase
+) -> None:
+    _feed(feeder, tenant, NOW - dt.timedelta(days=1, hours=6))
+    maintenance = Maintenance(uow_factory(create_sessionmaker(engine)), clock=lambda: NOW)
+    # An event being applied: its transaction holds the tenant's ingestion lock (shared) until it ends.
+    ingesting = await asyncpg.connect(analytics_db.app_url)
+    transaction = ingesting.transaction()
+    await transaction.start()
+    try:
+        await ingesting.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
+        await ingesting.execute(
+            "SELECT pg_advisory_xact_lock_shared(hashtext('aigym.analytics.ingest'), hashtext($1))",
+            str(tenant),
+        )
+        clean = await asyncio.wait_for(maintenance.check_consistency(TenantId(tenant)), timeout=30)
+        assert (clean.repaired, clean.rollups_repaired, clean.counts_repaired) == (0, 0, 0)
+        assert clean.compared > 0
+
+        await _sql(
+            engine,
+            tenant,
+            "UPDATE hourly_stats SET block_activities = block_activities + 5 WHERE ctid = "
+            "(SELECT ctid FROM hourly_stats WHERE dimension = 'tenant' ORDER BY hour LIMIT 1)",
+        )
+        repairing = asyncio.ensure_future(maintenance.check_consistency(TenantId(tenant)))
+        await asyncio.sleep(1.5)
+        assert not repairing.done()  # the repair waits for the lock
+    finally:
+        await transaction.rollback()
+        await ingesting.close()
+    repaired = await asyncio.wait_for(repairing, timeout=30)
+    assert (repaired.repaired, repaired.rollups_repaired, repaired.counts_repaired) == (1, 0, 0)
