@@ -477,6 +477,14 @@ class IngestRepository:
         )
         return int(result.rowcount or 0)
 
+    async def drop_empty_stall_buckets(self) -> int:
+        """Delete the stall buckets no learner is in any more (the triggers only count down, so every day a
+        learner moves on leaves one); how many. Safe beside ingestion without its lock: a bucket counted up
+        meanwhile is re-checked under its row lock and kept, and an upsert that meets a deleted bucket
+        inserts it anew."""
+        result = await self._exec("DELETE FROM stall_buckets WHERE tenant_id = :tenant AND learners = 0")
+        return int(result.rowcount or 0)
+
     async def tenants(self) -> list[uuid.UUID]:
         """Every tenant with analytics (a definer function: ids only, across tenants)."""
         result = await self._session.execute(text("SELECT analytics_tenants()"))

@@ -136,7 +136,8 @@ class Maintenance:
         return rows
 
     async def purge(self, tenant: TenantId) -> int:
-        """Delete raw facts older than the tenant's retention, in batches; returns how many."""
+        """Delete raw facts older than the tenant's retention, in batches, and the stall buckets nobody is
+        in any more; returns how many facts."""
         now, total = self._clock(), 0
         while True:
             async with self._uow(tenant, None) as uow:
@@ -146,7 +147,11 @@ class Maintenance:
                 await uow.commit()
             total += deleted
             if deleted < PURGE_BATCH:
-                return total
+                break
+        async with self._uow(tenant, None) as uow:
+            await self._repository(uow.session, tenant).drop_empty_stall_buckets()
+            await uow.commit()
+        return total
 
     async def retention_days(self, identity: Identity) -> int:
         """The caller's tenant's raw-fact retention (client_admin)."""

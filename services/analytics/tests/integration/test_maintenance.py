@@ -255,3 +255,29 @@ async def test_a_clean_check_does_not_wait_for_ingestion_and_a_repair_does(
         await ingesting.close()
     repaired = await asyncio.wait_for(repairing, timeout=30)
     assert (repaired.repaired, repaired.rollups_repaired, repaired.counts_repaired) == (1, 0, 0)
+
+
+async def test_the_nightly_purge_drops_stall_buckets_nobody_is_in_any_more(
+    feeder: Feeder, engine: AsyncEngine, tenant: uuid.UUID
+) -> None:
+    _feed(feeder, tenant, NOW - dt.timedelta(days=3))
+    # A learner moving on to a later day counts their old bucket down to zero; one such bucket for sure:
+    await _sql(
+        engine,
+        tenant,
+        f"INSERT INTO stall_buckets (tenant_id, program_id, course_id, last_day, learners) "
+        f"VALUES ('{tenant}', 'gone', 'c', '2026-01-01', 0)",
+    )
+    kept = (
+        "SELECT program_id, course_id, last_day, learners FROM stall_buckets WHERE learners <> 0"
+        " ORDER BY 1, 2, 3"
+    )
+    before = await _sql(engine, tenant, kept)
+    assert before
+    assert (await _sql(engine, tenant, "SELECT count(*) FROM stall_buckets WHERE learners = 0"))[0][0] >= 1
+    maintenance = Maintenance(uow_factory(create_sessionmaker(engine)), clock=lambda: NOW)
+    await maintenance.purge(TenantId(tenant))
+    assert await _sql(engine, tenant, "SELECT count(*) FROM stall_buckets WHERE learners = 0") == [(0,)]
+    assert await _sql(engine, tenant, kept) == before
+    clean = await maintenance.check_consistency(TenantId(tenant))
+    assert clean.counts_repaired == 0
