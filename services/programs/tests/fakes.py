@@ -6,14 +6,9 @@ import copy
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field, replace
-from types import TracebackType
-from typing import Any, Self
 
-from google.protobuf.message import Message
-
-from aigym_platform.events.registry import REGISTRY
-from aigym_platform.identity import Identity, TenantId
-from aigym_platform.testing.fakes import ReadOnlyUnit
+from aigym_platform.identity import TenantId
+from aigym_platform.testing.fakes import AuditRecord, FakeUnitOfWorkBase, PublishedEvent
 from aigym_programs.domain import Program, ProgramState, ProgramVersion, Visibility
 from aigym_programs.repository import ProgramFilter
 from aigym_programs.structure import Structure
@@ -25,8 +20,8 @@ class FakeStore:
 
     programs: dict[TenantId, dict[uuid.UUID, Program]] = field(default_factory=dict)
     versions: dict[TenantId, dict[tuple[uuid.UUID, int], ProgramVersion]] = field(default_factory=dict)
-    audit: list[tuple[TenantId, str, str, str]] = field(default_factory=list)
-    events: list[tuple[TenantId, str, str, Message]] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
+    events: list[PublishedEvent] = field(default_factory=list)
 
 
 class FakeSession:
@@ -39,47 +34,18 @@ class FakeSession:
         self.versions = versions
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(FakeUnitOfWorkBase):
     """Transaction semantics of UnitOfWork: changes become visible on commit, are dropped otherwise."""
 
-    def __init__(self, store: FakeStore, tenant_id: TenantId, identity: Identity | None) -> None:
-        self._store, self.tenant_id, self.identity = store, tenant_id, identity
-        self._audit: list[tuple[TenantId, str, str, str]] = []
-        self._events: list[tuple[TenantId, str, str, Message]] = []
-        self.session: Any = None
-
-    def reading(self) -> FakeUnitOfWork:
-        """Like UnitOfWork.reading: the same tenant and caller, and nothing can be written."""
-        return FakeReadUnit(self._store, self.tenant_id, self.identity)
-
-    async def __aenter__(self) -> Self:
-        self.session = FakeSession(
+    def open_session(self) -> FakeSession:
+        return FakeSession(
             copy.copy(self._store.programs.get(self.tenant_id, {})),
             copy.copy(self._store.versions.get(self.tenant_id, {})),
         )
-        return self
 
-    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.session = None
-
-    async def commit(self) -> None:
+    def commit_session(self) -> None:
         self._store.programs[self.tenant_id] = self.session.rows
         self._store.versions[self.tenant_id] = self.session.versions
-        self._store.audit.extend(self._audit)
-        self._store.events.extend(self._events)
-
-    async def audit(self, action: str, resource_type: str, resource_id: str, **_: object) -> None:
-        self._audit.append((self.tenant_id, action, resource_type, resource_id))
-
-    async def publish(self, event_type: str, subject: str, payload: Message, **_: object) -> str:
-        spec = REGISTRY.get(event_type)  # the real outbox refuses unregistered types and wrong payloads too
-        assert isinstance(payload, spec.payload), (event_type, type(payload))
-        self._events.append((self.tenant_id, event_type, subject, payload))
-        return str(uuid.uuid4())
-
-
-class FakeReadUnit(ReadOnlyUnit, FakeUnitOfWork):
-    """ReadUnit's contract: reads only; commit, audit and publish are refused."""
 
 
 class FakeProgramRepository:

@@ -8,14 +8,10 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-from google.protobuf.message import Message
-
-from aigym_platform.events.registry import REGISTRY
-from aigym_platform.identity import Identity, TenantId
-from aigym_platform.testing.fakes import ReadOnlyUnit
+from aigym_platform.identity import TenantId
+from aigym_platform.testing.fakes import AuditRecord, FakeUnitOfWorkBase, PublishedEvent
 from aigym_progress.domain import (
     Completion,
     CourseProgress,
@@ -67,22 +63,12 @@ class TenantState:
         return team - {manager_id}
 
 
-@dataclass(frozen=True)
-class PublishedEvent:
-    """An outbox row the fake unit of work committed."""
-
-    tenant_id: TenantId
-    event_type: str
-    subject: str
-    payload: Message
-
-
 @dataclass
 class FakeStore:
     """Committed state of every tenant plus the audit trail and the outbox."""
 
     tenants: dict[TenantId, TenantState] = field(default_factory=dict)
-    audit: list[tuple[TenantId, str, str, str]] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
     events: list[PublishedEvent] = field(default_factory=list)
 
     def of(self, tenant: uuid.UUID) -> TenantState:
@@ -97,43 +83,14 @@ class FakeSession:
         self.state = state
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(FakeUnitOfWorkBase):
     """Transaction semantics of UnitOfWork: changes, audit and events appear on commit, vanish otherwise."""
 
-    def __init__(self, store: FakeStore, tenant_id: TenantId, identity: Identity | None) -> None:
-        self._store, self.tenant_id, self.identity = store, tenant_id, identity
-        self._audit: list[tuple[TenantId, str, str, str]] = []
-        self._events: list[PublishedEvent] = []
-        self.session: Any = None
+    def open_session(self) -> FakeSession:
+        return FakeSession(copy.deepcopy(self._store.of(self.tenant_id)))
 
-    def reading(self) -> FakeUnitOfWork:
-        """Like UnitOfWork.reading: the same tenant and caller, and nothing can be written."""
-        return FakeReadUnit(self._store, self.tenant_id, self.identity)
-
-    async def __aenter__(self) -> Self:
-        self.session = FakeSession(copy.deepcopy(self._store.of(self.tenant_id)))
-        return self
-
-    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.session = None
-
-    async def commit(self) -> None:
+    def commit_session(self) -> None:
         self._store.tenants[self.tenant_id] = self.session.state
-        self._store.audit.extend(self._audit)
-        self._store.events.extend(self._events)
-
-    async def audit(self, action: str, resource_type: str, resource_id: str, **_: object) -> None:
-        self._audit.append((self.tenant_id, action, resource_type, resource_id))
-
-    async def publish(self, event_type: str, subject: str, payload: Message, **_: object) -> str:
-        spec = REGISTRY.get(event_type)  # the real outbox refuses unregistered types and wrong payloads too
-        assert isinstance(payload, spec.payload), (event_type, type(payload))
-        self._events.append(PublishedEvent(self.tenant_id, event_type, subject, payload))
-        return str(uuid.uuid4())
-
-
-class FakeReadUnit(ReadOnlyUnit, FakeUnitOfWork):
-    """ReadUnit's contract: reads only; commit, audit and publish are refused."""
 
 
 class FakeProgressRepository:
