@@ -4,6 +4,7 @@ and what a manager sees and does of others' calendars there and in sign-ups (the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import datetime
 
 import grpc
@@ -115,23 +116,20 @@ async def test_a_manager_sees_conflicts_and_sign_ups_of_their_team_only(
     assert await listed(boss_event, boss) == ["outsider", "direct", "indirect"]
     assert await listed(boss_event, who(tokens, tenant, "manager", "direct")) == ["indirect"]
 
-    async def sign_up(event_id: str, caller: Metadata, learner: str) -> grpc.StatusCode:
+    async def status(call: Awaitable[object]) -> grpc.StatusCode:
         try:
-            await stub.CreateSignup(
-                pb.CreateSignupRequest(event_id=event_id, learner_id=learner), metadata=caller
-            )
+            await call
         except grpc.aio.AioRpcError as error:
             return error.code()
         return grpc.StatusCode.OK
 
-    async def withdraw(event_id: str, caller: Metadata, learner: str) -> grpc.StatusCode:
-        try:
-            await stub.DeleteSignup(
-                pb.DeleteSignupRequest(event_id=event_id, learner_id=learner), metadata=caller
-            )
-        except grpc.aio.AioRpcError as error:
-            return error.code()
-        return grpc.StatusCode.OK
+    def sign_up(event_id: str, caller: Metadata, learner: str) -> Awaitable[grpc.StatusCode]:
+        request = pb.CreateSignupRequest(event_id=event_id, learner_id=learner)
+        return status(stub.CreateSignup(request, metadata=caller))
+
+    def withdraw(event_id: str, caller: Metadata, learner: str) -> Awaitable[grpc.StatusCode]:
+        request = pb.DeleteSignupRequest(event_id=event_id, learner_id=learner)
+        return status(stub.DeleteSignup(request, metadata=caller))
 
     another = (
         await stub.CreateEvent(
