@@ -9,13 +9,21 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any, cast
 
+import asyncpg
 import grpc
 import protovalidate
 from google.protobuf.message import Message
 from sqlalchemy.exc import DBAPIError
 
 from aigym_platform import metrics
-from aigym_platform.errors import DomainError, FieldViolation, InvalidArgument, Unauthenticated, Unavailable
+from aigym_platform.errors import (
+    Aborted,
+    DomainError,
+    FieldViolation,
+    InvalidArgument,
+    Unauthenticated,
+    Unavailable,
+)
 from aigym_platform.identity import current_identity_var, deadline_var, request_id_var, rpc_method_var
 from aigym_platform.rpc_errors import internal_status, status_code_of, to_status
 from aigym_platform.tokens import TokenVerifier
@@ -161,17 +169,15 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
             except TimeoutError:
                 code = grpc.StatusCode.DEADLINE_EXCEEDED
                 await context.abort(code, "deadline exceeded")
-            except DBAPIError as error:
-                if not error.connection_invalidated:
-                    raise
-                # A pooled connection the database dropped (restart, failover): the pool replaces it, and
-                # the client may retry (Envoy retries reads on UNAVAILABLE).
-                log.warning("database connection lost in %s", method)
-                status = to_status(
-                    Unavailable("database connection lost; retry", reason="DATABASE_UNAVAILABLE"),
-                    request_id=request_id,
-                )
-                code = grpc.StatusCode.UNAVAILABLE
+            except (DBAPIError, asyncpg.PostgresError) as error:
+                failure = database_failure(error)
+                if failure is None:
+                    log.exception("database error in %s", method)
+                    status = internal_status(request_id=request_id)
+                else:
+                    log.warning("database %s in %s", failure.reason, method)
+                    status = to_status(failure, request_id=request_id)
+                code = status_code_of(status)
                 await context.abort(code, status.message, trailing_metadata=_details(status))
             except asyncio.CancelledError:
                 code = grpc.StatusCode.CANCELLED
@@ -216,3 +222,36 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
 
 def _details(status: Any) -> tuple[tuple[str, bytes], ...]:
     return (("grpc-status-details-bin", status.SerializeToString()),)
+
+
+# SQLSTATEs a client may simply retry: the statement lost a race with a concurrent one.
+_CONFLICTS = {
+    "40001": "SERIALIZATION_FAILURE",
+    "40P01": "DEADLOCK",
+    "23505": "CONCURRENT_DUPLICATE",  # a unique key taken by a concurrent request (checked first otherwise)
+    "55P03": "LOCK_NOT_AVAILABLE",
+}
+
+
+def database_failure(error: DBAPIError | asyncpg.PostgresError) -> DomainError | None:
+    """The client-facing error for a database failure the service did not handle, or None when it is
+    the service's fault (answered INTERNAL). Never the database's own message: it may carry SQL and
+    bound values (other tenants' ids included).
+
+    A dropped connection is UNAVAILABLE (the pool replaces it; Envoy retries reads); a lost race with a
+    concurrent request (serialization failure, deadlock, a unique key taken meanwhile) is ABORTED, to be
+    retried; a statement the database cancelled (statement timeout) is UNAVAILABLE as well.
+    """
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return Unavailable("database connection lost; retry", reason="DATABASE_UNAVAILABLE")
+    original = error.orig if isinstance(error, DBAPIError) else error
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate in _CONFLICTS:
+        return Aborted(
+            "the request conflicted with a concurrent change; retry it", reason=_CONFLICTS[sqlstate]
+        )
+    if sqlstate == "57014":
+        return Unavailable(
+            "the database cancelled the statement (timeout); retry", reason="STATEMENT_TIMEOUT"
+        )
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import grpc
@@ -105,3 +106,49 @@ async def test_a_dropped_database_connection_answers_unavailable_once_then_recov
     assert "database connection lost" in (lost.value.details() or "")
     for _ in range(3):  # the pool discarded every connection older than the failure
         await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=metadata)
+
+
+async def test_database_failures_answer_a_status_for_what_they_mean_and_never_the_sql(
+    programs_stub: programs_pb2_grpc.ProgramsServiceStub,
+    token_factory: TokenFactory,
+    programs_db: ServiceDatabase,
+    postgres: tuple[str, str],
+) -> None:
+    # A trigger makes the program insert fail with the SQLSTATE its title names; the database's message
+    # (which could carry SQL and other tenants' values) must never reach the client.
+    parts = urlsplit(postgres[0])
+    superuser = await asyncpg.connect(urlunsplit(parts._replace(path="/" + programs_db.database)))
+    await superuser.execute(
+        """CREATE FUNCTION test_fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF NEW.title LIKE 'fail %' THEN
+               RAISE EXCEPTION 'secret detail of %', NEW.tenant_id USING ERRCODE = substr(NEW.title, 6);
+             END IF;
+             RETURN NEW;
+           END $$;
+           CREATE TRIGGER test_fail_insert BEFORE INSERT ON programs
+             FOR EACH ROW EXECUTE FUNCTION test_fail_insert()"""
+    )
+    metadata = bearer(token_factory.token(uuid.uuid4(), ["client_admin"]))
+    answers = {}
+    try:
+        for sqlstate in ("40P01", "40001", "23505", "57014", "XX000", "22012"):
+            with pytest.raises(grpc.aio.AioRpcError) as failed:
+                await programs_stub.CreateProgram(
+                    pb.CreateProgramRequest(program=pb.Program(title=f"fail {sqlstate}")), metadata=metadata
+                )
+            details = failed.value.details() or ""
+            assert "secret" not in details
+            assert "INSERT" not in details
+            answers[sqlstate] = failed.value.code()
+    finally:
+        await superuser.execute("DROP TRIGGER test_fail_insert ON programs; DROP FUNCTION test_fail_insert()")
+        await superuser.close()
+    assert answers == {
+        "40P01": grpc.StatusCode.ABORTED,  # deadlock: retry
+        "40001": grpc.StatusCode.ABORTED,  # serialization failure: retry
+        "23505": grpc.StatusCode.ABORTED,  # a unique key a concurrent request took: retry
+        "57014": grpc.StatusCode.UNAVAILABLE,  # statement timeout
+        "XX000": grpc.StatusCode.INTERNAL,
+        "22012": grpc.StatusCode.INTERNAL,  # the service's own bug, not the client's
+    }
