@@ -26,7 +26,7 @@ from aigym_platform.events.registry import (
 )
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
-from aigym_programs.completions_repository import SqlCompletionLedger
+from aigym_programs.completions_repository import CompletionLedger, SqlCompletionLedger
 from aigym_programs.directory_repository import SqlDirectoryRepository
 from aigym_programs.directory_service import DirectoryRepositoryFactory, team_scope
 from aigym_programs.domain import Program, ProgramState, Visibility
@@ -151,6 +151,10 @@ class EnrollmentsService:
                 uuid.uuid4(), program_id, learner, state, program.current_version, dates, source, now
             )
             repo = self._enrollments(uow.session, uow.tenant_id)
+            ledger = self._ledger(uow.session, uow.tenant_id)
+            # The learner lock before the enrolment row, in the same order as a batch enrolment takes them:
+            # the other way round, a batch holding the lock and waiting for this row deadlocks with it.
+            await ledger.lock_learners([learner])
             if not await repo.add_if_absent(enrollment):
                 existing = (await repo.open_for(program_id, [learner]))[learner]
                 raise AlreadyExists(
@@ -159,8 +163,6 @@ class EnrollmentsService:
                     metadata={"enrollment_id": str(existing.enrollment_id)},
                 )
             structure = await self._pinned_structure(uow, program)
-            ledger = self._ledger(uow.session, uow.tenant_id)
-            await ledger.lock_learners([learner])
             courses = await ledger.courses_of([learner])
             enrollment = await _record_creation(uow, repo, enrollment, structure, courses.get(learner))
             await uow.commit()
@@ -180,11 +182,11 @@ class EnrollmentsService:
         async with self._uow(identity.tenant_id, identity) as uow:
             program = await self._published_program(uow, program_id, visible_to_learner=False)
             repo = self._enrollments(uow.session, uow.tenant_id)
+            ledger = self._ledger(uow.session, uow.tenant_id)
+            if not validate_only:  # before reading: the rows below are then the learners' latest
+                await ledger.lock_learners(row.learner_id.strip() for row in rows)
             existing = await repo.open_for(program_id, [row.learner_id for row in rows])
             structure = await self._pinned_structure(uow, program)
-            ledger = self._ledger(uow.session, uow.tenant_id)
-            if not validate_only:
-                await ledger.lock_learners(row.learner_id.strip() for row in rows)
             prior = await ledger.courses_of(row.learner_id.strip() for row in rows)
             seen: dict[str, Enrollment | None] = {}
             for index, row in enumerate(rows):
@@ -367,6 +369,13 @@ class EnrollmentsService:
         identity.require(Role.LEARNER)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._enrollments(uow.session, uow.tenant_id)
+            ledger = self._ledger(uow.session, uow.tenant_id)
+            if action == "approve":
+                # An approval counts the courses the learner completed meanwhile: their ledger is read under
+                # the learner lock, taken (as everywhere) before the enrolment row's.
+                unlocked = await repo.get(enrollment_id)
+                if unlocked is not None:
+                    await ledger.lock_learners([unlocked.learner_id])
             current = await repo.get(enrollment_id, for_update=True)
             scope = await self._scope(uow, identity)
             if (
@@ -406,8 +415,26 @@ class EnrollmentsService:
                     enrollment_subject(changed),
                     enrollment_approved(changed, identity.user_id),
                 )
+                changed = await self._count_prior_courses(uow, repo, ledger, changed)
             await uow.commit()
             return changed
+
+    async def _count_prior_courses(
+        self, uow: UnitOfWork, repo: EnrollmentRepository, ledger: CompletionLedger, enrollment: Enrollment
+    ) -> Enrollment:
+        """The enrolment with the courses of its pinned version the learner has completed counted (course
+        completions are not applied to a pending request); saved and announced when that changes it."""
+        versions = self._programs(uow.session, uow.tenant_id)
+        version = await versions.get_version(enrollment.program_id, enrollment.program_version)
+        courses = (await ledger.courses_of([enrollment.learner_id])).get(enrollment.learner_id)
+        if version is None or not courses or not courses & version.structure.course_ids:
+            return enrollment
+        update = apply_course_progress(enrollment, version.structure, courses, dt.datetime.now(dt.UTC))
+        if update.enrollment == enrollment:
+            return enrollment
+        await repo.save_state(update.enrollment)
+        await announce_progress(uow, version.structure, update, dt.datetime.now(dt.UTC))
+        return update.enrollment
 
     async def _pinned_structure(self, uow: UnitOfWork, program: Program) -> Structure:
         version = await self._programs(uow.session, uow.tenant_id).get_version(

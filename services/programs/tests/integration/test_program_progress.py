@@ -3,6 +3,7 @@ date overrides and prior completions (RPCs through the real in-process server)."
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -349,3 +350,50 @@ async def test_courses_completed_before_enrolment_count_at_once(
     assert list(enrollment.reached_milestones) == ["core-done"]
     completed = await events_of(programs_db, world.tenant, ENROLLMENT_COMPLETED)
     assert [e[2].learner_id for e in completed] == ["fi"]
+
+
+async def test_an_approval_counts_the_courses_completed_while_the_request_waited(
+    world: World, programs_db: ServiceDatabase
+) -> None:
+    created = await world.stub.CreateProgram(
+        pb.CreateProgramRequest(
+            program=pb.Program(title="On request", structure=EVERY_RULE, visibility=pb.VISIBILITY_PUBLIC)
+        ),
+        metadata=world.admin,
+    )
+    program_id = created.program_id
+    await world.stub.PublishProgram(pb.PublishProgramRequest(program_id=program_id), metadata=world.admin)
+    requested = await world.stub.CreateEnrollment(
+        pb.CreateEnrollmentRequest(program_id=program_id, enrollment=pb.Enrollment(learner_id="me")),
+        metadata=bearer(world.tokens.token(world.tenant, ["learner"], user="gus")),
+    )
+    assert requested.state == pb.ENROLLMENT_STATE_PENDING_APPROVAL
+    await world.complete("gus", "c1", "c2", "c3", "c5", "c6")
+    waiting = await world.get(program_id, requested.enrollment_id)
+    assert (waiting.state, waiting.progress) == (pb.ENROLLMENT_STATE_PENDING_APPROVAL, 0.0)
+    approved = await world.stub.ApproveEnrollment(
+        pb.ApproveEnrollmentRequest(program_id=program_id, enrollment_id=requested.enrollment_id),
+        metadata=world.admin,
+    )
+    assert (approved.state, approved.progress) == (pb.ENROLLMENT_STATE_COMPLETED, 1.0)
+    assert await world.get(program_id, requested.enrollment_id) == approved
+    completed = await events_of(programs_db, world.tenant, ENROLLMENT_COMPLETED)
+    assert [e[2].learner_id for e in completed] == ["gus"]
+
+
+async def test_a_single_enrolment_and_a_batch_with_the_same_learner_do_not_deadlock(
+    world: World, programs_db: ServiceDatabase
+) -> None:
+    program_id = await world.program(EVERY_RULE)
+    rows = [pb.Enrollment(learner_id=f"l{i:04d}") for i in range(400)]
+    for _ in range(3):
+        batch = world.stub.BatchCreateEnrollments(
+            pb.BatchCreateEnrollmentsRequest(program_id=program_id, enrollments=rows), metadata=world.admin
+        )
+        # The batch locks every learner first and inserts in order; singles for its last rows come meanwhile.
+        singles = [world.enroll(program_id, row.learner_id) for row in rows[-3:]]
+        outcomes = await asyncio.gather(batch, *singles, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, grpc.aio.AioRpcError):
+                assert outcome.code() == grpc.StatusCode.ALREADY_EXISTS, outcome.details()
+        rows = [pb.Enrollment(learner_id=f"{r.learner_id}x") for r in rows]
