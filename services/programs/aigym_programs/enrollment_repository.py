@@ -42,8 +42,14 @@ class EnrollmentFilter:
 class EnrollmentRepository(Protocol):
     """What the service layer needs from enrolment storage."""
 
-    async def add_if_absent(self, enrollment: Enrollment) -> bool:
-        """Insert unless the learner already has an open enrolment in the program; True if inserted."""
+    async def add_if_absent(self, enrollment: Enrollment, *, request_id: str | None = None) -> bool:
+        """Insert unless the learner already has an open enrolment in the program; True if inserted.
+        `request_id`: the idempotency key of the batch upload creating it."""
+
+    async def created_by_request(
+        self, program_id: uuid.UUID, request_id: str, learner_ids: list[str]
+    ) -> dict[str, Enrollment]:
+        """The enrolments of these learners in the program that the upload with this key created."""
 
     async def get(self, enrollment_id: uuid.UUID, *, for_update: bool = False) -> Enrollment | None:
         """One enrolment of the current tenant, or None."""
@@ -214,11 +220,13 @@ class SqlEnrollmentRepository:
         self._session = session
         self._tenant = tenant_id
 
-    async def add_if_absent(self, enrollment: Enrollment) -> bool:
-        """Insert unless the learner already has an open enrolment in the program; True if inserted."""
+    async def add_if_absent(self, enrollment: Enrollment, *, request_id: str | None = None) -> bool:
+        """Insert unless the learner already has an open enrolment in the program; True if inserted.
+        `request_id`: the idempotency key of the batch upload creating it."""
         stmt = (
             insert(EnrollmentRow)
             .values(
+                create_request_id=request_id,
                 tenant_id=self._tenant,
                 enrollment_id=enrollment.enrollment_id,
                 program_id=enrollment.program_id,
@@ -249,6 +257,18 @@ class SqlEnrollmentRepository:
             stmt = stmt.with_for_update()
         row = (await self._session.execute(stmt)).scalar_one_or_none()
         return _to_domain(row) if row else None
+
+    async def created_by_request(
+        self, program_id: uuid.UUID, request_id: str, learner_ids: list[str]
+    ) -> dict[str, Enrollment]:
+        """The enrolments of these learners in the program that the upload with this key created."""
+        stmt = select(EnrollmentRow).where(
+            EnrollmentRow.tenant_id == self._tenant,
+            EnrollmentRow.program_id == program_id,
+            EnrollmentRow.create_request_id == request_id,
+            EnrollmentRow.learner_id.in_(learner_ids),
+        )
+        return {row.learner_id: _to_domain(row) for row in (await self._session.execute(stmt)).scalars()}
 
     async def open_for(self, program_id: uuid.UUID, learner_ids: list[str]) -> dict[str, Enrollment]:
         """Open (pending or active) enrolments of these learners in the program, by learner."""

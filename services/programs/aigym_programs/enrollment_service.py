@@ -174,8 +174,10 @@ class EnrollmentsService:
         program_id: uuid.UUID,
         rows: Sequence[EnrollmentRequest],
         validate_only: bool,
+        request_id: str = "",
     ) -> list[BatchResult]:
-        """Enrol many learners with a result per row; a retried upload creates nothing twice."""
+        """Enrol many learners with a result per row; a retried upload creates nothing twice (with a
+        `request_id`, not even for learners whose enrolment has completed or been withdrawn since)."""
         identity.require(Role.CLIENT_ADMIN)
         now = dt.datetime.now(dt.UTC)
         results: list[BatchResult] = []
@@ -185,7 +187,10 @@ class EnrollmentsService:
             ledger = self._ledger(uow.session, uow.tenant_id)
             if not validate_only:  # before reading: the rows below are then the learners' latest
                 await ledger.lock_learners(row.learner_id.strip() for row in rows)
-            existing = await repo.open_for(program_id, [row.learner_id for row in rows])
+            learners = [row.learner_id for row in rows]
+            existing = await repo.open_for(program_id, learners)
+            if request_id:  # what the first attempt of this upload created, whatever became of it
+                existing |= await repo.created_by_request(program_id, request_id, learners)
             structure = await self._pinned_structure(uow, program)
             prior = await ledger.courses_of(row.learner_id.strip() for row in rows)
             seen: dict[str, Enrollment | None] = {}
@@ -226,7 +231,7 @@ class EnrollmentsService:
                     EnrollmentSource.ADMIN,
                     now,
                 )
-                created = await repo.add_if_absent(enrollment)
+                created = await repo.add_if_absent(enrollment, request_id=request_id or None)
                 seen[learner] = enrollment if created else None
                 if created:
                     enrollment = await _record_creation(uow, repo, enrollment, structure, prior.get(learner))

@@ -170,7 +170,7 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         program_id = mappers.parse_id(request.program_id, "program_id")
         rows = [mappers.enrollment_request_from_proto(e) for e in request.enrollments]
         results = await self._enrollments.batch_enroll(
-            current_identity(), program_id, rows, request.validate_only
+            current_identity(), program_id, rows, request.validate_only, request.request_id
         )
         return programs_pb2.BatchCreateEnrollmentsResponse(
             results=[mappers.batch_result_to_proto(r) for r in results]

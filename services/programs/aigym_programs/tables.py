@@ -77,6 +77,8 @@ class EnrollmentRow(Base):
     reached_milestones: Mapped[list[str]] = mapped_column(ARRAY(String(63)), default=list)
     create_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     complete_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The idempotency key of the batch upload that created it (migration 0008), if it had one.
+    create_request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class LearnerRow(Base):

@@ -262,3 +262,35 @@ async def test_listing_enrolments_of_an_unknown_program_is_not_found_and_of_an_e
 
     assert (list(listed.enrollments), listed.next_page_token) == ([], "")
     assert set(missing.values()) == {grpc.StatusCode.NOT_FOUND}
+
+
+async def test_a_retried_upload_with_a_key_creates_nothing_twice_even_after_a_withdrawal(
+    world: World, programs_db: ServiceDatabase
+) -> None:
+    program_id = await world.program()
+    rows = [pb.Enrollment(learner_id="k1"), pb.Enrollment(learner_id="k2")]
+    request = pb.BatchCreateEnrollmentsRequest(program_id=program_id, enrollments=rows, request_id="upload-7")
+    first = await world.stub.BatchCreateEnrollments(request, metadata=world.admin)
+    assert [r.outcome for r in first.results] == [pb.BATCH_OUTCOME_CREATED] * 2
+    await world.stub.WithdrawEnrollment(
+        pb.WithdrawEnrollmentRequest(
+            program_id=program_id, enrollment_id=first.results[0].enrollment.enrollment_id
+        ),
+        metadata=world.admin,
+    )
+
+    for validate_only in (True, False):
+        request.validate_only = validate_only
+        retry = await world.stub.BatchCreateEnrollments(request, metadata=world.admin)
+        assert [r.outcome for r in retry.results] == [pb.BATCH_OUTCOME_ALREADY_ENROLLED] * 2
+        assert [r.enrollment.enrollment_id for r in retry.results] == [
+            r.enrollment.enrollment_id for r in first.results
+        ]
+        assert retry.results[0].enrollment.state == pb.ENROLLMENT_STATE_WITHDRAWN
+    created = [e for e in await read_outbox(programs_db.app_url, world.tenant) if e[0] == ENROLLMENT_CREATED]
+    assert [e[2].learner_id for e in created] == ["k1", "k2"]
+
+    # Another upload (another key, or none) enrols the withdrawn learner anew.
+    request.request_id = "upload-8"
+    other = await world.stub.BatchCreateEnrollments(request, metadata=world.admin)
+    assert [r.outcome for r in other.results] == [pb.BATCH_OUTCOME_CREATED, pb.BATCH_OUTCOME_ALREADY_ENROLLED]

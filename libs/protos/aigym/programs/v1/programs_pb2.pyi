@@ -386,14 +386,16 @@ class CreateEnrollmentRequest(_message.Message):
     def __init__(self, program_id: _Optional[str] = ..., enrollment: _Optional[_Union[Enrollment, _Mapping]] = ...) -> None: ...
 
 class BatchCreateEnrollmentsRequest(_message.Message):
-    __slots__ = ("program_id", "enrollments", "validate_only")
+    __slots__ = ("program_id", "enrollments", "validate_only", "request_id")
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     ENROLLMENTS_FIELD_NUMBER: _ClassVar[int]
     VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     program_id: str
     enrollments: _containers.RepeatedCompositeFieldContainer[Enrollment]
     validate_only: bool
-    def __init__(self, program_id: _Optional[str] = ..., enrollments: _Optional[_Iterable[_Union[Enrollment, _Mapping]]] = ..., validate_only: _Optional[bool] = ...) -> None: ...
+    request_id: str
+    def __init__(self, program_id: _Optional[str] = ..., enrollments: _Optional[_Iterable[_Union[Enrollment, _Mapping]]] = ..., validate_only: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class BatchEnrollmentResult(_message.Message):
     __slots__ = ("index", "learner_id", "outcome", "enrollment", "error")
