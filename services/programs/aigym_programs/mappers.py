@@ -282,7 +282,7 @@ def learner_from_proto(learner_id: str, message: programs_pb2.Learner) -> Learne
         locale=message.locale,
         manager_id=message.manager_id,
         teams=tuple(message.teams),
-        active=message.active,
+        active=message.active if message.HasField("active") else True,
     )
 
 

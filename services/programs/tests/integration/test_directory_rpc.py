@@ -199,3 +199,23 @@ def test_the_republish_command_has_help(capsys: pytest.CaptureFixture[str]) -> N
         republish_main(["--help"])
     assert ended.value.code == 0
     assert "learner_upserted" in capsys.readouterr().out
+
+
+async def test_a_put_without_active_keeps_the_learner_active(directory: Directory) -> None:
+    put = await directory.stub.UpsertLearner(
+        pb.UpsertLearnerRequest(learner_id="ann", learner=pb.Learner(display_name="Ann")),
+        metadata=directory.admin,
+    )
+    assert put.HasField("active")
+    assert put.active
+    renamed = await directory.stub.UpsertLearner(
+        pb.UpsertLearnerRequest(learner_id="ann", learner=pb.Learner(display_name="Ann B.")),
+        metadata=directory.admin,
+    )
+    assert (renamed.display_name, renamed.active) == ("Ann B.", True)
+    gone = await directory.stub.UpsertLearner(
+        pb.UpsertLearnerRequest(learner_id="ann", learner=pb.Learner(display_name="Ann B.", active=False)),
+        metadata=directory.admin,
+    )
+    assert gone.HasField("active")
+    assert not gone.active
