@@ -19,7 +19,10 @@ program version:
   n-th completion, MIN_POINTS when the completed children's points first reach the requirement.
 
 `earliest_open_time` is known only when every blocker is a wait (NOT_YET_OPEN): the latest of their open
-times. `next_eligible` lists the courses, in program order, that are not complete and have no blocker now.
+times, unless that is at or after the enrolment's end: then the item is also CLOSED and has no earliest
+time. `next_eligible` lists the courses, in program order, that are not complete and have no blocker now.
+A course counts as complete only from its completion time on, so a what-if at an earlier time ignores what
+the learner completed after it.
 """
 
 from __future__ import annotations
@@ -183,8 +186,9 @@ class PathDecision:
 class _Evaluation:
     """Completion and opening times of every node for one learner state (memoised)."""
 
-    def __init__(self, tree: ProgramTree, state: LearnerState, start: dt.datetime) -> None:
-        self.tree, self.state, self.start = tree, state, start
+    def __init__(self, tree: ProgramTree, state: LearnerState, start: dt.datetime, now: dt.datetime) -> None:
+        # `now` bounds what counts as done: a what-if at a past time ignores completions after it.
+        self.tree, self.state, self.start, self.now = tree, state, start, now
         self._done: dict[str, dt.datetime | None] = {}
         self._open: dict[str, dt.datetime | None] = {}
 
@@ -197,7 +201,8 @@ class _Evaluation:
     def _completion(self, node: PathNode) -> dt.datetime | None:
         if node.kind is NodeKind.COURSE:
             course = self.state.courses.get(node.course_id)
-            return course.complete_time if course else None
+            finished = course.complete_time if course else None
+            return finished if finished is not None and finished <= self.now else None
         if node.kind is NodeKind.MILESTONE:
             before = self.earlier_work(node)
             reached = [self.done(s) for s in before]
@@ -345,11 +350,23 @@ def validate_path(
     blocked = _enrollment_blockers(state, root, now)
     if blocked or state.enrollment is None:
         return PathDecision(item_id, False, tuple(blocked), None, (), False, tree.version)
-    ev = _Evaluation(tree, state, state.enrollment.start_time)
+    ev = _Evaluation(tree, state, state.enrollment.start_time, now)
     blockers = _blockers(ev, item, now)
     earliest = None
     if blockers and all(b.reason is BlockerReason.NOT_YET_OPEN for b in blockers):
         earliest = max(b.open_time for b in blockers if b.open_time is not None)
+        end = state.enrollment.end_time
+        if end is not None and earliest >= end:  # it would open only after the enrolment has ended
+            blockers.append(
+                Blocker(
+                    BlockerReason.CLOSED,
+                    item.node_id,
+                    message=f"it opens at {earliest.isoformat()}, after the enrolment ends at "
+                    f"{end.isoformat()}",
+                    open_time=earliest,
+                )
+            )
+            earliest = None
     eligible: list[PathNode] = []
     for node in _in_program_order(tree, root):
         if len(eligible) >= next_limit:

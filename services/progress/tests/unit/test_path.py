@@ -139,6 +139,25 @@ def test_start_delay_counts_from_the_previous_siblings_completion() -> None:
     assert check("final", before, now=T0 + 2 * DAY).allowed
 
 
+def test_an_item_that_would_open_only_after_the_enrolment_ends_is_closed() -> None:
+    before = done("a", "b1", "b2", "e1", "e2", "p1", "p2", at=T0 + DAY)
+    ending = enrolled(end_time=T0 + DAY + dt.timedelta(hours=12))  # final opens at T0 + 2 days
+    decision = check("final", before, now=T0 + DAY + dt.timedelta(hours=1), enrollment=ending)
+    assert not decision.allowed
+    assert reasons(decision) == [(BlockerReason.NOT_YET_OPEN, "final"), (BlockerReason.CLOSED, "final")]
+    assert decision.earliest_open_time is None  # no time at which it could open
+    assert "after the enrolment ends" in decision.blockers[1].message
+    assert check("final", before, now=T0 + DAY + dt.timedelta(hours=1)).earliest_open_time == T0 + 2 * DAY
+
+
+def test_a_what_if_at_an_earlier_time_ignores_completions_after_it() -> None:
+    later = done("a", at=T0 + 5 * DAY)
+    earlier = check("b1", later, now=T0 + DAY)
+    assert reasons(earlier) == [(BlockerReason.UNMET_PREREQUISITE, "a")]
+    assert not check("a", later, now=T0 + DAY).completed
+    assert check("b1", later, now=T0 + 5 * DAY).allowed
+
+
 def test_a_set_completes_at_its_deciding_child() -> None:
     # electives complete at the second completion (e3 on day 3), so final's delay counts from the latest
     # prerequisite in order: points completed on day 4.
