@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -41,9 +43,53 @@ def _digest(filters: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Cursor:
-    """Position after the last item of a page: the sort key values of that item."""
+    """Position after the last item of a page: the sort key values of that item.
+
+    Read a decoded token's values through the typed accessors: a token a client altered then answers
+    INVALID_ARGUMENT on `page_token` instead of failing the call with a server error.
+    """
 
     values: tuple[Any, ...]
+
+    def time(self, index: int) -> dt.datetime:
+        """Value `index` as a timezone-aware datetime (written as ISO 8601 text)."""
+        value = self._value(index, str)
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise _malformed() from None
+        if parsed.tzinfo is None:
+            raise _malformed()
+        return parsed
+
+    def uuid(self, index: int) -> uuid.UUID:
+        """Value `index` as a UUID."""
+        try:
+            return uuid.UUID(self._value(index, str))
+        except ValueError:
+            raise _malformed() from None
+
+    def text(self, index: int) -> str:
+        """Value `index` as text."""
+        return str(self._value(index, str))
+
+    def integer(self, index: int) -> int:
+        """Value `index` as an integer."""
+        return int(self._value(index, int))
+
+    def number(self, index: int) -> float:
+        """Value `index` as a number."""
+        return float(self._value(index, (int, float)))
+
+    def _value(self, index: int, kind: Any) -> Any:
+        value = self.values[index] if index < len(self.values) else None
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise _malformed()
+        return value
+
+
+def _malformed() -> InvalidArgument:
+    return InvalidArgument.for_field("page_token", "page_token is malformed")
 
 
 def encode_token(cursor: Cursor, filters: dict[str, Any]) -> str:

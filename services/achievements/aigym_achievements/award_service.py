@@ -136,7 +136,7 @@ class AwardsService:
         limit = page_size(size)
         after = None
         if cursor is not None:
-            after = (dt.datetime.fromisoformat(str(cursor.values[0])), uuid.UUID(str(cursor.values[1])))
+            after = (cursor.time(0), cursor.uuid(1))
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repo(uow)
             if await repo.get_badge(badge_id) is None:

@@ -125,7 +125,7 @@ class BadgesService:
         limit = page_size(size)
         after = None
         if cursor is not None:
-            after = (dt.datetime.fromisoformat(str(cursor.values[0])), uuid.UUID(str(cursor.values[1])))
+            after = (cursor.time(0), cursor.uuid(1))
         async with self._uow(identity.tenant_id, identity) as uow:
             badges = await self._repo(uow).list_badges(
                 state=state, tag=tag, program_id=program_id, after=after, limit=limit + 1

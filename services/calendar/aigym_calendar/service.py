@@ -202,7 +202,7 @@ class CalendarService:
         after = None
         if cursor is not None:
             try:
-                after = (datetime.fromisoformat(str(cursor.values[0])), str(uuid.UUID(str(cursor.values[1]))))
+                after = (cursor.time(0), str(cursor.uuid(1)))
             except (ValueError, IndexError) as error:
                 raise InvalidArgument.for_field("page_token", "page_token is malformed") from error
         async with self._uow(identity.tenant_id, identity) as uow:
@@ -508,7 +508,7 @@ class CalendarService:
         identity.require(Role.MANAGER)
         filters = {"event": event_id}
         cursor = decode_token(page_token, filters)
-        offset = int(cursor.values[0]) if cursor is not None else 0
+        offset = cursor.integer(0) if cursor is not None else 0
         limit = page_size(requested_page_size)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repository(uow)
@@ -786,14 +786,7 @@ def _token_values(entry: AgendaEntry) -> tuple[str, str, str, str]:
 
 def _cursor_key(cursor: Cursor) -> tuple[datetime, datetime, str, str]:
     """The sort key a page token points after (compared with `AgendaEntry.sort_key`)."""
-    try:
-        start, end, ident, oid = (str(v) for v in cursor.values)
-        key = (datetime.fromisoformat(start), datetime.fromisoformat(end), ident, oid)
-    except ValueError as error:
-        raise InvalidArgument.for_field("page_token", "page_token is malformed") from error
-    if key[0].tzinfo is None or key[1].tzinfo is None:
-        raise InvalidArgument.for_field("page_token", "page_token is malformed")
-    return key
+    return cursor.time(0), cursor.time(1), cursor.text(2), cursor.text(3)
 
 
 async def _team_scope(identity: Identity, repo: CalendarRepository) -> frozenset[str] | None:

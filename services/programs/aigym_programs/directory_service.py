@@ -89,7 +89,7 @@ class DirectoryService:
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repo(uow)
             scoped = dataclasses.replace(filters, within=await team_scope(repo, identity))
-            rows = await repo.list_learners(scoped, str(cursor.values[0]) if cursor else None, size + 1)
+            rows = await repo.list_learners(scoped, cursor.text(0) if cursor else None, size + 1)
         page = rows[:size]
         next_token = encode_token(Cursor((page[-1].learner_id,)), fingerprint) if len(rows) > size else ""
         return page, next_token

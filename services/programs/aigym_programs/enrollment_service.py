@@ -499,7 +499,7 @@ async def _page(
         "min_progress": filters.min_progress,
     }
     cursor = decode_token(token, fingerprint)
-    after = (dt.datetime.fromisoformat(cursor.values[0]), uuid.UUID(cursor.values[1])) if cursor else None
+    after = (cursor.time(0), cursor.uuid(1)) if cursor else None
     size = page_size(requested)
     rows = await list_enrollments(after, size + 1)
     page = rows[:size]

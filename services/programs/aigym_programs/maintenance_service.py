@@ -166,7 +166,7 @@ class EnrollmentMaintenance:
         enrollments = self._enrollments(uow.session, uow.tenant_id)
         rows = await enrollments.page_of_program(
             program_id,
-            uuid.UUID(str(cursor.values[0])) if cursor else None,
+            cursor.uuid(0) if cursor else None,
             size + 1,
             states=MAINTAINED_STATES,
             learner_ids=learners,

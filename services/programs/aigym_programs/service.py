@@ -120,7 +120,7 @@ class ProgramsService:
         cursor = decode_token(page_token, fingerprint)
         after = None
         if cursor is not None:
-            after = (dt.datetime.fromisoformat(cursor.values[0]), uuid.UUID(cursor.values[1]))
+            after = (cursor.time(0), cursor.uuid(1))
         size = page_size(requested_size)
         async with self._uow(identity.tenant_id, identity).reading() as uow:
             rows = await self._repo(uow).list_programs(filters, after, size + 1, basic=basic)
@@ -288,7 +288,7 @@ class ProgramsService:
         identity.require(Role.MANAGER)
         filters = {"program": str(program_id)}
         cursor = decode_token(page_token, filters)
-        before = int(cursor.values[0]) if cursor else None
+        before = cursor.integer(0) if cursor else None
         size = page_size(requested_size)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repo(uow)

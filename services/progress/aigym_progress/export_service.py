@@ -66,7 +66,7 @@ class ExportService:
             learner = await readable_learner(identity, learner_id, directory.reports_to, "statements")
             filters = {"learner": learner, "since": since.isoformat() if since else ""}
             cursor = decode_token(page_token, filters)
-            after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
+            after = (cursor.time(0), cursor.text(1)) if cursor else None
             repo = self._repositories(uow.session, identity.tenant_id)
             completions = await repo.completions_after(learner, since, after, size + 1)
             sessions = await repo.closed_sessions_after(learner, since, after, size + 1)

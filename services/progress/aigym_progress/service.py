@@ -313,7 +313,7 @@ class ProgressService:
             learner = await self._readable(uow, identity, learner_id)
             filters = {"learner": learner, "state": state}
             cursor = decode_token(page_token, filters)
-            after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
+            after = (cursor.time(0), cursor.text(1)) if cursor else None
             rows = await self._repo(uow).list_learner_progress(learner, state, after, size + 1)
             rows = await self._with_time_on_task(uow, rows)
         page, token = rows[:size], ""
@@ -343,10 +343,8 @@ class ProgressService:
         cursor = decode_token(page_token, filters)
         after = None
         if cursor is not None:
-            value = cursor.values[0]
-            if ordering.key is RosterOrder.LAST_ACTIVITY:
-                value = dt.datetime.fromisoformat(value)
-            after = (value, str(cursor.values[1]))
+            position = cursor.time(0) if ordering.key is RosterOrder.LAST_ACTIVITY else cursor.number(0)
+            after = (position, cursor.text(1))
         size = page_size(requested_size)
         # Progress rows prove their course exists; only an empty page needs the extra statement.
         if self._hot is not None and team is None:  # an admin's roster: everyone, read directly

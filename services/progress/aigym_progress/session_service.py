@@ -238,7 +238,7 @@ class SessionService:
             learner = await readable_learner(identity, learner_id, directory.reports_to, "sessions")
             filters = {"learner": learner, "course": course_id, "state": state}
             cursor = decode_token(page_token, filters)
-            after = (dt.datetime.fromisoformat(cursor.values[0]), str(cursor.values[1])) if cursor else None
+            after = (cursor.time(0), cursor.text(1)) if cursor else None
             rows = await self._sessions(uow.session, uow.tenant_id).list_sessions(
                 learner, course_id or None, state, after, size + 1
             )

@@ -82,7 +82,7 @@ class EventsAdminServicer(admin_pb2_grpc.EventsAdminServiceServicer):  # type: i
         fingerprint = {"state": state}
         cursor = decode_token(request.page_token, fingerprint)
         size = page_size(request.page_size, default=50, maximum=500)
-        after = int(str(cursor.values[0])) if cursor else 0
+        after = cursor.integer(0) if cursor else 0
         letters = await self._letters(replaying=False).list(identity.tenant_id, state=state)
         remaining = [letter for letter in letters if letter.id > after]
         page = remaining[:size]

@@ -36,6 +36,35 @@ def test_remembered_filter_fingerprints_keep_types_and_unhashable_filters_still_
         decode_token(encode_token(Cursor(("x",)), listed), {"states": ["active"]})
 
 
+def test_a_cursor_s_typed_values_refuse_what_a_client_altered() -> None:
+    when, ident = dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC), uuid.uuid4()
+    token = encode_token(Cursor((when.isoformat(), str(ident), "ada", 7, 0.5)), {"f": 1})
+    cursor = decode_token(token, {"f": 1})
+    assert cursor is not None
+    assert (cursor.time(0), cursor.uuid(1), cursor.text(2), cursor.integer(3), cursor.number(4)) == (
+        when,
+        ident,
+        "ada",
+        7,
+        0.5,
+    )
+    assert cursor.number(3) == 7.0
+    altered = Cursor(("yesterday", "not-a-uuid", 5, "7", True, "2026-11-27T09:00:00"))
+    for read in (
+        lambda: altered.time(0),
+        lambda: altered.uuid(1),
+        lambda: altered.text(2),
+        lambda: altered.integer(3),
+        lambda: altered.integer(4),  # a boolean is not a number here
+        lambda: altered.number(4),
+        lambda: altered.time(5),  # no time zone
+        lambda: altered.text(9),  # missing
+    ):
+        with pytest.raises(InvalidArgument) as refused:
+            read()
+        assert refused.value.violations[0].field == "page_token"
+
+
 def test_page_size_defaults_and_caps() -> None:
     assert (page_size(0), page_size(10), page_size(10_000)) == (50, 10, 200)
 

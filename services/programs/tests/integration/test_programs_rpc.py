@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 
 import grpc
@@ -208,6 +210,16 @@ async def test_list_pages_filters_and_hides_drafts_from_learners(
             metadata=admin(token_factory, tenant),
         )
     assert changed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    # A token whose position a client edited (its filters intact) is the client's mistake, not a crash.
+    data = json.loads(base64.urlsafe_b64decode(first.next_page_token + "=="))
+    data["v"][0] = "last tuesday"
+    edited = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    with pytest.raises(grpc.aio.AioRpcError) as tampered:
+        await programs_stub.ListPrograms(
+            pb.ListProgramsRequest(page_size=2, page_token=edited), metadata=admin(token_factory, tenant)
+        )
+    assert tampered.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(tampered.value) == {"page_token": "page_token is malformed"}
 
 
 async def test_update_applies_mask_and_detects_stale_etag(
