@@ -83,6 +83,9 @@ class Structure:
         )
 
 
+MAX_DEPTH = 32  # levels below the root; real programs use two to four
+
+
 def validate_structure(nodes: Sequence[Node], *, field_path: str = "program.structure.nodes") -> Structure:
     """A Structure if `nodes` form a valid tree; INVALID_ARGUMENT listing every problem otherwise."""
     problems: list[FieldViolation] = []
@@ -122,9 +125,11 @@ def validate_structure(nodes: Sequence[Node], *, field_path: str = "program.stru
 def _check_reachable(
     nodes: Sequence[Node], index_of: Mapping[str, int], roots: Sequence[int], bad: Any
 ) -> None:
-    """Every node must hang off the root; what doesn't is in a parent cycle."""
+    """Every node must hang off the root, what doesn't is in a parent cycle; and no deeper than MAX_DEPTH
+    (progress is evaluated recursively, here and by the path validator)."""
     if len(roots) != 1:
         return
+    too_deep = False
     for i, node in enumerate(nodes):
         seen: set[str] = set()
         current: Node | None = node
@@ -135,6 +140,10 @@ def _check_reachable(
             seen.add(current.node_id)
             parent = index_of.get(current.parent_id)
             current = nodes[parent] if parent is not None else None
+        else:
+            if len(seen) > MAX_DEPTH and not too_deep:
+                too_deep = True
+                bad(i, "parent_id", f"sets may nest at most {MAX_DEPTH} levels deep", "TOO_DEEP")
 
 
 def _check_contents(nodes: Sequence[Node], bad: Any) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from aigym_platform.errors import InvalidArgument
 from aigym_programs.structure import (
+    MAX_DEPTH,
     Node,
     NodeKind,
     Rule,
@@ -90,6 +91,22 @@ def test_all_in_order_completes_like_all_any_order() -> None:
 def test_json_round_trip() -> None:
     structure = two_set_program()
     assert from_json(to_json(structure)) == structure
+
+
+def nested(depth: int) -> list[Node]:
+    """A chain of sets `depth` levels below the root, with a course at the bottom."""
+    chain = [group("s0", Rule.ALL_ANY_ORDER)]
+    chain += [group(f"s{i}", Rule.ALL_ANY_ORDER, f"s{i - 1}") for i in range(1, depth + 1)]
+    return [*chain, course("deep", f"s{depth}")]
+
+
+def test_sets_nest_at_most_max_depth_levels_so_evaluation_never_runs_out_of_stack() -> None:
+    deepest = validate_structure(nested(MAX_DEPTH - 1))  # the course sits MAX_DEPTH levels down
+    assert evaluate(deepest, {"course-deep"}).of("s0").complete
+    assert violations(nested(MAX_DEPTH)) == {
+        f"program.structure.nodes[{MAX_DEPTH + 1}].parent_id": "TOO_DEEP"  # reported once
+    }
+    assert violations(nested(1500)) == {f"program.structure.nodes[{MAX_DEPTH + 1}].parent_id": "TOO_DEEP"}
 
 
 def test_rejects_cycles_unknown_parents_and_bad_roots() -> None:
