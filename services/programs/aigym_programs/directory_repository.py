@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +34,9 @@ class DirectoryRepository(Protocol):
 
     async def get(self, learner_id: str) -> LearnerEntry | None:
         """One learner of the current tenant, or None."""
+
+    async def inactive_among(self, learner_ids: Iterable[str]) -> frozenset[str]:
+        """Which of these learners the directory lists as deactivated (unknown ones are not)."""
 
     async def all_entries(self) -> dict[str, LearnerEntry]:
         """Every learner of the tenant, by id (directory imports diff against it)."""
@@ -103,6 +107,17 @@ class SqlDirectoryRepository:
         """One learner of the current tenant, or None."""
         row = await self._session.get(LearnerRow, (self._tenant, learner_id))
         return _to_entry(row) if row else None
+
+    async def inactive_among(self, learner_ids: Iterable[str]) -> frozenset[str]:
+        """Which of these learners the directory lists as deactivated (unknown ones are not)."""
+        rows = await self._session.execute(
+            select(LearnerRow.learner_id).where(
+                LearnerRow.tenant_id == self._tenant,
+                LearnerRow.learner_id.in_(list(learner_ids)),
+                LearnerRow.active.is_(False),
+            )
+        )
+        return frozenset(rows.scalars())
 
     async def all_entries(self) -> dict[str, LearnerEntry]:
         """Every learner of the tenant, by id."""

@@ -155,6 +155,11 @@ class EnrollmentsService:
             # The learner lock before the enrolment row, in the same order as a batch enrolment takes them:
             # the other way round, a batch holding the lock and waiting for this row deadlocks with it.
             await ledger.lock_learners([learner])
+            if await self._directory(uow.session, uow.tenant_id).inactive_among([learner]):
+                raise FailedPrecondition(
+                    f"learner {learner} is deactivated in the directory: no new enrolments",
+                    reason="LEARNER_INACTIVE",
+                )
             if not await repo.add_if_absent(enrollment):
                 existing = (await repo.open_for(program_id, [learner]))[learner]
                 raise AlreadyExists(
@@ -193,11 +198,18 @@ class EnrollmentsService:
                 existing |= await repo.created_by_request(program_id, request_id, learners)
             structure = await self._pinned_structure(uow, program)
             prior = await ledger.courses_of(row.learner_id.strip() for row in rows)
+            inactive = await self._directory(uow.session, uow.tenant_id).inactive_among(
+                row.learner_id.strip() for row in rows
+            )
             seen: dict[str, Enrollment | None] = {}
             for index, row in enumerate(rows):
                 learner = row.learner_id.strip()
                 if not learner:
                     problem = f"enrollments[{index}].learner_id: is required"
+                    results.append(BatchResult(index, learner, INVALID, error=problem))
+                    continue
+                if learner in inactive and learner not in existing:
+                    problem = f"enrollments[{index}].learner_id: {learner} is deactivated in the directory"
                     results.append(BatchResult(index, learner, INVALID, error=problem))
                     continue
                 if learner in existing or learner in seen:

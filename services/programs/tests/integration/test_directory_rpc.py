@@ -127,8 +127,7 @@ async def test_managers_see_their_direct_and_indirect_reports_only(directory: Di
     assert [learner.learner_id for learner in eng.learners] == ["dev1", "dev2", "lead"]
 
 
-async def test_manager_sees_only_their_teams_enrollments(directory: Directory) -> None:
-    await directory.load(ORG)
+async def published_program(directory: Directory) -> pb.Program:
     structure = pb.ProgramStructure(
         nodes=[
             pb.ProgramNode(node_id="root", kind=pb.NODE_KIND_SET, rule=pb.COMPLETION_RULE_ALL_ANY_ORDER),
@@ -138,9 +137,43 @@ async def test_manager_sees_only_their_teams_enrollments(directory: Directory) -
     program = await directory.stub.CreateProgram(
         pb.CreateProgramRequest(program=pb.Program(title="P", structure=structure)), metadata=directory.admin
     )
-    await directory.stub.PublishProgram(
+    return await directory.stub.PublishProgram(
         pb.PublishProgramRequest(program_id=program.program_id), metadata=directory.admin
     )
+
+
+async def test_a_deactivated_learner_gets_no_new_enrolment(directory: Directory) -> None:
+    await directory.load(ORG)
+    await directory.stub.UpsertLearner(
+        pb.UpsertLearnerRequest(learner_id="dev2", learner=pb.Learner(display_name="Dev Two", active=False)),
+        metadata=directory.admin,
+    )
+    program = await published_program(directory)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await directory.stub.CreateEnrollment(
+            pb.CreateEnrollmentRequest(
+                program_id=program.program_id, enrollment=pb.Enrollment(learner_id="dev2")
+            ),
+            metadata=directory.admin,
+        )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "deactivated" in (refused.value.details() or "")
+    rows = [pb.Enrollment(learner_id=i) for i in ("dev1", "dev2", "newcomer")]
+    batch = await directory.stub.BatchCreateEnrollments(
+        pb.BatchCreateEnrollmentsRequest(program_id=program.program_id, enrollments=rows),
+        metadata=directory.admin,
+    )
+    assert [r.outcome for r in batch.results] == [
+        pb.BATCH_OUTCOME_CREATED,
+        pb.BATCH_OUTCOME_INVALID,
+        pb.BATCH_OUTCOME_CREATED,  # not (yet) in the directory: the import may come later
+    ]
+    assert "deactivated" in batch.results[1].error
+
+
+async def test_manager_sees_only_their_teams_enrollments(directory: Directory) -> None:
+    await directory.load(ORG)
+    program = await published_program(directory)
     await directory.stub.BatchCreateEnrollments(
         pb.BatchCreateEnrollmentsRequest(
             program_id=program.program_id,
