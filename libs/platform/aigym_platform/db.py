@@ -24,6 +24,7 @@ from sqlalchemy.pool import Pool
 from sqlalchemy.util.concurrency import await_
 
 from aigym_platform.audit import AuditEntry, chain_audits
+from aigym_platform.errors import Aborted, DomainError, Unavailable
 from aigym_platform.events.outbox import OutboxEntry, outbox_entry, outbox_statements
 from aigym_platform.identity import Identity, TenantId, request_id_var
 
@@ -496,3 +497,36 @@ def uow_factory(sessionmaker: async_sessionmaker[AsyncSession]) -> UnitOfWorkFac
         return UnitOfWork(sessionmaker, tenant_id, identity)
 
     return make
+
+
+# SQLSTATEs a client may simply retry: the statement lost a race with a concurrent one.
+_CONFLICTS = {
+    "40001": "SERIALIZATION_FAILURE",
+    "40P01": "DEADLOCK",
+    "23505": "CONCURRENT_DUPLICATE",  # a unique key taken by a concurrent request (checked first otherwise)
+    "55P03": "LOCK_NOT_AVAILABLE",
+}
+
+
+def database_failure(error: exc.DBAPIError | asyncpg.PostgresError) -> DomainError | None:
+    """The client-facing error for a database failure the service did not handle, or None when it is
+    the service's fault (answered INTERNAL). Never the database's own message: it may carry SQL and
+    bound values (other tenants' ids included).
+
+    A dropped connection is UNAVAILABLE (the pool replaces it; Envoy retries reads); a lost race with a
+    concurrent request (serialization failure, deadlock, a unique key taken meanwhile) is ABORTED, to be
+    retried; a statement the database cancelled (statement timeout) is UNAVAILABLE as well.
+    """
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return Unavailable("database connection lost; retry", reason="DATABASE_UNAVAILABLE")
+    original = error.orig if isinstance(error, exc.DBAPIError) else error
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate in _CONFLICTS:
+        return Aborted(
+            "the request conflicted with a concurrent change; retry it", reason=_CONFLICTS[sqlstate]
+        )
+    if sqlstate == "57014":
+        return Unavailable(
+            "the database cancelled the statement (timeout); retry", reason="STATEMENT_TIMEOUT"
+        )
+    return None

@@ -16,8 +16,8 @@ from google.protobuf.message import Message
 from sqlalchemy.exc import DBAPIError
 
 from aigym_platform import metrics
+from aigym_platform.db import database_failure
 from aigym_platform.errors import (
-    Aborted,
     DomainError,
     FieldViolation,
     InvalidArgument,
@@ -222,36 +222,3 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
 
 def _details(status: Any) -> tuple[tuple[str, bytes], ...]:
     return (("grpc-status-details-bin", status.SerializeToString()),)
-
-
-# SQLSTATEs a client may simply retry: the statement lost a race with a concurrent one.
-_CONFLICTS = {
-    "40001": "SERIALIZATION_FAILURE",
-    "40P01": "DEADLOCK",
-    "23505": "CONCURRENT_DUPLICATE",  # a unique key taken by a concurrent request (checked first otherwise)
-    "55P03": "LOCK_NOT_AVAILABLE",
-}
-
-
-def database_failure(error: DBAPIError | asyncpg.PostgresError) -> DomainError | None:
-    """The client-facing error for a database failure the service did not handle, or None when it is
-    the service's fault (answered INTERNAL). Never the database's own message: it may carry SQL and
-    bound values (other tenants' ids included).
-
-    A dropped connection is UNAVAILABLE (the pool replaces it; Envoy retries reads); a lost race with a
-    concurrent request (serialization failure, deadlock, a unique key taken meanwhile) is ABORTED, to be
-    retried; a statement the database cancelled (statement timeout) is UNAVAILABLE as well.
-    """
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return Unavailable("database connection lost; retry", reason="DATABASE_UNAVAILABLE")
-    original = error.orig if isinstance(error, DBAPIError) else error
-    sqlstate = getattr(original, "sqlstate", None)
-    if sqlstate in _CONFLICTS:
-        return Aborted(
-            "the request conflicted with a concurrent change; retry it", reason=_CONFLICTS[sqlstate]
-        )
-    if sqlstate == "57014":
-        return Unavailable(
-            "the database cancelled the statement (timeout); retry", reason="STATEMENT_TIMEOUT"
-        )
-    return None

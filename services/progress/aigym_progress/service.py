@@ -8,11 +8,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import asyncpg
 from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym.progress.v1 import events_pb2
-from aigym_platform.db import TenantUnit, UnitOfWork, UnitOfWorkFactory
+from aigym_platform.db import TenantUnit, UnitOfWork, UnitOfWorkFactory, database_failure
 from aigym_platform.errors import Aborted, DomainError, InvalidArgument, NotFound, PermissionDenied
 from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, PROGRESS_RESET
 from aigym_platform.identity import Identity, Role, TenantId
@@ -261,13 +263,20 @@ class ProgressService:
     async def record_completions(
         self, identity: Identity, items: Sequence[CompletionInput]
     ) -> list[Completion | DomainError]:
-        """Record each item in its own transaction; an item's domain error is its result, not the batch's."""
+        """Record each item in its own transaction; an item's domain error is its result, not the batch's,
+        and so is a database failure a client may retry (a lost race or connection): the items before it
+        are committed, so the caller needs every item's own answer."""
         results: list[Completion | DomainError] = []
         for index, item in enumerate(items):
             try:
                 results.append(await self.record_completion(identity, item, path=f"completions[{index}]"))
             except DomainError as error:
                 results.append(error)
+            except (DBAPIError, asyncpg.PostgresError) as error:
+                failure = database_failure(error)
+                if failure is None:
+                    raise
+                results.append(failure)
         return results
 
     async def get_progress(self, identity: Identity, learner_id: str, course_id: str) -> CourseProgress:

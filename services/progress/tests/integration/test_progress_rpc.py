@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import grpc
@@ -693,3 +694,51 @@ async def test_an_admin_s_direct_roster_pages_match_a_manager_s_read_unit_pages(
             pb.ListCourseRosterRequest(course_id="no-such-course"), metadata=admin
         )
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_batch_item_that_loses_a_race_is_its_own_retryable_result(
+    progress_stub: Stub,
+    token_factory: TokenFactory,
+    tenant: uuid.UUID,
+    progress_db: ServiceDatabase,
+    postgres: tuple[str, str],
+) -> None:
+    # A trigger makes one item's insert fail as a deadlock would; the items around it are committed, so
+    # the caller must learn each item's fate, not one error for the call.
+    await define_course(progress_stub, token_factory, tenant)
+    parts = urlsplit(postgres[0])
+    superuser = await asyncpg.connect(urlunsplit(parts._replace(path="/" + progress_db.database)))
+    await superuser.execute(
+        """CREATE FUNCTION test_fail_completion() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF NEW.request_id LIKE 'fail-%' THEN
+               RAISE EXCEPTION 'secret %', NEW.learner_id USING ERRCODE = substr(NEW.request_id, 6);
+             END IF;
+             RETURN NEW;
+           END $$;
+           CREATE TRIGGER test_fail_completion BEFORE INSERT ON completions
+             FOR EACH ROW EXECUTE FUNCTION test_fail_completion()"""
+    )
+    try:
+        response = await progress_stub.BatchCreateCompletions(
+            pb.BatchCreateCompletionsRequest(
+                completions=[
+                    completion("intro", learner="r-1"),
+                    completion("intro", learner="r-2", request_id="fail-40P01"),
+                    completion("intro", learner="r-3"),
+                ]
+            ),
+            metadata=user(token_factory, tenant, "client_admin", "admin-1"),
+        )
+    finally:
+        await superuser.execute(
+            "DROP TRIGGER test_fail_completion ON completions; DROP FUNCTION test_fail_completion()"
+        )
+        await superuser.close()
+    assert [r.status.code for r in response.results] == [code_pb2.OK, code_pb2.ABORTED, code_pb2.OK]
+    assert "secret" not in response.results[1].status.message
+    roster = await progress_stub.ListCourseRoster(
+        pb.ListCourseRosterRequest(course_id=COURSE),
+        metadata=user(token_factory, tenant, "client_admin", "a"),
+    )
+    assert [p.learner_id for p in roster.progress] == ["r-1", "r-3"]
