@@ -106,6 +106,12 @@ class Program:
         current = self.stored_digest if self.stored_digest is not None else self.publishable_digest
         return self.published_digest != current
 
+    def as_published(self, version: ProgramVersion) -> Program:
+        """The program as its published `version` shows it (title, description, structure): what
+        learners see, never the working copy's unpublished edits."""
+        content = replace(self.content, title=version.title, description=version.description)
+        return replace(self, content=content, structure=version.structure, stored_digest=None)
+
     def check_transition(self, action: str, allowed_from: frozenset[ProgramState]) -> None:
         """FAILED_PRECONDITION unless the program's state allows `action`."""
         if self.state not in allowed_from:

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Select, String, bindparam, case, delete, or_, select, tuple_, update
+from sqlalchemy import Select, String, bindparam, case, delete, null, or_, select, tuple_, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ from aigym_platform.identity import TenantId
 from aigym_programs.domain import Program, ProgramDraft, ProgramState, ProgramVersion, Visibility
 from aigym_programs.structure import from_json as structure_from_json
 from aigym_programs.structure import to_json as structure_to_json
-from aigym_programs.tables import ProgramRow, ProgramVersionRow
+from aigym_programs.tables import EnrollmentRow, ProgramRow, ProgramVersionRow
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class ProgramRepository(Protocol):
 
     async def get_by_request_id(self, request_id: str) -> Program | None:
         """The program created with this idempotency key, or None."""
+
+    async def has_enrolment(self, program_id: uuid.UUID, learner_id: str) -> bool:
+        """Whether the learner has (or had) an enrolment in the program."""
 
     async def exists(self, program_id: uuid.UUID) -> bool:
         """Whether the program exists in the current tenant (without loading it)."""
@@ -112,12 +115,35 @@ _EXISTS = select(_P.program_id).where(
 )
 
 
-# A BASIC read's columns: all but the structure, which only rows without a stored digest (written before
-# migration 0007) bring along, to compute it.
-_BASIC_COLUMNS = [
-    *(column for column in PROGRAMS.c if column.name != "structure"),
-    case((_P.draft_digest.is_(None), _P.structure)).label("structure"),
-]
+VERSIONS = ProgramVersionRow.__table__
+_V = VERSIONS.c
+# The current published version of each program (a learner's catalogue shows that, not the working copy).
+_WITH_PUBLISHED = PROGRAMS.join(
+    VERSIONS,
+    (_V.tenant_id == _P.tenant_id) & (_V.program_id == _P.program_id) & (_V.version == _P.current_version),
+)
+
+
+def _columns(basic: bool, published: bool) -> list[Any]:
+    """A list row's columns. BASIC leaves the structure out: only rows without a stored digest (written
+    before migration 0007) bring it along, to compute it. `published` takes title, description and
+    structure from the current published version, whose digest is then the content's."""
+    columns: list[Any] = []
+    for column in PROGRAMS.c:
+        name = column.name
+        if published and name in ("title", "description"):
+            columns.append(_V[name].label(name))
+        elif name == "structure" and basic:
+            columns.append(
+                (null() if published else case((_P.draft_digest.is_(None), _P.structure))).label(name)
+            )
+        elif name == "structure" and published:
+            columns.append(_V.structure.label(name))
+        elif name == "draft_digest" and published:
+            columns.append(_P.published_digest.label(name))
+        else:
+            columns.append(column)
+    return columns
 
 
 @functools.cache
@@ -125,7 +151,9 @@ def _list_statement(
     basic: bool, visible_to_learner: bool, state: bool, tag: bool, query: bool, after: bool
 ) -> Select[Any]:
     """The list query of one view and filter shape (built once per shape, with bind parameters)."""
-    stmt = select(*_BASIC_COLUMNS) if basic else select(PROGRAMS)
+    stmt = select(*_columns(basic, visible_to_learner))
+    if visible_to_learner:
+        stmt = stmt.select_from(_WITH_PUBLISHED)
     stmt = stmt.where(_P.tenant_id == bindparam("tenant"))
     if visible_to_learner:
         stmt = stmt.where(_P.state == ProgramState.PUBLISHED.value, _P.visibility == Visibility.PUBLIC.value)
@@ -135,7 +163,8 @@ def _list_statement(
         stmt = stmt.where(_P.tags.contains(bindparam("tags", type_=_P.tags.type)))
     if query:
         pattern = bindparam("pattern", type_=String)
-        stmt = stmt.where(or_(_P.title.ilike(pattern), _P.description.ilike(pattern)))
+        searched = _V if visible_to_learner else _P
+        stmt = stmt.where(or_(searched.title.ilike(pattern), searched.description.ilike(pattern)))
     if after:
         stmt = stmt.where(
             tuple_(_P.create_time, _P.program_id) < tuple_(bindparam("after_time"), bindparam("after_id"))
@@ -212,6 +241,15 @@ class SqlProgramRepository:
         """Whether the program exists in the current tenant (without loading it)."""
         params = {"tenant": self._tenant, "program_id": program_id}
         return (await self._session.execute(_EXISTS, params)).first() is not None
+
+    async def has_enrolment(self, program_id: uuid.UUID, learner_id: str) -> bool:
+        """Whether the learner has (or had) an enrolment in the program."""
+        stmt = select(EnrollmentRow.enrollment_id).where(
+            EnrollmentRow.tenant_id == self._tenant,
+            EnrollmentRow.program_id == program_id,
+            EnrollmentRow.learner_id == learner_id,
+        )
+        return (await self._session.execute(stmt.limit(1))).first() is not None
 
     async def get_by_request_id(self, request_id: str) -> Program | None:
         """The program created with this idempotency key, or None."""

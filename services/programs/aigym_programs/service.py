@@ -90,13 +90,26 @@ class ProgramsService:
             return program
 
     async def get_program(self, identity: Identity, program_id: uuid.UUID) -> Program:
-        """One program; learners only see published programs of the public catalogue."""
+        """One program. Managers and admins read the working copy; a learner reads the current published
+        version of a program in the public catalogue or of one they are (or were) enrolled in."""
         identity.require(Role.LEARNER)
         async with self._uow(identity.tenant_id, identity).reading() as uow:
-            program = await self._repo(uow).get(program_id)
-        if program is None or not self._visible(identity, program):
+            repo = self._repo(uow)
+            program = await repo.get(program_id)
+            if program is not None and identity.has_role(Role.MANAGER):
+                return program
+            version = None
+            if (
+                program is not None
+                and program.current_version
+                and (
+                    self._visible(identity, program) or await repo.has_enrolment(program_id, identity.user_id)
+                )
+            ):
+                version = await repo.get_version(program_id, program.current_version)
+        if program is None or version is None:
             raise NotFound(f"program {program_id} not found", reason="PROGRAM_NOT_FOUND")
-        return program
+        return program.as_published(version)
 
     async def list_programs(
         self,

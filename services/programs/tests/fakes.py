@@ -66,6 +66,9 @@ class FakeProgramRepository:
     async def get(self, program_id: uuid.UUID, *, for_update: bool = False) -> Program | None:
         return self._rows.get(program_id)
 
+    async def has_enrolment(self, program_id: uuid.UUID, learner_id: str) -> bool:
+        return False  # the unit tests' store keeps no enrolments
+
     async def exists(self, program_id: uuid.UUID) -> bool:
         return program_id in self._rows
 
@@ -102,7 +105,14 @@ class FakeProgramRepository:
                     return False
             return after is None or (p.create_time, p.program_id) < after
 
-        ordered = sorted(self._rows.values(), key=lambda p: (p.create_time, p.program_id), reverse=True)
+        rows = self._rows.values()
+        if filters.visible_to_learner:  # as the real repository: what the current published version shows
+            rows = [
+                p.as_published(self._versions[(p.program_id, p.current_version)])
+                for p in rows
+                if (p.program_id, p.current_version) in self._versions
+            ]
+        ordered = sorted(rows, key=lambda p: (p.create_time, p.program_id), reverse=True)
         found = [p for p in ordered if keep(p)][:limit]
         if basic:  # as the real repository: no structure, the content's digest stored instead
             found = [replace(p, structure=Structure(), stored_digest=p.publishable_digest) for p in found]

@@ -260,3 +260,52 @@ async def test_the_catalogue_lists_programs_without_their_structure_unless_full_
     legacy = await listed(pb.PROGRAM_VIEW_BASIC)
     assert {p.title: p.has_unpublished_changes for p in legacy} == expected
     assert legacy == basic
+
+
+async def test_learners_read_the_published_version_and_the_programs_they_are_enrolled_in(
+    admin: Admin, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
+    learner = bearer(token_factory.token(tenant, ["learner"], user="lea"))
+    public = await admin.create("Onboarding", two_set_structure())
+    await admin.stub.PublishProgram(
+        pb.PublishProgramRequest(program_id=public.program_id), metadata=admin.metadata
+    )
+    await admin.stub.UpdateProgram(
+        pb.UpdateProgramRequest(
+            program=pb.Program(program_id=public.program_id, title="Onboarding 2027 (draft)"),
+            update_mask=field_mask_pb2.FieldMask(paths=["title"]),
+        ),
+        metadata=admin.metadata,
+    )
+    one = pb.GetProgramRequest(program_id=public.program_id)
+    seen = await admin.stub.GetProgram(one, metadata=learner)
+    assert (seen.title, len(seen.structure.nodes), seen.has_unpublished_changes) == ("Onboarding", 7, False)
+    working = await admin.stub.GetProgram(one, metadata=admin.metadata)
+    assert (working.title, working.has_unpublished_changes) == ("Onboarding 2027 (draft)", True)
+    catalogue = await admin.stub.ListPrograms(pb.ListProgramsRequest(), metadata=learner)
+    assert [(p.title, p.has_unpublished_changes) for p in catalogue.programs] == [("Onboarding", False)]
+
+    inner = await admin.stub.CreateProgram(
+        pb.CreateProgramRequest(
+            program=pb.Program(
+                title="Inner circle", visibility=pb.VISIBILITY_RESTRICTED, structure=two_set_structure()
+            )
+        ),
+        metadata=admin.metadata,
+    )
+    await admin.stub.PublishProgram(
+        pb.PublishProgramRequest(program_id=inner.program_id), metadata=admin.metadata
+    )
+    hidden = pb.GetProgramRequest(program_id=inner.program_id)
+    with pytest.raises(grpc.aio.AioRpcError) as not_yet:
+        await admin.stub.GetProgram(hidden, metadata=learner)
+    assert not_yet.value.code() == grpc.StatusCode.NOT_FOUND
+    await admin.stub.CreateEnrollment(
+        pb.CreateEnrollmentRequest(program_id=inner.program_id, enrollment=pb.Enrollment(learner_id="lea")),
+        metadata=admin.metadata,
+    )
+    assert (await admin.stub.GetProgram(hidden, metadata=learner)).title == "Inner circle"
+    await admin.stub.ArchiveProgram(
+        pb.ArchiveProgramRequest(program_id=inner.program_id), metadata=admin.metadata
+    )
+    assert (await admin.stub.GetProgram(hidden, metadata=learner)).state == pb.PROGRAM_STATE_ARCHIVED

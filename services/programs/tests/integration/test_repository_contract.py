@@ -14,7 +14,7 @@ import pytest
 from aigym_platform.db import create_engine, create_sessionmaker, uow_factory
 from aigym_platform.identity import TenantId
 from aigym_platform.provisioning import ServiceDatabase
-from aigym_programs.domain import Program, ProgramDraft, ProgramState, Visibility
+from aigym_programs.domain import Program, ProgramDraft, ProgramState, ProgramVersion, Visibility
 from aigym_programs.repository import ProgramFilter, SqlProgramRepository
 from aigym_programs.structure import Node, NodeKind, Rule, Structure
 from services.programs.tests.fakes import FakeProgramRepository, FakeStore, FakeUnitOfWork
@@ -98,16 +98,24 @@ async def test_list_orders_newest_first_with_keyset_and_filters(transaction: Tra
     tenant = TenantId(uuid.uuid4())
     items = [program(f"p{i}", minutes=i, tags=("odd",) if i % 2 else ()) for i in range(5)]
     published = dataclasses.replace(
-        items[0], state=ProgramState.PUBLISHED, content=ProgramDraft(title="p0", visibility=Visibility.PUBLIC)
+        items[0],
+        state=ProgramState.PUBLISHED,
+        content=ProgramDraft(title="p0 (edited)", visibility=Visibility.PUBLIC),
+        current_version=1,
+    )
+    snapshot = ProgramVersion(published.program_id, 1, "p0", "", Structure(), published.create_time, "admin")
+    published = dataclasses.replace(
+        published, published_digest=published.as_published(snapshot).publishable_digest
     )
     async with transaction(tenant) as repo:
         for item in [published, *items[1:]]:
             await repo.add(item)
+        await repo.add_version(snapshot)
     async with transaction(tenant) as repo:
         page = await repo.list_programs(ProgramFilter(), None, 2)
         assert [p.content.title for p in page] == ["p4", "p3"]
         rest = await repo.list_programs(ProgramFilter(), (page[-1].create_time, page[-1].program_id), 10)
-        assert [p.content.title for p in rest] == ["p2", "p1", "p0"]
+        assert [p.content.title for p in rest] == ["p2", "p1", "p0 (edited)"]  # managers: the working copy
         assert [p.content.title for p in await repo.list_programs(ProgramFilter(tag="odd"), None, 10)] == [
             "p3",
             "p1",
@@ -116,7 +124,15 @@ async def test_list_orders_newest_first_with_keyset_and_filters(transaction: Tra
             "p2"
         ]
         learner_view = await repo.list_programs(ProgramFilter(visible_to_learner=True), None, 10)
-        assert [p.content.title for p in learner_view] == ["p0"]
+        assert [p.content.title for p in learner_view] == ["p0"]  # learners: the published version
+        assert not learner_view[0].has_unpublished_changes
+        for basic in (False, True):
+            found = await repo.list_programs(ProgramFilter(visible_to_learner=True, query="edited"), None, 10)
+            assert found == []  # learners search what they see
+            found = await repo.list_programs(
+                ProgramFilter(visible_to_learner=True, query="p0"), None, 10, basic=basic
+            )
+            assert [p.content.title for p in found] == ["p0"]
         drafts = await repo.list_programs(ProgramFilter(state=ProgramState.DRAFT), None, 10)
         assert len(drafts) == 4
 

@@ -12,6 +12,7 @@ from aigym_platform.identity import Identity, Role, TenantId
 from aigym_programs.domain import ProgramDraft, ProgramState, Visibility
 from aigym_programs.repository import ProgramFilter
 from aigym_programs.service import ProgramsService
+from aigym_programs.structure import Node, NodeKind, Rule
 from services.programs.tests.fakes import FakeProgramRepository, FakeStore, FakeUnitOfWork
 
 
@@ -99,10 +100,14 @@ async def test_only_drafts_can_be_deleted() -> None:
 async def test_learners_list_only_the_public_catalogue() -> None:
     store, tenant = FakeStore(), uuid.uuid4()
     service, admin = make_service(store), person(tenant, Role.CLIENT_ADMIN)
-    draft = await service.create_program(admin, ProgramDraft(title="draft", visibility=Visibility.PUBLIC))
-    store.programs[TenantId(tenant)][draft.program_id] = dataclasses.replace(
-        draft, state=ProgramState.PUBLISHED
+    tree = [
+        Node("root", NodeKind.SET, rule=Rule.ALL_ANY_ORDER),
+        Node("c", NodeKind.COURSE, "root", course_id="c"),
+    ]
+    draft = await service.create_program(
+        admin, ProgramDraft(title="draft", visibility=Visibility.PUBLIC), structure=tree
     )
+    await service.publish_program(admin, draft.program_id)
     await service.create_program(admin, ProgramDraft(title="hidden"))
     page = await service.list_programs(person(tenant, Role.LEARNER), ProgramFilter(), 10, "")
     assert [p.content.title for p in page.programs] == ["draft"]

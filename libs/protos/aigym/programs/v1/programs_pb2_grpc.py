@@ -186,14 +186,16 @@ class ProgramsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetProgram(self, request, context):
-        """Returns one program of the caller's tenant.
+        """Returns one program of the caller's tenant: to managers and admins its working copy, to a learner its
+        current published version (a public program, or one they are or were enrolled in).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListPrograms(self, request, context):
-        """Lists the tenant's programs, newest first, paged and filtered.
+        """Lists the tenant's programs, newest first, paged and filtered (learners: the public catalogue, as
+        published).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
