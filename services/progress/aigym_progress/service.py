@@ -352,7 +352,13 @@ class ProgressService:
         cursor = decode_token(page_token, filters)
         after = None
         if cursor is not None:
-            position = cursor.time(0) if ordering.key is RosterOrder.LAST_ACTIVITY else cursor.number(0)
+            position: dt.datetime | float | str
+            if ordering.key is RosterOrder.LAST_ACTIVITY:
+                position = cursor.time(0)
+            elif ordering.key is RosterOrder.PERCENT:
+                position = cursor.number(0)
+            else:
+                position = cursor.text(0)
             after = (position, cursor.text(1))
         size = page_size(requested_size)
         # Progress rows prove their course exists; only an empty page needs the extra statement.
