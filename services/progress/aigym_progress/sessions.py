@@ -275,9 +275,14 @@ class LearningSession:
             )
 
     def check_same_request(self, item: SessionInput, learner_id: str) -> None:
-        """FAILED_PRECONDITION when a start's request id is reused for a different session."""
-        mine = (self.learner_id, self.course_id, self.kind)
-        if mine != (learner_id, item.course_id, item.kind):
+        """FAILED_PRECONDITION when a start's request id is reused for a different session (for an offline
+        one, a different declared interval or note too: the second declaration would be lost silently)."""
+        mine: tuple[object, ...] = (self.learner_id, self.course_id, self.kind)
+        theirs: tuple[object, ...] = (learner_id, item.course_id, item.kind)
+        if self.kind is SessionKind.OFFLINE:
+            mine += (self.start_time, self.end_time, self.note)
+            theirs += (item.start_time, item.end_time, item.note)
+        if mine != theirs:
             raise FailedPrecondition(
                 f"request_id {self.request_id} was already used for a different session",
                 reason="REQUEST_ID_REUSED",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -276,13 +277,24 @@ async def test_sessions_of_others_need_roles_and_start_is_idempotent(world: Worl
             world.learner, SessionInput("me", COURSE, SessionKind.OFFLINE, at(-30), at(-10), "k")
         )
     assert reused.value.reason == "REQUEST_ID_REUSED"
+    # An offline declaration's retry returns it; the same key for another interval is refused, not lost.
+    declared = SessionInput("me", COURSE, SessionKind.OFFLINE, at(-30), at(-10), "d", note="workshop")
+    first = await world.sessions.start_session(world.learner, declared)
+    assert (await world.sessions.start_session(world.learner, declared)).session_id == first.session_id
+    for other in (
+        dataclasses.replace(declared, end_time=at(-5)),
+        dataclasses.replace(declared, note="another workshop"),
+    ):
+        with pytest.raises(FailedPrecondition) as redeclared:
+            await world.sessions.start_session(world.learner, other)
+        assert redeclared.value.reason == "REQUEST_ID_REUSED"
     intruder = world.person("learner-2")
     with pytest.raises(PermissionDenied):
         await world.sessions.heartbeat(intruder, str(session.session_id))
     with pytest.raises(PermissionDenied):
         await world.sessions.list_sessions(intruder, "learner-1", "", None, 10, "")
     manager = world.person("manager-1", Role.MANAGER)
-    assert len((await world.sessions.list_sessions(manager, "learner-1", "", None, 10, "")).sessions) == 1
+    assert len((await world.sessions.list_sessions(manager, "learner-1", "", None, 10, "")).sessions) == 2
     with pytest.raises(PermissionDenied):  # not learner-1's manager
         await world.sessions.list_sessions(
             world.person("manager-2", Role.MANAGER), "learner-1", "", None, 10, ""
