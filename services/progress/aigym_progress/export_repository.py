@@ -44,9 +44,13 @@ class SqlExportRepository:
     async def completions_after(
         self, learner_id: str, since: dt.datetime | None, after: ExportCursor | None, limit: int
     ) -> list[Completion]:
-        """The learner's completions by (create time, id), strictly after the cursor, from `since`."""
+        """The learner's applied completions by (create time, id), strictly after the cursor, from `since`."""
+        # Only completions that moved the learner forward: one that changed nothing (a lower value sent
+        # again) would show an LRS keeping the latest statement a learner going backwards.
         stmt = select(CompletionRow).where(
-            CompletionRow.tenant_id == self._tenant, CompletionRow.learner_id == learner_id
+            CompletionRow.tenant_id == self._tenant,
+            CompletionRow.learner_id == learner_id,
+            CompletionRow.applied.is_(True),
         )
         if since is not None:
             stmt = stmt.where(CompletionRow.create_time >= since)

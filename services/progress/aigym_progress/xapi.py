@@ -91,9 +91,12 @@ def completion_statements(ctx: XapiContext, completion: Completion) -> list[dict
     """The statements of one recorded completion (the block, and the course if it completed it)."""
     result: dict[str, Any] = {
         "completion": completion.value >= 1.0,
-        "success": completion.block_completed,
         "extensions": {EXT_PROGRESS: round(completion.value * 100)},
     }
+    if (
+        completion.value >= 1.0
+    ):  # whether a finished block met its minimum score; a partial one has no verdict
+        result["success"] = completion.block_completed
     if completion.score is not None:
         result["score"] = {"scaled": completion.score}
     context = {
@@ -146,7 +149,6 @@ def session_statement(ctx: XapiContext, session: LearningSession) -> dict[str, A
         "object": _activity(ctx.course(session.course_id), TYPE_COURSE, session.course_id),
         "result": {"duration": duration(session.active_seconds)},
         "context": {
-            "registration": str(session.session_id),
             "extensions": {
                 EXT_SESSION: str(session.session_id),
                 f"{ctx.extension}/session-kind": session.kind.value,

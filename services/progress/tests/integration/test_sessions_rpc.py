@@ -24,6 +24,7 @@ from aigym_progress import tasks
 from aigym_progress.session_service import SessionService
 from aigym_progress.sessions import IDLE_TIMEOUT, EndReason, SessionInput
 from aigym_progress.settings import ProgressSettings
+from aigym_progress.xapi import EXT_SESSION
 from services.progress.tests.conftest import Directory
 from services.progress.tests.integration.test_progress_rpc import (
     COURSE,
@@ -209,6 +210,12 @@ async def test_xapi_export_pages_completions_and_sessions_in_time_order(
         if score is not None:
             done.score = score
         await progress_stub.CreateCompletion(pb.CreateCompletionRequest(completion=done), metadata=learner)
+    # A completion that moves nothing forward (the intro again, lower) is not exported.
+    again = pb.Completion(learner_id="me", course_id=COURSE, block_id="intro", value=0.5)
+    unchanged = await progress_stub.CreateCompletion(
+        pb.CreateCompletionRequest(completion=again), metadata=learner
+    )
+    assert not unchanged.applied
     await progress_stub.EndSession(pb.EndSessionRequest(session_id=session.session_id), metadata=learner)
     statements, token = [], ""
     while True:
@@ -223,7 +230,7 @@ async def test_xapi_export_pages_completions_and_sessions_in_time_order(
     assert verbs == ["completed", "completed", "completed", "terminated"]  # intro, quiz, course, session
     assert statements[2]["object"]["id"].endswith(f"/tenants/{tenant}/courses/{COURSE}")
     assert statements[1]["result"]["score"] == {"scaled": 0.9}
-    assert statements[3]["context"]["registration"] == session.session_id
+    assert statements[3]["context"]["extensions"][EXT_SESSION] == session.session_id
     assert len({s["id"] for s in statements}) == 4
     other = user(token_factory, tenant, "learner", "learner-2")
     with pytest.raises(grpc.aio.AioRpcError) as denied:

@@ -60,6 +60,7 @@ def test_a_partial_completion_is_progressed_without_a_score() -> None:
     [statement] = completion_statements(CTX, completion(0.4))
     assert statement["verb"]["id"] == VERB_PROGRESSED
     assert "score" not in statement["result"]
+    assert "success" not in statement["result"]  # no verdict yet: `false` would read as failed
     assert statement["result"]["extensions"] == {"https://w3id.org/xapi/cmi5/result/extensions/progress": 40}
 
 
@@ -87,7 +88,10 @@ def test_a_session_is_terminated_with_its_duration() -> None:
     statement = session_statement(CTX, session)
     assert statement["verb"]["id"] == VERB_TERMINATED
     assert statement["result"] == {"duration": "PT1H2M3S"}
-    assert statement["context"]["registration"] == str(session.session_id)
+    assert "registration" not in statement["context"]  # a session is not an attempt of the course
+    assert statement["context"]["extensions"][
+        "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
+    ] == str(session.session_id)
     assert (
         statement["context"]["extensions"]["https://lms.example/xapi/extensions/end-reason"] == "idle_timeout"
     )
