@@ -17,7 +17,8 @@ from aigym_progress.sessions import LearningSession, SessionState
 from aigym_progress.tables import CompletionRow, LearningSessionRow
 
 ExportCursor = tuple[dt.datetime, str]
-"""(time, record id) of the last record of a page: completions by create time, sessions by end time."""
+"""(time, record id) of the last record of a page: completions by create time, sessions by close time
+(when they became exportable: ended, closed for idleness, or approved)."""
 
 
 class ExportRepository(Protocol):
@@ -30,8 +31,9 @@ class ExportRepository(Protocol):
 
     async def closed_sessions_after(
         self, learner_id: str, since: dt.datetime | None, after: ExportCursor | None, limit: int
-    ) -> list[LearningSession]:
-        """The learner's closed sessions by (end time, id), strictly after the cursor, from `since`."""
+    ) -> list[tuple[dt.datetime, LearningSession]]:
+        """The learner's closed sessions with their close times, by (close time, id), strictly after the
+        cursor, from `since`."""
 
 
 class SqlExportRepository:
@@ -62,18 +64,20 @@ class SqlExportRepository:
 
     async def closed_sessions_after(
         self, learner_id: str, since: dt.datetime | None, after: ExportCursor | None, limit: int
-    ) -> list[LearningSession]:
-        """The learner's closed sessions by (end time, id), strictly after the cursor, from `since`."""
+    ) -> list[tuple[dt.datetime, LearningSession]]:
+        """The learner's closed sessions with their close times, by (close time, id), strictly after the
+        cursor, from `since`."""
         row = LearningSessionRow
         stmt = select(row).where(
             row.tenant_id == self._tenant,
             row.learner_id == learner_id,
             row.state == SessionState.CLOSED.value,
-            row.end_time.is_not(None),
+            row.close_time.is_not(None),
         )
         if since is not None:
-            stmt = stmt.where(row.end_time >= since)
+            stmt = stmt.where(row.close_time >= since)
         if after is not None:
-            stmt = stmt.where(tuple_(row.end_time, row.session_id) > tuple_(after[0], uuid.UUID(after[1])))
-        stmt = stmt.order_by(row.end_time, row.session_id).limit(limit)
-        return [session_from_row(r) for r in (await self._session.execute(stmt)).scalars()]
+            stmt = stmt.where(tuple_(row.close_time, row.session_id) > tuple_(after[0], uuid.UUID(after[1])))
+        stmt = stmt.order_by(row.close_time, row.session_id).limit(limit)
+        rows = (await self._session.execute(stmt)).scalars()
+        return [(r.close_time, session_from_row(r)) for r in rows if r.close_time is not None]

@@ -73,7 +73,7 @@ class ExportService:
         records: list[tuple[dt.datetime, str, Completion | LearningSession]] = [
             (c.create_time, str(c.completion_id), c) for c in completions
         ]
-        records += [(s.end_time, str(s.session_id), s) for s in sessions if s.end_time is not None]
+        records += [(closed, str(s.session_id), s) for closed, s in sessions]
         records.sort(key=lambda r: (r[0], r[1]))
         page = records[:size]
         ctx = XapiContext(self._home_page, self._activity_base, str(identity.tenant_id))

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import select, text, tuple_, update
+from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -98,6 +98,13 @@ def _mutable(session: LearningSession) -> dict[str, Any]:
     }
 
 
+def _closing(session: LearningSession) -> dict[str, Any]:
+    """The close time to store with a session's new state: now, the first time it is stored closed."""
+    if session.state is not SessionState.CLOSED:
+        return {}
+    return {"close_time": func.coalesce(LearningSessionRow.close_time, func.now())}
+
+
 async def idle_session_tenants(session: AsyncSession, before: dt.datetime) -> list[uuid.UUID]:
     """Tenants with open sessions silent since before `before` (ids only, through a definer function)."""
     result = await session.execute(text("SELECT idle_session_tenants(:before)"), {"before": before})
@@ -141,6 +148,7 @@ class SqlSessionRepository:
                 request_id=session.request_id,
                 note=session.note,
                 created_by=session.created_by,
+                close_time=func.now() if session.state is SessionState.CLOSED else None,
                 **_mutable(session),
             )
             .on_conflict_do_nothing(index_elements=["tenant_id", "request_id"])
@@ -156,7 +164,7 @@ class SqlSessionRepository:
                 LearningSessionRow.tenant_id == self._tenant,
                 LearningSessionRow.session_id == session.session_id,
             )
-            .values(**_mutable(session))
+            .values(**_mutable(session), **_closing(session))
         )
 
     async def course_sessions(self, learner_id: str, course_id: str) -> list[LearningSession]:

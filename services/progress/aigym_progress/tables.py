@@ -149,6 +149,8 @@ class LearningSessionRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decide_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decision_reason: Mapped[str] = mapped_column(Text)
+    # When it became closed (the export pages by it; migration 0004), set by the repository.
+    close_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class TimeOnTaskRow(Base):

@@ -242,3 +242,29 @@ async def test_xapi_export_pages_completions_and_sessions_in_time_order(
     later = pb.ListXapiStatementsRequest(learner_id="learner-1")
     later.since.FromDatetime(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
     assert list((await progress_stub.ListXapiStatements(later, metadata=manager)).statements) == []
+
+
+async def test_an_offline_session_approved_after_a_sync_is_in_the_next_sync(
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
+    # Declared for yesterday, approved after an LRS synced: its end lies before the sync, its closing after.
+    await define_course(progress_stub, token_factory, tenant)
+    learner = user(token_factory, tenant, "learner", "learner-1")
+    admin = user(token_factory, tenant, "client_admin", "admin-1")
+    end = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    declared = pb.LearningSession(learner_id="me", course_id=COURSE, kind=pb.SESSION_KIND_OFFLINE, note="lab")
+    declared.start_time.FromDatetime(end - dt.timedelta(hours=2))
+    declared.end_time.FromDatetime(end)
+    pending = await progress_stub.StartSession(pb.StartSessionRequest(session=declared), metadata=learner)
+    synced = pb.ListXapiStatementsRequest(learner_id="me")
+    synced.since.FromDatetime(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    assert list((await progress_stub.ListXapiStatements(synced, metadata=learner)).statements) == []
+    await progress_stub.ApproveSession(
+        pb.ApproveSessionRequest(session_id=pending.session_id), metadata=admin
+    )
+    [statement] = [
+        MessageToDict(s)
+        for s in (await progress_stub.ListXapiStatements(synced, metadata=learner)).statements
+    ]
+    assert statement["context"]["extensions"][EXT_SESSION] == pending.session_id
+    assert statement["timestamp"].startswith(end.strftime("%Y-%m-%dT%H:%M"))  # when it happened
