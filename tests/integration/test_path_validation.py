@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import grpc
@@ -24,6 +25,8 @@ from aigym_platform.events.registry import LEARNER_UPSERTED
 from aigym_platform.identity import TenantId
 from aigym_platform.provisioning import ServiceDatabase
 from aigym_platform.testing.tokens import TokenFactory, bearer
+from aigym_platform.tokens import generate_signing_key
+from aigym_programs.bootstrap import App as ProgramsApp
 from aigym_programs.bootstrap import build as build_programs
 from aigym_programs.settings import ProgramsSettings
 from aigym_progress.bootstrap import build as build_progress
@@ -55,12 +58,9 @@ def key_file(token_factory: TokenFactory, tmp_path_factory: pytest.TempPathFacto
     return path
 
 
-@pytest_asyncio.fixture(scope="module")
-async def stubs(
-    service_databases: dict[str, ServiceDatabase], token_factory: TokenFactory, key_file: Path
-) -> AsyncIterator[Stubs]:
-    """A programs server and a progress server that calls it (service tokens signed by the test key)."""
-    common = {
+def common_settings(token_factory: TokenFactory) -> dict[str, object]:
+    """Settings every server of these tests shares (port 0, the test issuer and keys)."""
+    return {
         "grpc_port": 0,
         "jwt_issuer": token_factory.issuer,
         "jwt_audience": token_factory.audience,
@@ -68,28 +68,58 @@ async def stubs(
         "service_jwks_file": str(token_factory.service_jwks_file),
         "log_format": "text",
     }
+
+
+@pytest_asyncio.fixture(scope="module")
+async def programs_app(
+    service_databases: dict[str, ServiceDatabase], token_factory: TokenFactory
+) -> AsyncIterator[ProgramsApp]:
+    """A programs server on a free port."""
     programs = build_programs(
-        ProgramsSettings(database_url=SecretStr(service_databases["programs"].app_url), **common)  # type: ignore[arg-type]
+        ProgramsSettings(
+            database_url=SecretStr(service_databases["programs"].app_url),
+            **common_settings(token_factory),  # type: ignore[arg-type]
+        )
     )
     await programs.start()
+    yield programs
+    await programs.stop(grace=1)
+
+
+@asynccontextmanager
+async def progress_calling(
+    programs: ProgramsApp, database: ServiceDatabase, token_factory: TokenFactory, key_file: Path
+) -> AsyncIterator[progress_pb2_grpc.ProgressServiceStub]:
+    """A progress server that calls `programs` with service tokens signed by the key in `key_file`."""
     progress = build_progress(
         ProgressSettings(
-            database_url=SecretStr(service_databases["progress"].app_url),
+            database_url=SecretStr(database.app_url),
             programs_target=f"127.0.0.1:{programs.server.port}",
             service_signing_key_file=str(key_file),
-            **common,  # type: ignore[arg-type]
+            **common_settings(token_factory),  # type: ignore[arg-type]
         )
     )
     await progress.start()
     try:
-        async with (
-            grpc.aio.insecure_channel(f"127.0.0.1:{programs.server.port}") as one,
-            grpc.aio.insecure_channel(f"127.0.0.1:{progress.server.port}") as two,
-        ):
-            yield programs_pb2_grpc.ProgramsServiceStub(one), progress_pb2_grpc.ProgressServiceStub(two)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{progress.server.port}") as channel:
+            yield progress_pb2_grpc.ProgressServiceStub(channel)
     finally:
         await progress.stop(grace=1)
-        await programs.stop(grace=1)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def stubs(
+    programs_app: ProgramsApp,
+    service_databases: dict[str, ServiceDatabase],
+    token_factory: TokenFactory,
+    key_file: Path,
+) -> AsyncIterator[Stubs]:
+    """A programs server and a progress server that calls it (service tokens signed by the test key)."""
+    async with (
+        progress_calling(programs_app, service_databases["progress"], token_factory, key_file) as progress,
+        grpc.aio.insecure_channel(f"127.0.0.1:{programs_app.server.port}") as one,
+    ):
+        yield programs_pb2_grpc.ProgramsServiceStub(one), progress
 
 
 def node(node_id: str, parent: str, kind: int, **kw: object) -> ppb.ProgramNode:
@@ -217,3 +247,24 @@ async def test_programs_of_another_tenant_are_not_found(stubs: Stubs, token_fact
             pb.ValidatePathRequest(program_id=program_id, item_id="intro"), metadata=elsewhere
         )
     assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_progress_server_whose_service_key_programs_does_not_trust_is_told_so(
+    programs_app: ProgramsApp,
+    service_databases: dict[str, ServiceDatabase],
+    token_factory: TokenFactory,
+    tmp_path: Path,
+) -> None:
+    # A configuration mistake: no retry mends it, so it must not read as UNAVAILABLE "retry".
+    stranger = tmp_path / "stranger.pem"
+    stranger.write_bytes(generate_signing_key("stranger").private_pem)
+    learner = bearer(token_factory.token(uuid.uuid4(), ["learner"], user="learner-1"))
+    async with progress_calling(
+        programs_app, service_databases["progress"], token_factory, stranger
+    ) as progress:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await progress.ValidatePath(
+                pb.ValidatePathRequest(program_id=str(uuid.uuid4()), item_id="intro"), metadata=learner
+            )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "refused this service's token" in (refused.value.details() or "")

@@ -91,6 +91,13 @@ def tree_from_proto(version: pb.ProgramVersion) -> ProgramTree:
 def _translate(error: grpc.aio.AioRpcError, what: str) -> Exception:
     if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
         return NotFound(f"{what} not found", reason="PROGRAM_NOT_FOUND")
+    if error.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+        # A configuration mistake (the service signing key or its JWKS), not something a retry mends.
+        return FailedPrecondition(
+            f"the programs service refused this service's token ({error.code().name}): check the service "
+            "signing key and the programs service's service JWKS",
+            reason="PROGRAMS_REFUSED",
+        )
     return Unavailable(
         f"the programs service did not answer ({error.code().name}); retry", reason="PROGRAMS_UNAVAILABLE"
     )
