@@ -249,3 +249,61 @@ def test_xapi_statements_over_rest(gateway: httpx.Client, tokens: Tokens) -> Non
         "/v1/learners/learner-1/xapiStatements", headers=tokens.headers(tenant, "learner", user="x")
     )
     assert other.status_code == 403, other.text
+
+
+def test_a_revision_recomputes_and_a_reset_starts_a_new_attempt_over_rest(
+    gateway: httpx.Client, tokens: Tokens
+) -> None:
+    tenant = uuid.uuid4()
+    defined = define_course(gateway, tokens, tenant)
+    admin = tokens.headers(tenant, "client_admin", user="admin-1")
+    learner = tokens.headers(tenant, "learner", user="learner-1")
+    body = {"learnerId": "me", "courseId": COURSE, "blockId": "intro", "value": 1}
+    assert gateway.post("/v1/completions", json=body, headers=learner).status_code == 200
+    # Revision 2 drops the quiz: the intro alone now completes the course.
+    revised = gateway.put(
+        f"/v1/courses/{COURSE}/structure", json={"blocks": BLOCKS[:1], "etag": defined["etag"]}, headers=admin
+    )
+    assert (revised.status_code, revised.json().get("revision")) == (200, 2), revised.text
+    stale = gateway.put(
+        f"/v1/courses/{COURSE}/structure", json={"blocks": BLOCKS, "etag": defined["etag"]}, headers=admin
+    )
+    assert stale.status_code == 409, stale.text  # ABORTED: the etag is stale
+    progress = gateway.get(f"/v1/learners/me/courses/{COURSE}/progress", headers=learner).json()
+    assert (progress["state"], progress["courseRevision"]) == ("PROGRESS_STATE_COMPLETED", 2)
+    path = f"/v1/learners/learner-1/courses/{COURSE}/progress:reset"
+    assert gateway.post(path, json={}, headers=learner).status_code == 403
+    reset = gateway.post(path, json={"reason": "recertification"}, headers=admin)
+    assert reset.status_code == 200, reset.text
+    assert (reset.json()["state"], reset.json()["attempt"]) == ("PROGRESS_STATE_NOT_STARTED", 2)
+    after = gateway.get(f"/v1/learners/me/courses/{COURSE}/progress", headers=learner).json()
+    assert (after["state"], after["attempt"]) == ("PROGRESS_STATE_NOT_STARTED", 2)
+
+
+def test_a_rejected_offline_session_counts_nothing_over_rest(gateway: httpx.Client, tokens: Tokens) -> None:
+    tenant = uuid.uuid4()
+    define_course(gateway, tokens, tenant)
+    learner = tokens.headers(tenant, "learner", user="learner-1")
+    admin = tokens.headers(tenant, "client_admin", user="admin-1")
+    end = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=3)
+    offline = {
+        "learnerId": "me",
+        "courseId": COURSE,
+        "kind": "SESSION_KIND_OFFLINE",
+        "startTime": (end - dt.timedelta(minutes=60)).isoformat().replace("+00:00", "Z"),
+        "endTime": end.isoformat().replace("+00:00", "Z"),
+        "note": "claimed workshop",
+    }
+    declared = gateway.post("/v1/sessions", json=offline, headers=learner).json()
+    reject = f"/v1/sessions/{declared['sessionId']}:reject"
+    assert gateway.post(reject, json={"reason": "no"}, headers=learner).status_code == 403
+    rejected = gateway.post(reject, json={"reason": "no attendance record"}, headers=admin)
+    assert rejected.status_code == 200, rejected.text
+    assert (rejected.json()["state"], rejected.json()["decisionReason"]) == (
+        "SESSION_STATE_REJECTED",
+        "no attendance record",
+    )
+    again = gateway.post(f"/v1/sessions/{declared['sessionId']}:approve", json={}, headers=admin)
+    assert again.status_code == 400, again.text  # FAILED_PRECONDITION: no longer pending
+    progress = gateway.get(f"/v1/learners/me/courses/{COURSE}/progress", headers=learner).json()
+    assert int(progress.get("timeOnTaskSeconds", "0")) == 0
