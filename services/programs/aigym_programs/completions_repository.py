@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import case, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,11 +22,16 @@ class CompletionLedger(Protocol):
         """Serialise this transaction with every other one that reads or writes these learners' progress
         (held until commit or rollback)."""
 
-    async def record(self, learner_id: str, course_id: str, completed_at: dt.datetime) -> None:
-        """Remember a completion (a repeated one keeps the first time)."""
+    async def record(
+        self, learner_id: str, course_id: str, completed_at: dt.datetime, attempt: int = 0
+    ) -> None:
+        """Remember a completion of `attempt` (a repeated one keeps the first time; one of an attempt older
+        than what is known, a late event from before a reset, changes nothing)."""
 
-    async def remove(self, learner_id: str, course_id: str) -> None:
-        """Forget a completion (the course was reset)."""
+    async def remove(
+        self, learner_id: str, course_id: str, attempt: int = 0, at: dt.datetime | None = None
+    ) -> None:
+        """Forget a completion: the course was reset and `attempt` starts (an older reset changes nothing)."""
 
     async def courses_of(self, learner_ids: Iterable[str]) -> dict[str, frozenset[str]]:
         """Completed course ids per learner (learners without any are absent)."""
@@ -53,23 +58,40 @@ class SqlCompletionLedger:
                 {"keys": keys},
             )
 
-    async def record(self, learner_id: str, course_id: str, completed_at: dt.datetime) -> None:
-        """Remember a completion (a repeated one keeps the first time)."""
-        await self._session.execute(
-            insert(LearnerCourseCompletionRow)
-            .values(
-                tenant_id=self._tenant, learner_id=learner_id, course_id=course_id, completed_at=completed_at
-            )
-            .on_conflict_do_nothing()
-        )
+    async def record(
+        self, learner_id: str, course_id: str, completed_at: dt.datetime, attempt: int = 0
+    ) -> None:
+        """Remember a completion of `attempt` (a repeated one keeps the first time; one of an attempt older
+        than what is known, a late event from before a reset, changes nothing)."""
+        await self._write(learner_id, course_id, completed_at, attempt, completed=True)
 
-    async def remove(self, learner_id: str, course_id: str) -> None:
-        """Forget a completion (the course was reset)."""
+    async def remove(
+        self, learner_id: str, course_id: str, attempt: int = 0, at: dt.datetime | None = None
+    ) -> None:
+        """Forget a completion: the course was reset and `attempt` starts (an older reset changes nothing)."""
+        when = at or dt.datetime.now(dt.UTC)
+        await self._write(learner_id, course_id, when, attempt, completed=False)
+
+    async def _write(
+        self, learner_id: str, course_id: str, when: dt.datetime, attempt: int, *, completed: bool
+    ) -> None:
+        row = LearnerCourseCompletionRow.__table__.c
+        stmt = insert(LearnerCourseCompletionRow).values(
+            tenant_id=self._tenant,
+            learner_id=learner_id,
+            course_id=course_id,
+            completed_at=when,
+            attempt=attempt,
+            completed=completed,
+        )
+        kept_time = case(
+            (row.completed & stmt.excluded.completed, row.completed_at), else_=stmt.excluded.completed_at
+        )
         await self._session.execute(
-            delete(LearnerCourseCompletionRow).where(
-                LearnerCourseCompletionRow.tenant_id == self._tenant,
-                LearnerCourseCompletionRow.learner_id == learner_id,
-                LearnerCourseCompletionRow.course_id == course_id,
+            stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "learner_id", "course_id"],
+                set_={"completed": completed, "attempt": attempt, "completed_at": kept_time},
+                where=stmt.excluded.attempt >= row.attempt,
             )
         )
 
@@ -82,6 +104,7 @@ class SqlCompletionLedger:
             select(LearnerCourseCompletionRow.learner_id, LearnerCourseCompletionRow.course_id).where(
                 LearnerCourseCompletionRow.tenant_id == self._tenant,
                 LearnerCourseCompletionRow.learner_id.in_(wanted),
+                LearnerCourseCompletionRow.completed,
             )
         )
         courses: dict[str, set[str]] = defaultdict(set)

@@ -90,7 +90,7 @@ class ProgramProgress:
         )
         ledger = self._ledger(uow.session, uow.tenant_id)
         await ledger.lock_learners([payload.learner_id])
-        await ledger.record(payload.learner_id, payload.course_id, when)
+        await ledger.record(payload.learner_id, payload.course_id, when, payload.attempt)
         await self._refresh(uow, payload.learner_id, payload.course_id, when)
 
     async def record_progress_reset(
@@ -100,7 +100,7 @@ class ProgramProgress:
         payload = event.payload
         ledger = self._ledger(uow.session, uow.tenant_id)
         await ledger.lock_learners([payload.learner_id])
-        await ledger.remove(payload.learner_id, payload.course_id)
+        await ledger.remove(payload.learner_id, payload.course_id, payload.attempt, event.occurred_at)
         await self._refresh(uow, payload.learner_id, payload.course_id, event.occurred_at)
 
     async def _refresh(self, uow: UnitOfWork, learner_id: str, course_id: str, when: dt.datetime) -> None:

@@ -99,7 +99,8 @@ class LearnerRow(Base):
 
 
 class LearnerCourseCompletionRow(Base):
-    """A course a learner has completed (mirrors the progress service's course_completed events)."""
+    """A learner's standing in a course as the progress service's events tell it: completed in `attempt`,
+    or (`completed` false) reset, starting `attempt` (migration 0009)."""
 
     __tablename__ = "learner_course_completions"
 
@@ -107,3 +108,5 @@ class LearnerCourseCompletionRow(Base):
     learner_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     course_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     completed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[bool] = mapped_column(Boolean, default=True)

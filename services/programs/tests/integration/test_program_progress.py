@@ -93,17 +93,19 @@ class World:
             pb.GetEnrollmentRequest(program_id=program_id, enrollment_id=enrollment_id), metadata=self.admin
         )
 
-    async def deliver(self, event_type: str, learner: str, course_id: str) -> None:
+    async def deliver(self, event_type: str, learner: str, course_id: str, attempt: int = 0) -> None:
         """What the consumer task does, minus the inbox: run the handler in one unit of work."""
         now = dt.datetime.now(dt.UTC)
         if event_type == COURSE_COMPLETED:
             stamp = timestamp_pb2.Timestamp()
             stamp.FromDatetime(now)
             payload: Any = progress_events.CourseCompleted(
-                learner_id=learner, course_id=course_id, completed_at=stamp
+                learner_id=learner, course_id=course_id, completed_at=stamp, attempt=attempt
             )
         else:
-            payload = progress_events.ProgressReset(learner_id=learner, course_id=course_id)
+            payload = progress_events.ProgressReset(
+                learner_id=learner, course_id=course_id, archived_attempt=max(attempt - 1, 0), attempt=attempt
+            )
         event = Event(uuid.uuid4(), event_type, TenantId(self.tenant), "progress", now, "s", 1, payload)
         async with self.units(TenantId(self.tenant), None) as uow:
             if event_type == COURSE_COMPLETED:
@@ -397,3 +399,22 @@ async def test_a_single_enrolment_and_a_batch_with_the_same_learner_do_not_deadl
             if isinstance(outcome, grpc.aio.AioRpcError):
                 assert outcome.code() == grpc.StatusCode.ALREADY_EXISTS, outcome.details()
         rows = [pb.Enrollment(learner_id=f"{r.learner_id}x") for r in rows]
+
+
+async def test_a_late_completion_of_an_attempt_before_a_reset_does_not_bring_the_course_back(
+    world: World, programs_db: ServiceDatabase
+) -> None:
+    program_id = await world.program(EVERY_RULE)
+    enrollment = await world.enroll(program_id, "hal")
+    for course_id in ("c1", "c2", "c3", "c5", "c6"):
+        await world.deliver(COURSE_COMPLETED, "hal", f"course-{course_id}", attempt=1)
+    assert (await world.get(program_id, enrollment.enrollment_id)).state == pb.ENROLLMENT_STATE_COMPLETED
+    await world.deliver(PROGRESS_RESET, "hal", "course-c1", attempt=2)  # recertification
+    reopened = await world.get(program_id, enrollment.enrollment_id)
+    assert reopened.state == pb.ENROLLMENT_STATE_ACTIVE
+    # Delivery is at least once and unordered: attempt 1's completion may come again after the reset.
+    await world.deliver(COURSE_COMPLETED, "hal", "course-c1", attempt=1)
+    assert await world.get(program_id, enrollment.enrollment_id) == reopened
+    await world.deliver(PROGRESS_RESET, "hal", "course-c1", attempt=2)  # redelivered reset: nothing new
+    await world.deliver(COURSE_COMPLETED, "hal", "course-c1", attempt=2)
+    assert (await world.get(program_id, enrollment.enrollment_id)).state == pb.ENROLLMENT_STATE_COMPLETED
