@@ -42,6 +42,8 @@ UPDATABLE_FIELDS = frozenset(
         "enrollment_close_time",
         "default_due_offset",
         "default_access_duration",
+        "default_due_time",
+        "default_end_time",
     }
 )
 MAX_TAGS = 20
@@ -60,6 +62,8 @@ class ProgramDraft:
     enrollment_close_time: dt.datetime | None = None
     default_due_offset: dt.timedelta | None = None
     default_access_duration: dt.timedelta | None = None
+    default_due_time: dt.datetime | None = None
+    default_end_time: dt.datetime | None = None
 
     @property
     def rules(self) -> EnrollmentRules:
@@ -69,6 +73,8 @@ class ProgramDraft:
             self.enrollment_close_time,
             self.default_due_offset,
             self.default_access_duration,
+            self.default_due_time,
+            self.default_end_time,
         )
 
 
@@ -159,6 +165,32 @@ def normalise(draft: ProgramDraft, *, title_field: str = "program.title") -> Pro
             "must be after enrollment_open_time",
             reason="WINDOW_INVERTED",
         )
+    problems = []
+    if draft.default_due_time is not None and draft.default_due_offset is not None:
+        problems.append(
+            FieldViolation(
+                "program.default_due_time",
+                "give an absolute due time or an offset, not both",
+                "DUE_RULE_TWICE",
+            )
+        )
+    if draft.default_end_time is not None and draft.default_access_duration is not None:
+        problems.append(
+            FieldViolation(
+                "program.default_end_time",
+                "give an absolute end time or a duration, not both",
+                "END_RULE_TWICE",
+            )
+        )
+    due, end = draft.default_due_time, draft.default_end_time
+    if due is not None and end is not None and end < due:
+        problems.append(
+            FieldViolation(
+                "program.default_end_time", "must not be before default_due_time", "END_BEFORE_DUE"
+            )
+        )
+    if problems:
+        raise InvalidArgument("; ".join(f"{p.field}: {p.description}" for p in problems), violations=problems)
     return replace(draft, title=title, description=draft.description.strip(), tags=tags)
 
 

@@ -40,6 +40,8 @@ class EnrollmentRules:
     close_time: dt.datetime | None = None
     default_due_offset: dt.timedelta | None = None
     default_access_duration: dt.timedelta | None = None
+    default_due_time: dt.datetime | None = None
+    default_end_time: dt.datetime | None = None
 
     def check_window(self, now: dt.datetime) -> None:
         """FAILED_PRECONDITION when enrolment is not open at `now`."""
@@ -71,10 +73,15 @@ def compute_dates(
     end: dt.datetime | None = None,
     field_prefix: str = "enrollment",
 ) -> EnrollmentDates:
-    """Explicit dates win; otherwise start=now, due=start+default offset, end=start+access duration."""
+    """Explicit dates win; otherwise start=now, due=the absolute due time or start+default offset,
+    end=the absolute end time or start+access duration."""
     start = start or now
+    if due is None:
+        due = rules.default_due_time
     if due is None and rules.default_due_offset is not None:
         due = start + rules.default_due_offset
+    if end is None:
+        end = rules.default_end_time
     if end is None and rules.default_access_duration is not None:
         end = start + rules.default_access_duration
     return check_dates(EnrollmentDates(start, due, end), field_prefix)

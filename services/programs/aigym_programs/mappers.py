@@ -150,6 +150,8 @@ def draft_from_proto(message: programs_pb2.Program) -> ProgramDraft:
         enrollment_close_time=_time(message, "enrollment_close_time"),
         default_due_offset=_duration(message, "default_due_offset"),
         default_access_duration=_duration(message, "default_access_duration"),
+        default_due_time=_time(message, "default_due_time"),
+        default_end_time=_time(message, "default_end_time"),
     )
 
 
@@ -175,6 +177,8 @@ def program_to_proto(program: Program, *, with_structure: bool = True) -> progra
     _set_time(message, "enrollment_close_time", content.enrollment_close_time)
     _set_duration(message, "default_due_offset", content.default_due_offset)
     _set_duration(message, "default_access_duration", content.default_access_duration)
+    _set_time(message, "default_due_time", content.default_due_time)
+    _set_time(message, "default_end_time", content.default_end_time)
     return message
 
 

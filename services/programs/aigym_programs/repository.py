@@ -89,6 +89,8 @@ def _rule_columns(content: ProgramDraft) -> dict[str, object]:
         "enrollment_close_time": content.enrollment_close_time,
         "default_due_seconds": seconds(content.default_due_offset),
         "default_access_seconds": seconds(content.default_access_duration),
+        "default_due_time": content.default_due_time,
+        "default_end_time": content.default_end_time,
     }
 
 
@@ -185,6 +187,8 @@ def _to_domain(row: Row[Any], *, basic: bool = False) -> Program:
             enrollment_close_time=row.enrollment_close_time,
             default_due_offset=_seconds(row.default_due_seconds),
             default_access_duration=_seconds(row.default_access_seconds),
+            default_due_time=row.default_due_time,
+            default_end_time=row.default_end_time,
         ),
         state=ProgramState(row.state),
         version=row.version,

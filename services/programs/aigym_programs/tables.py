@@ -40,6 +40,9 @@ class ProgramRow(Base):
     enrollment_close_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     default_due_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     default_access_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Absolute rules (migration 0010).
+    default_due_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    default_end_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ProgramVersionRow(Base):

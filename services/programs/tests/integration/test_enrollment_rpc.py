@@ -7,7 +7,7 @@ import uuid
 
 import grpc
 import pytest
-from google.protobuf import duration_pb2, timestamp_pb2
+from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2
 
 from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
@@ -89,6 +89,35 @@ async def test_admin_enrolment_is_pinned_and_dated_by_the_program_rules(world: W
     with pytest.raises(grpc.aio.AioRpcError) as twice:
         await world.enroll(program_id, "ada")
     assert twice.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+async def test_absolute_rules_give_every_enrolment_the_same_due_and_end_time(world: World) -> None:
+    deadline = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=14)
+    cohort_end = deadline + dt.timedelta(days=30)
+    program_id = await world.program(default_due_time=ts(deadline), default_end_time=ts(cohort_end))
+    program = await world.stub.GetProgram(pb.GetProgramRequest(program_id=program_id), metadata=world.admin)
+    assert (program.default_due_time.ToDatetime(dt.UTC), program.default_end_time.ToDatetime(dt.UTC)) == (
+        deadline,
+        cohort_end,
+    )
+    for learner in ("ann", "ben"):
+        enrollment = await world.enroll(program_id, learner)
+        assert (enrollment.due_time.ToDatetime(dt.UTC), enrollment.end_time.ToDatetime(dt.UTC)) == (
+            deadline,
+            cohort_end,
+        )
+    with pytest.raises(grpc.aio.AioRpcError) as both:
+        await world.stub.UpdateProgram(
+            pb.UpdateProgramRequest(
+                program=pb.Program(
+                    program_id=program_id, default_due_offset=duration_pb2.Duration(seconds=60)
+                ),
+                update_mask=field_mask_pb2.FieldMask(paths=["default_due_offset"]),
+            ),
+            metadata=world.admin,
+        )
+    assert both.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "program.default_due_time" in (both.value.details() or "")
 
 
 async def test_explicit_dates_are_checked(world: World) -> None:

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from aigym_platform.errors import FailedPrecondition, InvalidArgument
+from aigym_programs.domain import ProgramDraft, normalise
 from aigym_programs.enrollment import (
     Enrollment,
     EnrollmentDates,
@@ -52,6 +53,36 @@ def test_dates_default_from_rules_and_overrides_are_checked() -> None:
     with pytest.raises(InvalidArgument) as error:
         compute_dates(rules, NOW, end=NOW + DAY)  # ends before the default due time
     assert [v.field for v in error.value.violations] == ["enrollment.end_time"]
+
+
+def test_absolute_rules_date_every_enrolment_alike() -> None:
+    deadline, cohort_end = NOW + 14 * DAY, NOW + 60 * DAY
+    rules = EnrollmentRules(default_due_time=deadline, default_end_time=cohort_end)
+    for start in (NOW, NOW + 3 * DAY):
+        dates = compute_dates(rules, NOW, start=start)
+        assert (dates.start, dates.due, dates.end) == (start, deadline, cohort_end)
+    assert compute_dates(rules, NOW, due=NOW + DAY).due == NOW + DAY  # an explicit date still wins
+    with pytest.raises(InvalidArgument) as late:
+        compute_dates(rules, NOW, start=NOW + 20 * DAY)  # joining after the deadline
+    assert [v.field for v in late.value.violations] == ["enrollment.due_time"]
+    mixed = EnrollmentRules(default_due_time=deadline, default_access_duration=90 * DAY)
+    assert compute_dates(mixed, NOW).end == NOW + 90 * DAY
+
+
+def test_a_program_gives_each_date_rule_once() -> None:
+    due = ProgramDraft("t", default_due_time=NOW, default_due_offset=DAY)
+    end = ProgramDraft("t", default_end_time=NOW, default_access_duration=DAY)
+    inverted = ProgramDraft("t", default_due_time=NOW + DAY, default_end_time=NOW)
+    found = []
+    for draft in (due, end, inverted):
+        with pytest.raises(InvalidArgument) as refused:
+            normalise(draft)
+        found += [(v.field, v.reason) for v in refused.value.violations]
+    assert found == [
+        ("program.default_due_time", "DUE_RULE_TWICE"),
+        ("program.default_end_time", "END_RULE_TWICE"),
+        ("program.default_end_time", "END_BEFORE_DUE"),
+    ]
 
 
 def test_window_and_expiry() -> None:

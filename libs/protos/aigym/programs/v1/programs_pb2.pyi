@@ -122,7 +122,7 @@ LEARNER_CHANGE_KIND_DEACTIVATED: LearnerChangeKind
 LEARNER_CHANGE_KIND_REACTIVATED: LearnerChangeKind
 
 class Program(_message.Message):
-    __slots__ = ("program_id", "title", "description", "tags", "visibility", "self_enrollment_allowed", "state", "create_time", "update_time", "etag", "structure", "current_version", "has_unpublished_changes", "enrollment_open_time", "enrollment_close_time", "default_due_offset", "default_access_duration")
+    __slots__ = ("program_id", "title", "description", "tags", "visibility", "self_enrollment_allowed", "state", "create_time", "update_time", "etag", "structure", "current_version", "has_unpublished_changes", "enrollment_open_time", "enrollment_close_time", "default_due_offset", "default_access_duration", "default_due_time", "default_end_time")
     PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -140,6 +140,8 @@ class Program(_message.Message):
     ENROLLMENT_CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_DUE_OFFSET_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_ACCESS_DURATION_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_END_TIME_FIELD_NUMBER: _ClassVar[int]
     program_id: str
     title: str
     description: str
@@ -157,7 +159,9 @@ class Program(_message.Message):
     enrollment_close_time: _timestamp_pb2.Timestamp
     default_due_offset: _duration_pb2.Duration
     default_access_duration: _duration_pb2.Duration
-    def __init__(self, program_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., self_enrollment_allowed: _Optional[bool] = ..., state: _Optional[_Union[ProgramState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., structure: _Optional[_Union[ProgramStructure, _Mapping]] = ..., current_version: _Optional[int] = ..., has_unpublished_changes: _Optional[bool] = ..., enrollment_open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., enrollment_close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., default_due_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., default_access_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    default_due_time: _timestamp_pb2.Timestamp
+    default_end_time: _timestamp_pb2.Timestamp
+    def __init__(self, program_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., self_enrollment_allowed: _Optional[bool] = ..., state: _Optional[_Union[ProgramState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., structure: _Optional[_Union[ProgramStructure, _Mapping]] = ..., current_version: _Optional[int] = ..., has_unpublished_changes: _Optional[bool] = ..., enrollment_open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., enrollment_close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., default_due_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., default_access_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., default_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., default_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Enrollment(_message.Message):
     __slots__ = ("enrollment_id", "program_id", "learner_id", "state", "program_version", "start_time", "due_time", "end_time", "source", "progress", "completed_course_ids", "reached_milestones", "create_time", "complete_time", "overdue")
