@@ -142,7 +142,14 @@ async def setup_program(stubs: Stubs, tokens: TokenFactory, tenant: uuid.UUID, l
         node("electives", "root", ppb.NODE_KIND_SET, rule=ppb.COMPLETION_RULE_AT_LEAST_N, required_count=1),
         node("e1", "electives", ppb.NODE_KIND_COURSE, course_id="e1"),
         node("e2", "electives", ppb.NODE_KIND_COURSE, course_id="e2"),
-        node("final", "root", ppb.NODE_KIND_COURSE, course_id="final", start_delay=Duration(seconds=86400)),
+        node(
+            "final",
+            "root",
+            ppb.NODE_KIND_COURSE,
+            course_id="final",
+            start_delay=Duration(seconds=86400),
+            due_offset=Duration(seconds=30 * 86400),
+        ),
     ]
     program = await programs.CreateProgram(
         ppb.CreateProgramRequest(
@@ -201,6 +208,9 @@ async def test_validator_reads_rules_and_enrolment_from_programs(
     assert [b.reason for b in later.blockers] == [pb.PATH_BLOCKER_REASON_NOT_YET_OPEN]
     opens = later.earliest_open_time.ToDatetime(dt.UTC)
     assert dt.timedelta(hours=23) < opens - dt.datetime.now(dt.UTC) <= dt.timedelta(days=1)
+    due = later.item_due_time.ToDatetime(dt.UTC)  # the program's due offset, from the enrolment's start
+    assert dt.timedelta(days=29) < due - dt.datetime.now(dt.UTC) <= dt.timedelta(days=30)
+    assert not (await validate("intro")).HasField("item_due_time")
 
     # "What if" (admins): a hypothetical state, evaluated at another time.
     admin = bearer(token_factory.token(tenant, ["client_admin"], user="admin-1"))

@@ -272,6 +272,8 @@ def path_to_proto(answer: PathAnswer) -> progress_pb2.PathValidation:
             item.open_time.CopyFrom(_stamp(blocker.open_time))
     if decision.earliest_open_time is not None:
         message.earliest_open_time.CopyFrom(_stamp(decision.earliest_open_time))
+    if decision.due_time is not None:
+        message.item_due_time.CopyFrom(_stamp(decision.due_time))
     for node in decision.next_eligible:
         message.next_eligible_items.add(node_id=node.node_id, course_id=node.course_id, title=node.title)
     return message

@@ -67,6 +67,7 @@ class PathNode:
     required_points: int = 0
     points: int = 0
     start_delay: dt.timedelta | None = None
+    due_offset: dt.timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ class PathDecision:
     next_eligible: tuple[PathNode, ...]
     completed: bool
     version: int
+    due_time: dt.datetime | None = None
 
 
 class _Evaluation:
@@ -373,6 +375,7 @@ def validate_path(
             break
         if node.kind is NodeKind.COURSE and ev.done(node) is None and not _blockers(ev, node, now):
             eligible.append(node)
+    due = state.enrollment.start_time + item.due_offset if item.due_offset is not None else None
     return PathDecision(
         item_id,
         not blockers,
@@ -381,6 +384,7 @@ def validate_path(
         tuple(eligible),
         ev.done(item) is not None,
         tree.version,
+        due,
     )
 
 

@@ -82,6 +82,7 @@ def tree_from_proto(version: pb.ProgramVersion) -> ProgramTree:
             required_points=n.required_points,
             points=n.points,
             start_delay=n.start_delay.ToTimedelta() if n.HasField("start_delay") else None,
+            due_offset=n.due_offset.ToTimedelta() if n.HasField("due_offset") else None,
         )
         for n in version.structure.nodes
     )

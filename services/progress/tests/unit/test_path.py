@@ -158,6 +158,18 @@ def test_a_what_if_at_an_earlier_time_ignores_completions_after_it() -> None:
     assert check("b1", later, now=T0 + 5 * DAY).allowed
 
 
+def test_an_item_with_a_due_offset_is_due_that_long_after_the_enrolment_start() -> None:
+    timed = ProgramTree(
+        "p-2",
+        1,
+        (group("root", "", Rule.ALL_ANY_ORDER), course("x", "root", due_offset=7 * DAY), course("y", "root")),
+    )
+    state = LearnerState(enrolled(start=T0 + DAY), {})
+    assert validate_path(timed, "x", state, T0 + 2 * DAY).due_time == T0 + 8 * DAY
+    assert validate_path(timed, "x", state, T0 + 9 * DAY).allowed  # overdue, still allowed
+    assert validate_path(timed, "y", state, T0 + 2 * DAY).due_time is None
+
+
 def test_a_set_completes_at_its_deciding_child() -> None:
     # electives complete at the second completion (e3 on day 3), so final's delay counts from the latest
     # prerequisite in order: points completed on day 4.

@@ -466,7 +466,7 @@ class ValidatePathRequest(_message.Message):
     def __init__(self, program_id: _Optional[str] = ..., item_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., what_if: _Optional[_Union[PathWhatIf, _Mapping]] = ...) -> None: ...
 
 class PathValidation(_message.Message):
-    __slots__ = ("allowed", "blockers", "earliest_open_time", "next_eligible_items", "completed", "learner_id", "program_version", "evaluate_time", "hypothetical")
+    __slots__ = ("allowed", "blockers", "earliest_open_time", "next_eligible_items", "completed", "learner_id", "program_version", "evaluate_time", "hypothetical", "item_due_time")
     ALLOWED_FIELD_NUMBER: _ClassVar[int]
     BLOCKERS_FIELD_NUMBER: _ClassVar[int]
     EARLIEST_OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -476,6 +476,7 @@ class PathValidation(_message.Message):
     PROGRAM_VERSION_FIELD_NUMBER: _ClassVar[int]
     EVALUATE_TIME_FIELD_NUMBER: _ClassVar[int]
     HYPOTHETICAL_FIELD_NUMBER: _ClassVar[int]
+    ITEM_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
     allowed: bool
     blockers: _containers.RepeatedCompositeFieldContainer[PathBlocker]
     earliest_open_time: _timestamp_pb2.Timestamp
@@ -485,7 +486,8 @@ class PathValidation(_message.Message):
     program_version: int
     evaluate_time: _timestamp_pb2.Timestamp
     hypothetical: bool
-    def __init__(self, allowed: _Optional[bool] = ..., blockers: _Optional[_Iterable[_Union[PathBlocker, _Mapping]]] = ..., earliest_open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_eligible_items: _Optional[_Iterable[_Union[EligibleItem, _Mapping]]] = ..., completed: _Optional[bool] = ..., learner_id: _Optional[str] = ..., program_version: _Optional[int] = ..., evaluate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hypothetical: _Optional[bool] = ...) -> None: ...
+    item_due_time: _timestamp_pb2.Timestamp
+    def __init__(self, allowed: _Optional[bool] = ..., blockers: _Optional[_Iterable[_Union[PathBlocker, _Mapping]]] = ..., earliest_open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_eligible_items: _Optional[_Iterable[_Union[EligibleItem, _Mapping]]] = ..., completed: _Optional[bool] = ..., learner_id: _Optional[str] = ..., program_version: _Optional[int] = ..., evaluate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hypothetical: _Optional[bool] = ..., item_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListXapiStatementsRequest(_message.Message):
     __slots__ = ("learner_id", "page_size", "page_token", "since")
