@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 from google.protobuf.message import Message
 
 from aigym_platform.migrations import upgrade
@@ -67,3 +69,34 @@ async def read_outbox(app_url: str, tenant: uuid.UUID) -> list[tuple[str, str, M
         payload = open_envelope(envelope, REGISTRY.get(row["event_type"]).payload).payload
         result.append((row["event_type"], row["subject"], payload))
     return result
+
+
+@asynccontextmanager
+async def inserts_failing_with_sqlstate(
+    admin_url: str, database: ServiceDatabase, table: str, column: str
+) -> AsyncIterator[str]:
+    """While open, an INSERT into `table` whose text `column` reads `fail-<SQLSTATE>` fails with that
+    SQLSTATE and a message containing the yielded marker (a test checks it never reaches a client).
+
+    A trigger installed by the superuser `admin_url` (the server's, any database) in `database`, dropped on
+    exit; other rows insert as usual.
+    """
+    parts = urlsplit(admin_url)
+    superuser = await asyncpg.connect(urlunsplit(parts._replace(path="/" + database.database)))
+    marker = f"secret-{uuid.uuid4().hex[:8]}"
+    await superuser.execute(
+        f"""CREATE FUNCTION test_fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.{column} LIKE 'fail-%' THEN
+                RAISE EXCEPTION '{marker} %', NEW.tenant_id USING ERRCODE = substr(NEW.{column}, 6);
+              END IF;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_fail_insert BEFORE INSERT ON {table}
+              FOR EACH ROW EXECUTE FUNCTION test_fail_insert()"""
+    )
+    try:
+        yield marker
+    finally:
+        await superuser.execute(f"DROP TRIGGER test_fail_insert ON {table}; DROP FUNCTION test_fail_insert()")
+        await superuser.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import grpc
@@ -16,6 +15,7 @@ from aigym.programs.v1 import programs_pb2 as pb
 from aigym.programs.v1 import programs_pb2_grpc
 from aigym_platform.logs import ContextFilter, JsonFormatter
 from aigym_platform.provisioning import ServiceDatabase
+from aigym_platform.testing.database import inserts_failing_with_sqlstate
 from aigym_platform.testing.tokens import TokenFactory, bearer
 
 SERVICE = "aigym.programs.v1.ProgramsService"
@@ -116,34 +116,18 @@ async def test_database_failures_answer_a_status_for_what_they_mean_and_never_th
 ) -> None:
     # A trigger makes the program insert fail with the SQLSTATE its title names; the database's message
     # (which could carry SQL and other tenants' values) must never reach the client.
-    parts = urlsplit(postgres[0])
-    superuser = await asyncpg.connect(urlunsplit(parts._replace(path="/" + programs_db.database)))
-    await superuser.execute(
-        """CREATE FUNCTION test_fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-           BEGIN
-             IF NEW.title LIKE 'fail %' THEN
-               RAISE EXCEPTION 'secret detail of %', NEW.tenant_id USING ERRCODE = substr(NEW.title, 6);
-             END IF;
-             RETURN NEW;
-           END $$;
-           CREATE TRIGGER test_fail_insert BEFORE INSERT ON programs
-             FOR EACH ROW EXECUTE FUNCTION test_fail_insert()"""
-    )
     metadata = bearer(token_factory.token(uuid.uuid4(), ["client_admin"]))
     answers = {}
-    try:
+    async with inserts_failing_with_sqlstate(postgres[0], programs_db, "programs", "title") as marker:
         for sqlstate in ("40P01", "40001", "23505", "57014", "XX000", "22012"):
             with pytest.raises(grpc.aio.AioRpcError) as failed:
                 await programs_stub.CreateProgram(
-                    pb.CreateProgramRequest(program=pb.Program(title=f"fail {sqlstate}")), metadata=metadata
+                    pb.CreateProgramRequest(program=pb.Program(title=f"fail-{sqlstate}")), metadata=metadata
                 )
             details = failed.value.details() or ""
-            assert "secret" not in details
+            assert marker not in details
             assert "INSERT" not in details
             answers[sqlstate] = failed.value.code()
-    finally:
-        await superuser.execute("DROP TRIGGER test_fail_insert ON programs; DROP FUNCTION test_fail_insert()")
-        await superuser.close()
     assert answers == {
         "40P01": grpc.StatusCode.ABORTED,  # deadlock: retry
         "40001": grpc.StatusCode.ABORTED,  # serialization failure: retry

@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import uuid
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import grpc
@@ -19,7 +18,7 @@ from aigym.progress.v1 import progress_pb2_grpc
 from aigym_platform.events.registry import BLOCK_COMPLETED, COURSE_COMPLETED, PROGRESS_RESET
 from aigym_platform.identity import TenantId
 from aigym_platform.provisioning import ServiceDatabase
-from aigym_platform.testing.database import read_outbox
+from aigym_platform.testing.database import inserts_failing_with_sqlstate, read_outbox
 from aigym_platform.testing.tokens import SERVICE_ISSUER, TokenFactory, bearer
 from aigym_platform.tokens import mint_service_token
 from aigym_progress.bootstrap import App
@@ -706,20 +705,7 @@ async def test_a_batch_item_that_loses_a_race_is_its_own_retryable_result(
     # A trigger makes one item's insert fail as a deadlock would; the items around it are committed, so
     # the caller must learn each item's fate, not one error for the call.
     await define_course(progress_stub, token_factory, tenant)
-    parts = urlsplit(postgres[0])
-    superuser = await asyncpg.connect(urlunsplit(parts._replace(path="/" + progress_db.database)))
-    await superuser.execute(
-        """CREATE FUNCTION test_fail_completion() RETURNS trigger LANGUAGE plpgsql AS $$
-           BEGIN
-             IF NEW.request_id LIKE 'fail-%' THEN
-               RAISE EXCEPTION 'secret %', NEW.learner_id USING ERRCODE = substr(NEW.request_id, 6);
-             END IF;
-             RETURN NEW;
-           END $$;
-           CREATE TRIGGER test_fail_completion BEFORE INSERT ON completions
-             FOR EACH ROW EXECUTE FUNCTION test_fail_completion()"""
-    )
-    try:
+    async with inserts_failing_with_sqlstate(postgres[0], progress_db, "completions", "request_id") as marker:
         response = await progress_stub.BatchCreateCompletions(
             pb.BatchCreateCompletionsRequest(
                 completions=[
@@ -730,13 +716,8 @@ async def test_a_batch_item_that_loses_a_race_is_its_own_retryable_result(
             ),
             metadata=user(token_factory, tenant, "client_admin", "admin-1"),
         )
-    finally:
-        await superuser.execute(
-            "DROP TRIGGER test_fail_completion ON completions; DROP FUNCTION test_fail_completion()"
-        )
-        await superuser.close()
     assert [r.status.code for r in response.results] == [code_pb2.OK, code_pb2.ABORTED, code_pb2.OK]
-    assert "secret" not in response.results[1].status.message
+    assert marker not in response.results[1].status.message
     roster = await progress_stub.ListCourseRoster(
         pb.ListCourseRosterRequest(course_id=COURSE),
         metadata=user(token_factory, tenant, "client_admin", "a"),
