@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import httpx
@@ -52,3 +53,28 @@ def test_validate_path_explains_blockers_and_next_items(gateway: httpx.Client, t
     assert refused.status_code == 403, refused.text
     unknown = gateway.post(f"/v1/programs/{program_id}/items/zz:validatePath", headers=learner, json={})
     assert unknown.status_code == 404, unknown.text
+
+
+def test_an_ended_enrolment_closes_every_item(gateway: httpx.Client, tokens: Tokens) -> None:
+    tenant = uuid.uuid4()
+    admin = tokens.headers(tenant, "client_admin", user="admin")
+    learner = tokens.headers(tenant, "learner", user="max")
+    block = {"blockId": "intro", "type": "BLOCK_TYPE_VIDEO", "weight": 1, "required": True}
+    for course in COURSES:
+        ok(gateway.put(f"/v1/courses/{course}/structure", headers=admin, json={"blocks": [block]}))
+    program_id = str(ok(gateway.post("/v1/programs", headers=admin, json=program_body()))["programId"])
+    ok(gateway.post(f"/v1/programs/{program_id}:publish", headers=admin, json={}))
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    dates = {
+        "startTime": (now - dt.timedelta(days=10)).isoformat().replace("+00:00", "Z"),
+        "endTime": (now - dt.timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+    }
+    ok(
+        gateway.post(
+            f"/v1/programs/{program_id}/enrollments", headers=admin, json={"learnerId": "max", **dates}
+        )
+    )
+    answer = ok(gateway.post(f"/v1/programs/{program_id}/items/c1:validatePath", headers=learner, json={}))
+    assert answer.get("allowed", False) is False
+    assert [b["reason"] for b in answer["blockers"]] == ["PATH_BLOCKER_REASON_CLOSED"]  # type: ignore[attr-defined]
+    assert "earliestOpenTime" not in answer
