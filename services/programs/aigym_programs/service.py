@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,12 @@ class ProgramsService:
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repo(uow)
             if request_id and (existing := await repo.get_by_request_id(request_id)) is not None:
+                unchanged = existing.version == 1  # not edited since: what the first request created
+                if unchanged and (existing.content != content or existing.structure != tree):
+                    raise FailedPrecondition(
+                        f"request_id {request_id} was already used to create a different program",
+                        reason="REQUEST_ID_REUSED",
+                    )
                 return existing
             now = dt.datetime.now(dt.UTC)
             program = Program(
@@ -266,7 +273,8 @@ class ProgramsService:
         identity.require(Role.CLIENT_ADMIN)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._repo(uow)
-            if request_id and (existing := await repo.get_by_request_id(request_id)) is not None:
+            clone_key = _clone_key(request_id) if request_id else None
+            if clone_key and (existing := await repo.get_by_request_id(clone_key)) is not None:
                 return existing
             source = await self._load(repo, program_id)
             content = normalise(
@@ -281,7 +289,7 @@ class ProgramsService:
                 1,
                 now,
                 now,
-                request_id or None,
+                clone_key,
                 structure=source.structure,
             )
             await repo.add(copy)
@@ -371,3 +379,8 @@ class ProgramsService:
         if identity.has_role(Role.MANAGER):
             return True
         return program.state is ProgramState.PUBLISHED and program.content.visibility.value == "public"
+
+
+def _clone_key(request_id: str) -> str:
+    """A clone's idempotency key as stored: its own key space beside CreateProgram's, within 64 characters."""
+    return "clone:" + hashlib.sha256(request_id.encode()).hexdigest()[:40]

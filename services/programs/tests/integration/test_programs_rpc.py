@@ -170,6 +170,17 @@ async def test_create_is_idempotent_per_request_id(
     assert again.program_id == first.program_id
     listed = await programs_stub.ListPrograms(pb.ListProgramsRequest(), metadata=admin(token_factory, tenant))
     assert len(listed.programs) == 1
+    # The same key for another program is a client mistake, not a silent return of the first one.
+    other = pb.CreateProgramRequest(program=pb.Program(title="Something else"), request_id="upload-42")
+    with pytest.raises(grpc.aio.AioRpcError) as reused:
+        await programs_stub.CreateProgram(other, metadata=admin(token_factory, tenant))
+    assert reused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "already used" in (reused.value.details() or "")
+    # A clone's key is its own: the same string there makes a clone, not the program above.
+    clone = pb.CloneProgramRequest(program_id=first.program_id, request_id="upload-42")
+    copied = await programs_stub.CloneProgram(clone, metadata=admin(token_factory, tenant))
+    assert copied.program_id != first.program_id
+    assert (await programs_stub.CloneProgram(clone, metadata=admin(token_factory, tenant))) == copied
 
 
 async def test_list_pages_filters_and_hides_drafts_from_learners(
