@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aigym_platform.sql_text import text_literal, uuid_literal
+
 GENESIS_HASH = "0" * 64
 AUDIT_TABLE = "audit_log"
 
@@ -111,12 +113,11 @@ async def chain_audits(session: AsyncSession, entries: Sequence[AuditEntry]) -> 
 
 
 def _insert_statement(row: dict[str, Any]) -> str:
-    """One audit row's INSERT as complete SQL text. Safe to send as a simple query: the tenant is a
-    canonical UUID, the sequence an int, the time an ISO timestamp rendered here, and every text value
-    travels hex-encoded, so no value can end its literal whatever the server's quoting settings."""
+    """One audit row's INSERT as complete SQL text. Safe to send as a simple query: the sequence is an
+    int, the time an ISO timestamp rendered here, and everything else a `sql_text` literal."""
     occurred = row["occurred_at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
     texts = ", ".join(
-        _text(row[column])
+        text_literal(row[column])
         for column in (
             "actor",
             "real_actor",
@@ -133,15 +134,8 @@ def _insert_statement(row: dict[str, Any]) -> str:
     return (
         f"INSERT INTO {AUDIT_TABLE} (tenant_id, seq, occurred_at, actor, real_actor, action,"  # noqa: S608
         " resource_type, resource_id, request_id, before_digest, after_digest, prev_hash, hash)"
-        f" VALUES ('{uuid.UUID(str(row['tenant_id']))}', {int(row['seq'])}, '{occurred}', {texts})"
+        f" VALUES ({uuid_literal(row['tenant_id'])}, {int(row['seq'])}, '{occurred}', {texts})"
     )
-
-
-def _text(value: str | None) -> str:
-    """A text value as an SQL expression built only from hexadecimal digits (NULL for None)."""
-    if value is None:
-        return "NULL"
-    return f"convert_from(decode('{value.encode().hex()}', 'hex'), 'UTF8')"
 
 
 @dataclass(frozen=True)

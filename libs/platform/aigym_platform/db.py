@@ -508,15 +508,17 @@ _CONFLICTS = {
 }
 
 
-def database_failure(error: exc.DBAPIError | asyncpg.PostgresError) -> DomainError | None:
+def database_failure(error: BaseException) -> DomainError | None:
     """The client-facing error for a database failure the service did not handle, or None when it is
-    the service's fault (answered INTERNAL). Never the database's own message: it may carry SQL and
-    bound values (other tenants' ids included).
+    the service's fault or no database error at all (answered INTERNAL). Never the database's own
+    message: it may carry SQL and bound values (other tenants' ids included).
 
     A dropped connection is UNAVAILABLE (the pool replaces it; Envoy retries reads); a lost race with a
     concurrent request (serialization failure, deadlock, a unique key taken meanwhile) is ABORTED, to be
     retried; a statement the database cancelled (statement timeout) is UNAVAILABLE as well.
     """
+    if not isinstance(error, (exc.DBAPIError, asyncpg.PostgresError)):
+        return None
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return Unavailable("database connection lost; retry", reason="DATABASE_UNAVAILABLE")
     original = error.orig if isinstance(error, exc.DBAPIError) else error

@@ -9,11 +9,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any, cast
 
-import asyncpg
 import grpc
 import protovalidate
 from google.protobuf.message import Message
-from sqlalchemy.exc import DBAPIError
 
 from aigym_platform import metrics
 from aigym_platform.db import database_failure
@@ -169,26 +167,21 @@ class PlatformServerInterceptor(grpc.aio.ServerInterceptor):
             except TimeoutError:
                 code = grpc.StatusCode.DEADLINE_EXCEEDED
                 await context.abort(code, "deadline exceeded")
-            except (DBAPIError, asyncpg.PostgresError) as error:
-                failure = database_failure(error)
-                if failure is None:
-                    log.exception("database error in %s", method)
-                    status = internal_status(request_id=request_id)
-                else:
-                    log.warning("database %s in %s", failure.reason, method)
-                    status = to_status(failure, request_id=request_id)
-                code = status_code_of(status)
-                await context.abort(code, status.message, trailing_metadata=_details(status))
             except asyncio.CancelledError:
                 code = grpc.StatusCode.CANCELLED
                 raise
             except grpc.aio.AbortError:
                 code = context.code() or grpc.StatusCode.UNKNOWN
                 raise
-            except Exception:
-                log.exception("unhandled error in %s", method)
-                status = internal_status(request_id=request_id)
-                code = grpc.StatusCode.INTERNAL
+            except Exception as error:
+                failure = database_failure(error)  # a lost race or connection the client may retry
+                if failure is None:
+                    log.exception("unhandled error in %s", method)
+                    status = internal_status(request_id=request_id)
+                else:
+                    log.warning("database %s in %s", failure.reason, method)
+                    status = to_status(failure, request_id=request_id)
+                code = status_code_of(status)
                 await context.abort(code, status.message, trailing_metadata=_details(status))
             finally:
                 self.admission.leave()

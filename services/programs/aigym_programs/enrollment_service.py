@@ -51,7 +51,7 @@ from aigym_programs.events import (
     enrollment_withdrawn,
 )
 from aigym_programs.hot_reads import EnrollmentHotReads
-from aigym_programs.progress_service import CompletionLedgerFactory, announce_progress
+from aigym_programs.progress_service import CompletionLedgerFactory, announce_progress, record_progress
 from aigym_programs.repository import ProgramRepository, SqlProgramRepository
 from aigym_programs.structure import Structure
 
@@ -444,14 +444,11 @@ class EnrollmentsService:
         versions = self._programs(uow.session, uow.tenant_id)
         version = await versions.get_version(enrollment.program_id, enrollment.program_version)
         courses = (await ledger.courses_of([enrollment.learner_id])).get(enrollment.learner_id)
-        if version is None or not courses or not courses & version.structure.course_ids:
+        if version is None or not courses:
             return enrollment
-        update = apply_course_progress(enrollment, version.structure, courses, dt.datetime.now(dt.UTC))
-        if update.enrollment == enrollment:
-            return enrollment
-        await repo.save_state(update.enrollment)
-        await announce_progress(uow, version.structure, update, dt.datetime.now(dt.UTC))
-        return update.enrollment
+        return await record_progress(
+            uow, repo, enrollment, version.structure, courses, dt.datetime.now(dt.UTC)
+        )
 
     async def _pinned_structure(self, uow: UnitOfWork, program: Program) -> Structure:
         version = await self._programs(uow.session, uow.tenant_id).get_version(

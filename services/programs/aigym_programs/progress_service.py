@@ -21,7 +21,7 @@ from aigym_platform.events.envelope import Event
 from aigym_platform.events.registry import ENROLLMENT_COMPLETED, MILESTONE_REACHED
 from aigym_platform.identity import TenantId
 from aigym_programs.completions_repository import CompletionLedger, SqlCompletionLedger
-from aigym_programs.enrollment import ProgressUpdate, apply_course_progress
+from aigym_programs.enrollment import Enrollment, ProgressUpdate, apply_course_progress
 from aigym_programs.enrollment_repository import EnrollmentRepository, SqlEnrollmentRepository
 from aigym_programs.events import enrollment_completed, enrollment_subject, milestone_reached
 from aigym_programs.repository import ProgramRepository, SqlProgramRepository
@@ -44,6 +44,23 @@ class PinnedStructures:
             found = await self._programs.get_version(program_id, version)
             self._loaded[key] = found.structure if found else None
         return self._loaded[key]
+
+
+async def record_progress(
+    uow: UnitOfWork,
+    enrollments: EnrollmentRepository,
+    enrollment: Enrollment,
+    structure: Structure,
+    courses: frozenset[str],
+    when: dt.datetime,
+) -> Enrollment:
+    """The enrolment with these completed courses applied to its pinned `structure`; saved and announced
+    when that changes it (nothing is written otherwise)."""
+    update = apply_course_progress(enrollment, structure, courses, when)
+    if update.enrollment != enrollment:
+        await enrollments.save_state(update.enrollment)
+        await announce_progress(uow, structure, update, when)
+    return update.enrollment
 
 
 async def announce_progress(
@@ -112,8 +129,5 @@ class ProgramProgress:
             structure = await structures.get(enrollment.program_id, enrollment.program_version)
             if structure is None or course_id not in structure.course_ids:
                 continue
-            update = apply_course_progress(enrollment, structure, courses, when)
-            if update.enrollment == enrollment:
-                continue  # a redelivered or repeated fact: nothing changes
-            await enrollments.save_state(update.enrollment)
-            await announce_progress(uow, structure, update, when)
+            # A redelivered or repeated fact changes nothing.
+            await record_progress(uow, enrollments, enrollment, structure, courses, when)

@@ -8,9 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import asyncpg
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigym.progress.v1 import events_pb2
@@ -272,7 +270,7 @@ class ProgressService:
                 results.append(await self.record_completion(identity, item, path=f"completions[{index}]"))
             except DomainError as error:
                 results.append(error)
-            except (DBAPIError, asyncpg.PostgresError) as error:
+            except Exception as error:
                 failure = database_failure(error)
                 if failure is None:
                     raise

@@ -21,6 +21,7 @@ from aigym_platform.events.envelope import build_envelope
 from aigym_platform.events.registry import REGISTRY, EventRegistry
 from aigym_platform.events.schema import OUTBOX_TABLE
 from aigym_platform.identity import TenantId
+from aigym_platform.sql_text import bytes_literal, text_literal, uuid_literal
 
 _NAME = re.compile(r"[A-Za-z0-9_.]+")
 
@@ -73,8 +74,8 @@ def outbox_entry(
 def outbox_statements(entries: Sequence[OutboxEntry]) -> list[str]:
     """One INSERT per entry, in order, as complete SQL text (no parameters).
 
-    Safe to send as a simple query: only canonical UUIDs, registry names (checked again here) and
-    hexadecimal digits are inlined, so no value can end its literal, whatever the server's quoting settings.
+    Safe to send as a simple query: only registry names (checked again here) and `sql_text` literals are
+    inlined, so no value can end its literal, whatever the server's quoting settings.
     """
     statements = []
     for entry in entries:
@@ -82,8 +83,7 @@ def outbox_statements(entries: Sequence[OutboxEntry]) -> list[str]:
             raise ValueError(f"not a registry name: {entry.event_type!r}")
         statements.append(
             f"INSERT INTO {OUTBOX_TABLE} (tenant_id, event_id, event_type, subject, envelope)"  # noqa: S608
-            f" VALUES ('{uuid.UUID(str(entry.tenant_id))}', '{uuid.UUID(str(entry.event_id))}',"
-            f" '{entry.event_type}', convert_from(decode('{entry.subject.encode().hex()}', 'hex'), 'UTF8'),"
-            f" decode('{entry.envelope.hex()}', 'hex'))"
+            f" VALUES ({uuid_literal(entry.tenant_id)}, {uuid_literal(entry.event_id)}, '{entry.event_type}',"
+            f" {text_literal(entry.subject)}, {bytes_literal(entry.envelope)})"
         )
     return statements
