@@ -552,7 +552,13 @@ def start_gateway(tmp_path: Path) -> Iterator[Callable[[GatewayConfig], RunningG
     started: list[RunningGateway] = []
 
     def start(cfg: GatewayConfig) -> RunningGateway:
-        cfg = replace(cfg, listen_port=free_port(), admin_port=free_port())
+        # free_port() draws from the ephemeral range, which holds two_upstreams()' fixed 50051 and 50052: an
+        # Envoy listening on its own upstream's port routes requests to itself.
+        upstream_ports = {port for upstream in cfg.upstreams for port in upstream.ports}
+        listen_port = admin_port = 0
+        while listen_port == admin_port or {listen_port, admin_port} & upstream_ports:
+            listen_port, admin_port = free_port(), free_port()
+        cfg = replace(cfg, listen_port=listen_port, admin_port=admin_port)
         directory = tmp_path / f"envoy-{len(started)}"
         directory.mkdir()
         config_path = directory / "envoy.yaml"
@@ -765,12 +771,19 @@ def test_gateway_forwards_verified_calls_strips_identity_headers_and_retries_onl
 
 
 def test_rate_limited_requests_get_429_with_resource_exhausted(
-    start_gateway: Callable[[GatewayConfig], RunningGateway], signing_key: SigningKey, jwks_file: str
+    start_gateway: Callable[[GatewayConfig], RunningGateway],
+    fake_upstream: FakeUpstream,
+    signing_key: SigningKey,
+    jwks_file: str,
 ) -> None:
+    # A live upstream on a kernel-assigned port: with the fixed 127.0.0.1:50051 of two_upstreams(), a free
+    # listen port of 50051 made Envoy its own upstream, and the first request came back 429 from the
+    # second pass through its own (by then empty) bucket.
+    upstream = UpstreamService("programs", (PROGRAMS,), "127.0.0.1", fake_upstream.port)
     cfg = make_config(
         default_descriptor_path(),
         jwks_file,
-        upstreams=two_upstreams()[:1],
+        upstreams=(upstream,),
         rate_limit_tokens_per_second=1,
         rate_limit_burst=1,
     )
@@ -779,6 +792,9 @@ def test_rate_limited_requests_get_429_with_resource_exhausted(
     with httpx.Client(base_url=gateway.base_url, headers=bearer(signing_key.token()), timeout=10) as client:
         first, second = client.get("/v1/programs"), client.get("/v1/programs")
 
-    assert first.status_code == 503
+    assert first.status_code == 200, first.text
     assert_rpc_status(second, 429, 8)
+    assert fake_upstream.methods_called() == ["ListPrograms"]  # the limited request never left Envoy
     assert gateway.stop() == 0
+    entries = [json.loads(line) for line in gateway.logs().splitlines() if line.startswith("{")]
+    assert [(e["response_code"], e["response_flags"]) for e in entries] == [(200, "-"), (429, "RL")]
