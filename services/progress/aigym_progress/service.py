@@ -401,14 +401,17 @@ class ProgressService:
             await repo.lock_learner_course(learner, course_id)
             current = await repo.get_progress(learner, course_id)
             if current is None or current.state is ProgressState.NOT_STARTED:
-                return with_blocks(
-                    current or CourseProgress.fresh(learner, course_id, structure), structure, {}
+                (unchanged,) = await self._with_time_on_task(
+                    uow, [current or CourseProgress.fresh(learner, course_id, structure)]
                 )
+                return with_blocks(unchanged, structure, {})
             now, reset_id = self._clock(), uuid.uuid4()
             await repo.archive_attempt(learner, course_id, current.attempt, reset_id, now)
             await repo.add_reset(ProgressReset(reset_id, current, reason.strip(), identity.user_id, now))
             fresh = CourseProgress.fresh(learner, course_id, structure, attempt=current.attempt + 1)
             await repo.save_progress(fresh)
+            # Time on task is the learner's in the course, across attempts: a reset keeps it, as reads do.
+            (answer,) = await self._with_time_on_task(uow, [fresh])
             await uow.publish(
                 PROGRESS_RESET,
                 _subject(learner, course_id),
@@ -431,7 +434,7 @@ class ProgressService:
                 after={**_audit_view(fresh), "reset_id": str(reset_id), "reason": reason.strip()},
             )
             await uow.commit()
-        return with_blocks(fresh, structure, {})
+        return with_blocks(answer, structure, {})
 
     async def _recompute(
         self, uow: UnitOfWork, repo: ProgressRepository, structure: CourseStructure

@@ -152,6 +152,39 @@ class Shifted:
         return dt.datetime.now(dt.UTC) + self.offset
 
 
+async def test_a_reset_answers_with_the_time_on_task_a_read_shows(
+    progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID
+) -> None:
+    """Time on task is the learner's in the course across attempts: the reset's answer carries it too."""
+    await define_course(progress_stub, token_factory, tenant)
+    learner = user(token_factory, tenant, "learner", "learner-1")
+    admin = user(token_factory, tenant, "client_admin", "admin-1")
+    end = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    declared = pb.LearningSession(learner_id="me", course_id=COURSE, kind=pb.SESSION_KIND_OFFLINE)
+    declared.start_time.FromDatetime(end - dt.timedelta(minutes=30))
+    declared.end_time.FromDatetime(end)
+    pending = await progress_stub.StartSession(pb.StartSessionRequest(session=declared), metadata=learner)
+    await progress_stub.ApproveSession(
+        pb.ApproveSessionRequest(session_id=pending.session_id), metadata=admin
+    )
+    reset = pb.ResetCourseProgressRequest(learner_id="learner-1", course_id=COURSE)
+    # Nothing recorded yet: the answer is the unchanged progress, with its time on task.
+    untouched = await progress_stub.ResetCourseProgress(reset, metadata=admin)
+    assert (untouched.attempt, untouched.time_on_task_seconds) == (1, 30 * 60)
+    await progress_stub.CreateCompletion(
+        pb.CreateCompletionRequest(
+            completion=pb.Completion(learner_id="me", course_id=COURSE, block_id="intro", value=1.0)
+        ),
+        metadata=learner,
+    )
+    fresh = await progress_stub.ResetCourseProgress(reset, metadata=admin)
+    read = await progress_stub.GetCourseProgress(
+        pb.GetCourseProgressRequest(learner_id="learner-1", course_id=COURSE), metadata=admin
+    )
+    assert (fresh.attempt, fresh.time_on_task_seconds, fresh.time_on_task_algorithm) == (2, 30 * 60, "tot.v1")
+    assert (read.attempt, read.time_on_task_seconds) == (fresh.attempt, fresh.time_on_task_seconds)
+
+
 async def test_idle_sessions_close_at_their_last_signal_through_the_job(
     progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, progress_db: ServiceDatabase
 ) -> None:
