@@ -30,6 +30,7 @@ from aigym_platform.events.publisher import OutboxRow, Publisher
 from aigym_platform.events.receipts import ReceiptLedger
 from aigym_platform.events.registry import REGISTRY, EventRegistry
 from aigym_platform.events.schema import NOTIFY_CHANNEL
+from aigym_platform.heap import settle_heap
 from aigym_platform.jobs.app import create_celery_app
 from aigym_platform.logs import configure_logging
 from aigym_platform.metrics import start_exporter
@@ -315,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings.model_copy(update={"metrics_port": args.metrics_port})
     configure_logging(settings.log_format, settings.log_level)
     start_exporter(settings.metrics_port)
+    settle_heap(settings.gc_freeze)  # everything imported: see heap.py
     asyncio.run(serve(settings))
     return 0
 

@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_shutdown
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
+from aigym_platform.heap import settle_heap
 from aigym_platform.jobs.app import create_celery_app
 from aigym_platform.jobs.bridge import JobContext
 from aigym_platform.jobs.queues import service_queues
@@ -100,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         jobs.close()
 
     worker_shutdown.connect(_close, weak=False)
+
+    def _settle_heap(**_: object) -> None:  # the worker (and each prefork child) is ready: see heap.py
+        settle_heap(settings.gc_freeze)
+
+    worker_ready.connect(_settle_heap, weak=False)
+    worker_process_init.connect(_settle_heap, weak=False)
 
     app.worker_main(celery_argv)
     return 0
