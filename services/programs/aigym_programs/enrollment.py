@@ -30,6 +30,7 @@ class EnrollmentSource(enum.StrEnum):
     ADMIN = "admin"
     SELF = "self"
     REQUEST = "request"
+    MANAGER = "manager"
 
 
 @dataclass(frozen=True)

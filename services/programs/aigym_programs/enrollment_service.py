@@ -123,18 +123,22 @@ class EnrollmentsService:
     async def enroll(
         self, identity: Identity, program_id: uuid.UUID, request: EnrollmentRequest
     ) -> Enrollment:
-        """Enrol one learner: admins anyone, learners themselves (directly or as a request to approve)."""
+        """Enrol one learner: admins anyone, managers their team (direct and indirect reports) in catalogue
+        programs, learners themselves (directly or as a request to approve)."""
         identity.require(Role.LEARNER)
         if not request.learner_id:
             raise InvalidArgument.for_field("enrollment.learner_id", "is required", reason="LEARNER_REQUIRED")
         learner = identity.user_id if identity.is_self(request.learner_id) else request.learner_id
         is_admin = identity.has_role(Role.CLIENT_ADMIN)
-        if not is_admin and learner != identity.user_id:
-            raise PermissionDenied("only an admin may enrol other learners")
+        by_manager = not is_admin and learner != identity.user_id
+        if by_manager and not identity.has_role(Role.MANAGER):
+            raise PermissionDenied("only an admin or the learner's manager may enrol other learners")
         if not is_admin and request.has_dates:
             raise PermissionDenied("only an admin may set enrolment dates")
         now = dt.datetime.now(dt.UTC)
         async with self._uow(identity.tenant_id, identity) as uow:
+            if by_manager:
+                await self._require_in_team(uow, identity, learner, "enrol")
             program = await self._published_program(uow, program_id, visible_to_learner=not is_admin)
             if not is_admin:
                 program.content.rules.check_window(now)
@@ -143,6 +147,8 @@ class EnrollmentsService:
             )
             if is_admin:
                 state, source = EnrollmentState.ACTIVE, EnrollmentSource.ADMIN
+            elif by_manager:
+                state, source = EnrollmentState.ACTIVE, EnrollmentSource.MANAGER
             elif program.content.self_enrollment_allowed:
                 state, source = EnrollmentState.ACTIVE, EnrollmentSource.SELF
             else:
@@ -401,10 +407,10 @@ class EnrollmentsService:
                 or not self._may_see(identity, current, scope)
             ):
                 raise NotFound(f"enrollment {enrollment_id} not found", reason="ENROLLMENT_NOT_FOUND")
-            if not identity.has_role(Role.CLIENT_ADMIN) and not (
-                self_allowed and current.learner_id == identity.user_id
-            ):
-                raise PermissionDenied(f"only an admin may {action} this enrolment")
+            # Admins act on everyone, managers on their team (the scope), learners only on themselves.
+            in_team = scope is None or current.learner_id in scope
+            if not in_team and not (self_allowed and current.learner_id == identity.user_id):
+                raise PermissionDenied(f"only an admin or the learner's manager may {action} this enrolment")
             target = EnrollmentState.WITHDRAWN if action == "withdraw" else EnrollmentState.ACTIVE
             if current.state is target:
                 return current
@@ -486,6 +492,15 @@ class EnrollmentsService:
 
     async def _scope(self, uow: TenantUnit, identity: Identity) -> frozenset[str] | None:
         return await team_scope(self._directory(uow.session, uow.tenant_id), identity)
+
+    async def _require_in_team(self, uow: TenantUnit, identity: Identity, learner: str, action: str) -> None:
+        """PERMISSION_DENIED unless `learner` reports to the calling manager, directly or indirectly."""
+        scope = await self._scope(uow, identity)
+        if scope is not None and learner not in scope:
+            raise PermissionDenied(
+                f"you may {action} only learners in your team; {learner} is not",
+                reason="LEARNER_OUT_OF_SCOPE",
+            )
 
     @staticmethod
     def _may_see(identity: Identity, enrollment: Enrollment, scope: frozenset[str] | None) -> bool:

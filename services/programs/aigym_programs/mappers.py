@@ -196,6 +196,7 @@ _SOURCE_TO_PROTO = {
     EnrollmentSource.ADMIN: programs_pb2.ENROLLMENT_SOURCE_ADMIN,
     EnrollmentSource.SELF: programs_pb2.ENROLLMENT_SOURCE_SELF,
     EnrollmentSource.REQUEST: programs_pb2.ENROLLMENT_SOURCE_REQUEST,
+    EnrollmentSource.MANAGER: programs_pb2.ENROLLMENT_SOURCE_MANAGER,
 }
 _OUTCOME_TO_PROTO = {
     CREATED: programs_pb2.BATCH_OUTCOME_CREATED,

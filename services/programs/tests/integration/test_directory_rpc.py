@@ -127,7 +127,7 @@ async def test_managers_see_their_direct_and_indirect_reports_only(directory: Di
     assert [learner.learner_id for learner in eng.learners] == ["dev1", "dev2", "lead"]
 
 
-async def published_program(directory: Directory) -> pb.Program:
+async def published_program(directory: Directory, **fields: object) -> pb.Program:
     structure = pb.ProgramStructure(
         nodes=[
             pb.ProgramNode(node_id="root", kind=pb.NODE_KIND_SET, rule=pb.COMPLETION_RULE_ALL_ANY_ORDER),
@@ -135,7 +135,8 @@ async def published_program(directory: Directory) -> pb.Program:
         ]
     )
     program = await directory.stub.CreateProgram(
-        pb.CreateProgramRequest(program=pb.Program(title="P", structure=structure)), metadata=directory.admin
+        pb.CreateProgramRequest(program=pb.Program(title="P", structure=structure, **fields)),  # type: ignore[arg-type]
+        metadata=directory.admin,
     )
     return await directory.stub.PublishProgram(
         pb.PublishProgramRequest(program_id=program.program_id), metadata=directory.admin
@@ -191,6 +192,65 @@ async def test_manager_sees_only_their_teams_enrollments(directory: Directory) -
             pb.ListLearnerEnrollmentsRequest(learner_id="sales"), metadata=lead
         )
     assert other_team.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_managers_enrol_approve_and_withdraw_their_team_only(
+    directory: Directory, programs_db: ServiceDatabase
+) -> None:
+    await directory.load(ORG)
+    program = await published_program(directory, visibility=pb.VISIBILITY_PUBLIC)
+    restricted = await published_program(directory)
+    lead, vp, sales = (directory.as_user(u, "manager") for u in ("lead", "vp", "sales"))
+
+    def enrol(learner: str, target: pb.Program = program, **fields: object) -> pb.CreateEnrollmentRequest:
+        enrollment = pb.Enrollment(learner_id=learner, **fields)  # type: ignore[arg-type]
+        return pb.CreateEnrollmentRequest(program_id=target.program_id, enrollment=enrollment)
+
+    assigned = await directory.stub.CreateEnrollment(enrol("dev1"), metadata=lead)
+    assert (assigned.state, assigned.source) == (pb.ENROLLMENT_STATE_ACTIVE, pb.ENROLLMENT_SOURCE_MANAGER)
+    refusals = [
+        (enrol("sales"), lead),  # reports to the CEO, not to the lead
+        (enrol("dev2", due_time=assigned.due_time), lead),  # date overrides are an admin's
+        (enrol("dev1"), directory.as_user("dev2")),  # a learner enrols only themselves
+    ]
+    for request, caller in refusals:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await directory.stub.CreateEnrollment(request, metadata=caller)
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as hidden:  # restricted programs are assigned by admins
+        await directory.stub.CreateEnrollment(enrol("dev2", restricted), metadata=lead)
+    assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+
+    requested = await directory.stub.CreateEnrollment(enrol("me"), metadata=directory.as_user("dev2"))
+    assert requested.state == pb.ENROLLMENT_STATE_PENDING_APPROVAL
+    approve = pb.ApproveEnrollmentRequest(
+        program_id=program.program_id, enrollment_id=requested.enrollment_id
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as other_team:
+        await directory.stub.ApproveEnrollment(approve, metadata=sales)
+    assert other_team.value.code() == grpc.StatusCode.NOT_FOUND  # not theirs to see
+    approved = await directory.stub.ApproveEnrollment(approve, metadata=vp)  # an indirect report
+    assert approved.state == pb.ENROLLMENT_STATE_ACTIVE
+
+    withdraw = pb.WithdrawEnrollmentRequest(
+        program_id=program.program_id, enrollment_id=assigned.enrollment_id
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as outsider:
+        await directory.stub.WithdrawEnrollment(withdraw, metadata=sales)
+    assert outsider.value.code() == grpc.StatusCode.NOT_FOUND
+    withdrawn = await directory.stub.WithdrawEnrollment(withdraw, metadata=lead)
+    assert withdrawn.state == pb.ENROLLMENT_STATE_WITHDRAWN
+    conn = await asyncpg.connect(programs_db.app_url)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(directory.tenant))
+            audited = await conn.fetch(
+                "SELECT action, actor FROM audit_log WHERE resource_type = 'enrollment'"
+            )
+    finally:
+        await conn.close()
+    actions = {(r["action"], r["actor"]) for r in audited}
+    assert {("enrollment.approve", "vp"), ("enrollment.withdraw", "lead")} <= actions
 
 
 async def test_republishing_announces_every_learner_as_they_are_now_in_audited_batches(

@@ -50,6 +50,7 @@ class EnrollmentSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ENROLLMENT_SOURCE_ADMIN: _ClassVar[EnrollmentSource]
     ENROLLMENT_SOURCE_SELF: _ClassVar[EnrollmentSource]
     ENROLLMENT_SOURCE_REQUEST: _ClassVar[EnrollmentSource]
+    ENROLLMENT_SOURCE_MANAGER: _ClassVar[EnrollmentSource]
 
 class NodeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -101,6 +102,7 @@ ENROLLMENT_SOURCE_UNSPECIFIED: EnrollmentSource
 ENROLLMENT_SOURCE_ADMIN: EnrollmentSource
 ENROLLMENT_SOURCE_SELF: EnrollmentSource
 ENROLLMENT_SOURCE_REQUEST: EnrollmentSource
+ENROLLMENT_SOURCE_MANAGER: EnrollmentSource
 NODE_KIND_UNSPECIFIED: NodeKind
 NODE_KIND_COURSE: NodeKind
 NODE_KIND_SET: NodeKind

@@ -260,8 +260,9 @@ class ProgramsServiceServicer:
 
     def CreateEnrollment(self, request, context):
         """Enrols a learner in a published program, pinned to its current version. An admin enrols anyone; a
-        learner enrols themselves (`learner_id` "me") where self-enrolment is allowed, or otherwise requests
-        enrolment, which an admin approves.
+        manager enrols learners of their team (direct and indirect reports) in catalogue programs, without
+        date overrides; a learner enrols themselves (`learner_id` "me") where self-enrolment is allowed, or
+        otherwise requests enrolment, which an admin or their manager approves.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -297,14 +298,14 @@ class ProgramsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WithdrawEnrollment(self, request, context):
-        """Withdraws an active or pending enrolment (the learner themselves or an admin).
+        """Withdraws an active or pending enrolment (the learner themselves, their manager or an admin).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ApproveEnrollment(self, request, context):
-        """Approves a pending enrolment request. Requires `client_admin`.
+        """Approves a pending enrolment request: an admin, or the learner's manager (direct or indirect).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
