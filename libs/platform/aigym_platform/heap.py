@@ -1,11 +1,11 @@
 """The cyclic garbage collector in long-running servers: freeze what startup built, and time every pause.
 
 A full (generation 2) collection walks every object the process tracks. A service holds ~100,000 of them
-after startup (modules, SQLAlchemy metadata, protobuf descriptors), so each full collection stops its one
-event loop for tens of milliseconds, and request churn triggers one every few seconds under load: those
-stalls were the read tail (p99) at concurrency 16. `freeze_startup_heap` moves everything alive once the
-server is ready into the permanent generation (`gc.freeze`), so later collections walk only what requests
-and caches created since. Objects stay freed by reference counting as before; only startup garbage in
+after startup (modules, SQLAlchemy metadata, protobuf descriptors), so each full collection stopped its one
+event loop for ~60 ms; under benchmark load the progress server ran one every 15-20 s, which every call in
+flight then waited out (the slowest ~0.1 % of calls; docs/benchmarks.md). `freeze_startup_heap` moves
+everything alive once the server is ready into the permanent generation (`gc.freeze`), so later collections
+walk only what requests and caches created since (~4 ms each). Objects stay freed by reference counting as before; only startup garbage in
 reference cycles is collected first, since a frozen cycle is never collected.
 
 `observe_gc_pauses` reports each collection's duration by generation to Prometheus, so an operator sees
