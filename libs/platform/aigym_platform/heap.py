@@ -5,8 +5,8 @@ after startup (modules, SQLAlchemy metadata, protobuf descriptors), so each full
 event loop for ~60 ms; under benchmark load the progress server ran one every 15-20 s, which every call in
 flight then waited out (the slowest ~0.1 % of calls; docs/benchmarks.md). `freeze_startup_heap` moves
 everything alive once the server is ready into the permanent generation (`gc.freeze`), so later collections
-walk only what requests and caches created since (~4 ms each). Objects stay freed by reference counting as before; only startup garbage in
-reference cycles is collected first, since a frozen cycle is never collected.
+walk only what requests and caches created since (~4 ms each). Objects stay freed by reference counting
+as before; only startup garbage in reference cycles is collected first, since a frozen cycle never is.
 
 `observe_gc_pauses` reports each collection's duration by generation to Prometheus, so an operator sees
 the pauses (and whether freezing is on) instead of guessing from latency tails.
