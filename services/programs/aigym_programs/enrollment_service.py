@@ -139,7 +139,14 @@ class EnrollmentsService:
         async with self._uow(identity.tenant_id, identity) as uow:
             if by_manager:
                 await self._require_in_team(uow, identity, learner, "enrol")
-            program = await self._published_program(uow, program_id, visible_to_learner=not is_admin)
+            # Managers see every program; they assign their team to the catalogue's public ones only.
+            program = await self._published_program(
+                uow, program_id, visible_to_learner=not is_admin and not by_manager
+            )
+            if by_manager and program.content.visibility is not Visibility.PUBLIC:
+                raise PermissionDenied(
+                    "a restricted program takes enrolments from admins only", reason="PROGRAM_RESTRICTED"
+                )
             if not is_admin:
                 program.content.rules.check_window(now)
             dates = compute_dates(

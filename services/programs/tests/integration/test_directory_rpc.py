@@ -217,9 +217,10 @@ async def test_managers_enrol_approve_and_withdraw_their_team_only(
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await directory.stub.CreateEnrollment(request, metadata=caller)
         assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    with pytest.raises(grpc.aio.AioRpcError) as hidden:  # restricted programs are assigned by admins
+    with pytest.raises(grpc.aio.AioRpcError) as admins_only:  # restricted programs are assigned by admins
         await directory.stub.CreateEnrollment(enrol("dev2", restricted), metadata=lead)
-    assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+    assert admins_only.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "restricted" in (admins_only.value.details() or "")
 
     requested = await directory.stub.CreateEnrollment(enrol("me"), metadata=directory.as_user("dev2"))
     assert requested.state == pb.ENROLLMENT_STATE_PENDING_APPROVAL
