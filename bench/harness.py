@@ -128,6 +128,19 @@ async def copy_through_rls(
     await conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged}")
 
 
+async def vacuum_analyze(owner_url: str) -> None:
+    """`VACUUM (ANALYZE)` a service's database as its owner: planner statistics and visibility maps for the
+    rows just COPIED in, which autovacuum would otherwise produce at a moment of its choosing (during a
+    measured phase, changing its plans and adding its own CPU)."""
+    progress("vacuum and analyze", 0, 1)
+    conn = await asyncpg.connect(owner_url)
+    try:
+        await conn.execute("VACUUM (ANALYZE)")
+    finally:
+        await conn.close()
+    progress("vacuum and analyze", 1, 1)
+
+
 @contextmanager
 def running_stack(
     replicas: int = 1, data_dir: Path | None = None, shared_buffers: str = "128MB"
@@ -295,9 +308,11 @@ async def run_phases(
     args: argparse.Namespace,
     service: str,
 ) -> list[PhaseResult]:
-    """Wait for a quiet stack (the seeding's events consumed), then run each phase through the gateway,
-    metering the CPU of every role (`service`'s servers, Envoy, PostgreSQL, ..., this load generator)."""
+    """Wait for a quiet stack (the seeding's events consumed), vacuum and analyze `service`'s database as a
+    bulk import should end, then run each phase through the gateway, metering the CPU of every role
+    (`service`'s servers, Envoy, PostgreSQL, ..., this load generator)."""
     await asyncio.to_thread(wait_until_quiet, stack)
+    await vacuum_analyze(stack.services[service].database.owner_url)
     meter = CpuMeter(api_roles(service), self_role="load generator")
     results = []
     for name, factory in phases:
