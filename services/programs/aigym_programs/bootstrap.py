@@ -13,6 +13,8 @@ from aigym_platform.events.admin import events_admin_registration
 from aigym_platform.server import GrpcServer, Registration
 from aigym_platform.tokens import verifier_from_settings
 from aigym_programs.directory_service import DirectoryService
+from aigym_programs.enrollment_approval_service import EnrollmentApprovals
+from aigym_programs.enrollment_dates_service import EnrollmentDateOverrides
 from aigym_programs.enrollment_service import EnrollmentsService
 from aigym_programs.hot_reads import EnrollmentHotReads
 from aigym_programs.maintenance_service import EnrollmentMaintenance
@@ -56,6 +58,8 @@ def build(settings: ProgramsSettings) -> App:
     servicer = ProgramsServicer(
         ProgramsService(units_of_work),
         EnrollmentsService(units_of_work, hot_reads=EnrollmentHotReads(reader)),
+        EnrollmentApprovals(units_of_work),
+        EnrollmentDateOverrides(units_of_work),
         DirectoryService(units_of_work),
         EnrollmentMaintenance(units_of_work),
     )

@@ -1,4 +1,9 @@
-"""Enrolment use cases: enrol (admin, self, request-and-approve), batch with dry run, list, withdraw."""
+"""Enrolment use cases: enrol (admin, self, or a request to approve), batch with dry run, list, withdraw.
+
+Approving a request lives in `enrollment_approval_service.py` and overriding a learner's dates in
+`enrollment_dates_service.py`; withdrawing and both of those change an enrolment with the shared steps of
+`enrollment_changes.py`.
+"""
 
 from __future__ import annotations
 
@@ -18,15 +23,10 @@ from aigym_platform.errors import (
     NotFound,
     PermissionDenied,
 )
-from aigym_platform.events.registry import (
-    ENROLLMENT_APPROVED,
-    ENROLLMENT_CREATED,
-    ENROLLMENT_DATES_CHANGED,
-    ENROLLMENT_WITHDRAWN,
-)
+from aigym_platform.events.registry import ENROLLMENT_CREATED, ENROLLMENT_WITHDRAWN
 from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
-from aigym_programs.completions_repository import CompletionLedger, SqlCompletionLedger
+from aigym_programs.completions_repository import SqlCompletionLedger
 from aigym_programs.directory_repository import SqlDirectoryRepository
 from aigym_programs.directory_service import DirectoryRepositoryFactory, team_scope
 from aigym_programs.domain import Program, ProgramState, Visibility
@@ -36,22 +36,16 @@ from aigym_programs.enrollment import (
     EnrollmentState,
     apply_course_progress,
     compute_dates,
-    override_dates,
 )
+from aigym_programs.enrollment_changes import audit_view, locked_for_change, may_see, save_state_change
 from aigym_programs.enrollment_repository import (
     EnrollmentFilter,
     EnrollmentRepository,
     SqlEnrollmentRepository,
 )
-from aigym_programs.events import (
-    enrollment_approved,
-    enrollment_created,
-    enrollment_dates_changed,
-    enrollment_subject,
-    enrollment_withdrawn,
-)
+from aigym_programs.events import enrollment_created, enrollment_subject, enrollment_withdrawn
 from aigym_programs.hot_reads import EnrollmentHotReads
-from aigym_programs.progress_service import CompletionLedgerFactory, announce_progress, record_progress
+from aigym_programs.progress_service import CompletionLedgerFactory, announce_progress
 from aigym_programs.repository import ProgramRepository, SqlProgramRepository
 from aigym_programs.structure import Structure
 
@@ -87,18 +81,6 @@ class BatchResult:
     outcome: str
     enrollment: Enrollment | None = None
     error: str = ""
-
-
-def _audit_view(enrollment: Enrollment) -> dict[str, object]:
-    return {
-        "learner_id": enrollment.learner_id,
-        "program_id": str(enrollment.program_id),
-        "state": enrollment.state.value,
-        "program_version": enrollment.program_version,
-        "start": enrollment.dates.start,
-        "due": enrollment.dates.due,
-        "end": enrollment.dates.end,
-    }
 
 
 class EnrollmentsService:
@@ -282,7 +264,7 @@ class EnrollmentsService:
         if (
             enrollment is None
             or enrollment.program_id != program_id
-            or not self._may_see(identity, enrollment, scope)
+            or not may_see(identity, enrollment, scope)
         ):
             raise NotFound(f"enrollment {enrollment_id} not found", reason="ENROLLMENT_NOT_FOUND")
         return enrollment
@@ -344,124 +326,21 @@ class EnrollmentsService:
         self, identity: Identity, program_id: uuid.UUID, enrollment_id: uuid.UUID
     ) -> Enrollment:
         """Withdraw an open enrolment (the learner or an admin); withdrawing twice changes nothing."""
-        return await self._change(identity, program_id, enrollment_id, "withdraw", self_allowed=True)
-
-    async def approve(
-        self, identity: Identity, program_id: uuid.UUID, enrollment_id: uuid.UUID
-    ) -> Enrollment:
-        """Approve a pending request; approving an active enrolment changes nothing."""
-        return await self._change(identity, program_id, enrollment_id, "approve", self_allowed=False)
-
-    async def update_dates(
-        self,
-        identity: Identity,
-        program_id: uuid.UUID,
-        enrollment_id: uuid.UUID,
-        mask: frozenset[str],
-        request: EnrollmentRequest,
-        reason: str,
-    ) -> Enrollment:
-        """Override one learner's dates (the masked ones); audited with the reason and announced."""
-        identity.require(Role.CLIENT_ADMIN)
-        async with self._uow(identity.tenant_id, identity) as uow:
-            repo = self._enrollments(uow.session, uow.tenant_id)
-            current = await repo.get(enrollment_id, for_update=True)
-            if current is None or current.program_id != program_id:
-                raise NotFound(f"enrollment {enrollment_id} not found", reason="ENROLLMENT_NOT_FOUND")
-            current.check_open("change the dates of")
-            dates = override_dates(current.dates, mask, start=request.start, due=request.due, end=request.end)
-            if dates == current.dates:
-                return current
-            changed = dataclasses.replace(current, dates=dates)
-            await repo.save_dates(changed)
-            await uow.audit(
-                "enrollment.override_dates",
-                "enrollment",
-                str(enrollment_id),
-                before=_audit_view(current),
-                after={**_audit_view(changed), "reason": reason},
-            )
-            await uow.publish(
-                ENROLLMENT_DATES_CHANGED, enrollment_subject(changed), enrollment_dates_changed(changed)
-            )
-            await uow.commit()
-            return changed
-
-    async def _change(
-        self,
-        identity: Identity,
-        program_id: uuid.UUID,
-        enrollment_id: uuid.UUID,
-        action: str,
-        *,
-        self_allowed: bool,
-    ) -> Enrollment:
         identity.require(Role.LEARNER)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._enrollments(uow.session, uow.tenant_id)
-            ledger = self._ledger(uow.session, uow.tenant_id)
-            if action == "approve":
-                # An approval counts the courses the learner completed meanwhile: their ledger is read under
-                # the learner lock, taken (as everywhere) before the enrolment row's.
-                unlocked = await repo.get(enrollment_id)
-                if unlocked is not None:
-                    await ledger.lock_learners([unlocked.learner_id])
-            current = await repo.get(enrollment_id, for_update=True)
-            scope = await self._scope(uow, identity)
-            if (
-                current is None
-                or current.program_id != program_id
-                or not self._may_see(identity, current, scope)
-            ):
-                raise NotFound(f"enrollment {enrollment_id} not found", reason="ENROLLMENT_NOT_FOUND")
-            # Admins act on everyone, managers on their team (the scope), learners only on themselves.
-            in_team = scope is None or current.learner_id in scope
-            if not in_team and not (self_allowed and current.learner_id == identity.user_id):
-                raise PermissionDenied(f"only an admin or the learner's manager may {action} this enrolment")
-            target = EnrollmentState.WITHDRAWN if action == "withdraw" else EnrollmentState.ACTIVE
-            if current.state is target:
-                return current
-            if action == "approve" and current.state is not EnrollmentState.PENDING_APPROVAL:
-                raise FailedPrecondition(
-                    "only pending enrolment requests can be approved", reason="NOT_PENDING"
-                )
-            current.check_open(action)
-            changed = dataclasses.replace(current, state=target)
-            await repo.save_state(changed)
-            await uow.audit(
-                f"enrollment.{action}",
-                "enrollment",
-                str(enrollment_id),
-                before=_audit_view(current),
-                after=_audit_view(changed),
+            directory = self._directory(uow.session, uow.tenant_id)
+            current = await locked_for_change(
+                repo, directory, identity, program_id, enrollment_id, "withdraw", self_allowed=True
             )
-            if target is EnrollmentState.WITHDRAWN:
-                await uow.publish(
-                    ENROLLMENT_WITHDRAWN, enrollment_subject(changed), enrollment_withdrawn(changed)
-                )
-            else:
-                await uow.publish(
-                    ENROLLMENT_APPROVED,
-                    enrollment_subject(changed),
-                    enrollment_approved(changed, identity.user_id),
-                )
-                changed = await self._count_prior_courses(uow, repo, ledger, changed)
+            if current.state is EnrollmentState.WITHDRAWN:
+                return current
+            changed = await save_state_change(uow, repo, current, EnrollmentState.WITHDRAWN, "withdraw")
+            await uow.publish(
+                ENROLLMENT_WITHDRAWN, enrollment_subject(changed), enrollment_withdrawn(changed)
+            )
             await uow.commit()
             return changed
-
-    async def _count_prior_courses(
-        self, uow: UnitOfWork, repo: EnrollmentRepository, ledger: CompletionLedger, enrollment: Enrollment
-    ) -> Enrollment:
-        """The enrolment with the courses of its pinned version the learner has completed counted (course
-        completions are not applied to a pending request); saved and announced when that changes it."""
-        versions = self._programs(uow.session, uow.tenant_id)
-        version = await versions.get_version(enrollment.program_id, enrollment.program_version)
-        courses = (await ledger.courses_of([enrollment.learner_id])).get(enrollment.learner_id)
-        if version is None or not courses:
-            return enrollment
-        return await record_progress(
-            uow, repo, enrollment, version.structure, courses, dt.datetime.now(dt.UTC)
-        )
 
     async def _pinned_structure(self, uow: UnitOfWork, program: Program) -> Structure:
         version = await self._programs(uow.session, uow.tenant_id).get_version(
@@ -509,10 +388,6 @@ class EnrollmentsService:
                 reason="LEARNER_OUT_OF_SCOPE",
             )
 
-    @staticmethod
-    def _may_see(identity: Identity, enrollment: Enrollment, scope: frozenset[str] | None) -> bool:
-        return enrollment.learner_id == identity.user_id or scope is None or enrollment.learner_id in scope
-
 
 ListEnrollments = Callable[[tuple[dt.datetime, uuid.UUID] | None, int], Awaitable[list[Enrollment]]]
 """`(after, limit) -> enrolments` of one filter, from a repository or direct reads."""
@@ -557,7 +432,7 @@ async def _record_creation(
         enrollment = update.enrollment
         await repo.save_state(enrollment)
     await uow.audit(
-        "enrollment.create", "enrollment", str(enrollment.enrollment_id), after=_audit_view(enrollment)
+        "enrollment.create", "enrollment", str(enrollment.enrollment_id), after=audit_view(enrollment)
     )
     await uow.publish(ENROLLMENT_CREATED, enrollment_subject(enrollment), enrollment_created(enrollment))
     if update is not None:

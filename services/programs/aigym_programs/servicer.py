@@ -12,6 +12,8 @@ from aigym_platform.identity import current_identity
 from aigym_programs import mappers
 from aigym_programs.directory_repository import LearnerFilter
 from aigym_programs.directory_service import DirectoryService
+from aigym_programs.enrollment_approval_service import EnrollmentApprovals
+from aigym_programs.enrollment_dates_service import EnrollmentDateOverrides
 from aigym_programs.enrollment_repository import EnrollmentFilter
 from aigym_programs.enrollment_service import EnrollmentsService
 from aigym_programs.maintenance_service import EnrollmentMaintenance
@@ -29,11 +31,15 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         self,
         service: ProgramsService,
         enrollments: EnrollmentsService,
+        approvals: EnrollmentApprovals,
+        date_overrides: EnrollmentDateOverrides,
         directory: DirectoryService,
         maintenance: EnrollmentMaintenance,
     ) -> None:
         self._service = service
         self._enrollments = enrollments
+        self._approvals = approvals
+        self._date_overrides = date_overrides
         self._directory = directory
         self._maintenance = maintenance
 
@@ -235,7 +241,7 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         program_id = mappers.parse_id(request.program_id, "program_id")
         enrollment_id = mappers.parse_id(request.enrollment_id, "enrollment_id")
         return mappers.enrollment_to_proto(
-            await self._enrollments.approve(current_identity(), program_id, enrollment_id)
+            await self._approvals.approve(current_identity(), program_id, enrollment_id)
         )
 
     async def UpdateEnrollment(
@@ -244,7 +250,7 @@ class ProgramsServicer(programs_pb2_grpc.ProgramsServiceServicer):  # type: igno
         """Override an enrolment's dates."""
         program_id = mappers.parse_id(request.program_id, "program_id")
         enrollment_id = mappers.parse_id(request.enrollment.enrollment_id, "enrollment.enrollment_id")
-        changed = await self._enrollments.update_dates(
+        changed = await self._date_overrides.update_dates(
             current_identity(),
             program_id,
             enrollment_id,
