@@ -325,7 +325,8 @@ class EnrollmentsService:
     async def withdraw(
         self, identity: Identity, program_id: uuid.UUID, enrollment_id: uuid.UUID
     ) -> Enrollment:
-        """Withdraw an open enrolment (the learner or an admin); withdrawing twice changes nothing."""
+        """Withdraw an open enrolment (the learner, their manager or an admin); withdrawing twice changes
+        nothing."""
         identity.require(Role.LEARNER)
         async with self._uow(identity.tenant_id, identity) as uow:
             repo = self._enrollments(uow.session, uow.tenant_id)
