@@ -175,14 +175,24 @@ class Enrollment:
             )
 
 
+class ReopenReason(enum.StrEnum):
+    """Why a completed enrolment reopened (the `reason` of enrollment_reopened)."""
+
+    PROGRESS_RESET = "progress_reset"
+    VERSION_MIGRATION = "version_migration"
+    RECOMPUTE = "recompute"
+
+
 @dataclass(frozen=True)
 class ProgressUpdate:
-    """An enrolment after a course completed or was reset, with what changed."""
+    """An enrolment after a course completed or was reset, with what changed (a reopened enrolment keeps
+    the complete time it lost in `previous_complete_time`)."""
 
     enrollment: Enrollment
     new_milestones: frozenset[str]
     completed_now: bool
     reopened: bool
+    previous_complete_time: dt.datetime | None = None
 
 
 def apply_course_progress(
@@ -212,7 +222,13 @@ def apply_course_progress(
         completed_course_ids=tuple(sorted(relevant)),
         reached_milestones=tuple(sorted(reached)),
     )
-    return ProgressUpdate(updated, reached - set(enrollment.reached_milestones), completed_now, reopened)
+    return ProgressUpdate(
+        updated,
+        reached - set(enrollment.reached_milestones),
+        completed_now,
+        reopened,
+        enrollment.complete_time if reopened else None,
+    )
 
 
 @dataclass(frozen=True)

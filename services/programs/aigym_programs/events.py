@@ -59,6 +59,22 @@ def enrollment_completed(enrollment: Enrollment, when: dt.datetime) -> events_pb
     )
 
 
+def enrollment_reopened(
+    enrollment: Enrollment, previous_complete_time: dt.datetime, reason: str, when: dt.datetime
+) -> events_pb2.EnrollmentReopened:
+    """aigym.programs.enrollment_reopened.v1 (`enrollment` as it is after reopening)."""
+    return events_pb2.EnrollmentReopened(
+        enrollment_id=str(enrollment.enrollment_id),
+        program_id=str(enrollment.program_id),
+        learner_id=enrollment.learner_id,
+        program_version=enrollment.program_version,
+        previous_completed_at=timestamp(previous_complete_time),
+        reopened_at=timestamp(when),
+        reason=reason,
+        progress=enrollment.progress,
+    )
+
+
 def milestone_reached(
     enrollment: Enrollment, node_id: str, title: str, when: dt.datetime
 ) -> events_pb2.MilestoneReached:

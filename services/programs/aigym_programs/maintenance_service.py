@@ -21,7 +21,7 @@ from aigym_platform.identity import Identity, Role, TenantId
 from aigym_platform.pagination import Cursor, decode_token, encode_token, page_size
 from aigym_programs.completions_repository import SqlCompletionLedger
 from aigym_programs.domain import Program
-from aigym_programs.enrollment import Enrollment, EnrollmentChange, EnrollmentState, replan
+from aigym_programs.enrollment import Enrollment, EnrollmentChange, EnrollmentState, ReopenReason, replan
 from aigym_programs.enrollment_repository import EnrollmentRepository, SqlEnrollmentRepository
 from aigym_programs.events import enrollment_migrated, enrollment_subject
 from aigym_programs.progress_service import CompletionLedgerFactory, PinnedStructures, announce_progress
@@ -229,7 +229,8 @@ class EnrollmentMaintenance:
                 enrollment_migrated(change.before, change.after),
             )
         if change.update is not None:
-            await announce_progress(uow, structure, change.update, now)
+            reason = ReopenReason.VERSION_MIGRATION if action == "migrate" else ReopenReason.RECOMPUTE
+            await announce_progress(uow, structure, change.update, now, reason=reason)
 
 
 def change_summary(change: EnrollmentChange) -> dict[str, object]:

@@ -112,6 +112,7 @@ SESSION_ENDED = "aigym.progress.session_ended.v1"
 PROGRAM_PUBLISHED = "aigym.programs.program_published.v1"
 ENROLLMENT_CREATED = "aigym.programs.enrollment_created.v1"
 ENROLLMENT_COMPLETED = "aigym.programs.enrollment_completed.v1"
+ENROLLMENT_REOPENED = "aigym.programs.enrollment_reopened.v1"
 MILESTONE_REACHED = "aigym.programs.milestone_reached.v1"
 PROGRAM_ARCHIVED = "aigym.programs.program_archived.v1"
 ENROLLMENT_APPROVED = "aigym.programs.enrollment_approved.v1"
@@ -175,7 +176,8 @@ REGISTRY = EventRegistry(
             ),
             description="An admin reset a learner's progress in a course: the attempt was archived and "
             "a new one starts from zero. Programs takes the course out of the learner's enrolments again "
-            "(a completed enrolment that now falls short reopens). Consumers to come: analytics.",
+            "(a completed enrolment that now falls short reopens: enrollment_reopened); analytics counts "
+            "it.",
         ),
         EventSpec(
             event_type=SESSION_ENDED,
@@ -218,8 +220,18 @@ REGISTRY = EventRegistry(
                 Consumer("achievements", "record_program_completion"),
             ),
             description="An enrolment's root set became satisfied by course completions against its "
-            "pinned version. Achievements records a program completion (program badges); analytics "
-            "counts it.",
+            "pinned version (again, after an enrollment_reopened: each completion is announced once). "
+            "Achievements records a program completion (program badges); analytics counts it.",
+        ),
+        EventSpec(
+            event_type=ENROLLMENT_REOPENED,
+            producer="programs",
+            payload=programs_events_pb2.EnrollmentReopened,
+            consumers=(),
+            description="A completed enrolment fell short of its root set again (`reason`: a course "
+            "reset for recertification, a version migration or a recompute) and is active again; it "
+            "reverses the enrollment_completed whose `completed_at` is `previous_completed_at`, and a "
+            "later completion is announced anew.",
         ),
         EventSpec(
             event_type=MILESTONE_REACHED,

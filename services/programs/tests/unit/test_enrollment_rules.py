@@ -113,9 +113,13 @@ def test_progress_milestones_and_completion() -> None:
     assert done.enrollment.progress == 1.0
     reset = apply_course_progress(done.enrollment, STRUCTURE, frozenset({"B", "D"}), NOW + 2 * DAY)
     assert reset.reopened
+    assert reset.previous_complete_time == NOW + DAY  # what enrollment_reopened reverses
     assert reset.enrollment.state is EnrollmentState.ACTIVE
     assert reset.enrollment.complete_time is None
     assert reset.enrollment.reached_milestones == ()
+    again = apply_course_progress(reset.enrollment, STRUCTURE, frozenset({"A", "B", "D"}), NOW + 3 * DAY)
+    assert (again.completed_now, again.reopened, again.previous_complete_time) == (True, False, None)
+    assert again.enrollment.complete_time == NOW + 3 * DAY
 
 
 def test_replan_to_a_version_with_a_new_course_loses_completion_and_names_the_difference() -> None:
@@ -131,6 +135,8 @@ def test_replan_to_a_version_with_a_new_course_loses_completion_and_names_the_di
     change = replan(done, STRUCTURE, bigger, 2, frozenset({"A", "B", "C"}), NOW + DAY)
     assert (change.after.program_version, change.after.state) == (2, EnrollmentState.ACTIVE)
     assert change.after.complete_time is None
+    assert change.update is not None
+    assert (change.update.reopened, change.update.previous_complete_time) == (True, NOW)
     assert (change.added_course_ids, change.removed_course_ids) == (
         frozenset({"E"}),
         frozenset({"B", "C", "D"}),

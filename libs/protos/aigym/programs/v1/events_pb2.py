@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61igym/programs/v1/events.proto\x12\x11\x61igym.programs.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"Z\n\x10ProgramPublished\x12\x12\n\nprogram_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\ncourse_ids\x18\x04 \x03(\t\"\x86\x02\n\x11\x45nrollmentCreated\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x17\n\x0fprogram_version\x18\x04 \x01(\x05\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x64ue_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05state\x18\x08 \x01(\t\"\x9f\x01\n\x13\x45nrollmentCompleted\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x17\n\x0fprogram_version\x18\x04 \x01(\x05\x12\x30\n\x0c\x63ompleted_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa1\x01\n\x10MilestoneReached\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x0f\n\x07node_id\x18\x04 \x01(\t\x12\r\n\x05title\x18\x05 \x01(\t\x12.\n\nreached_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"6\n\x0fProgramArchived\x12\x12\n\nprogram_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"h\n\x12\x45nrollmentApproved\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x13\n\x0b\x61pproved_by\x18\x04 \x01(\t\"T\n\x13\x45nrollmentWithdrawn\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\"\xe3\x01\n\x16\x45nrollmentDatesChanged\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x64ue_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa2\x01\n\x12\x45nrollmentMigrated\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x14\n\x0c\x66rom_version\x18\x04 \x01(\x05\x12\x12\n\nto_version\x18\x05 \x01(\x05\x12\x10\n\x08progress\x18\x06 \x01(\x01\x12\x11\n\tcompleted\x18\x07 \x01(\x08\"\xa0\x01\n\x0fLearnerUpserted\x12\x12\n\nlearner_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x11\n\ttime_zone\x18\x04 \x01(\t\x12\x0e\n\x06locale\x18\x05 \x01(\t\x12\x12\n\nmanager_id\x18\x06 \x01(\t\x12\r\n\x05teams\x18\x07 \x03(\t\x12\x0e\n\x06\x61\x63tive\x18\x08 \x01(\x08\"(\n\x12LearnerDeactivated\x12\x12\n\nlearner_id\x18\x01 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61igym/programs/v1/events.proto\x12\x11\x61igym.programs.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"Z\n\x10ProgramPublished\x12\x12\n\nprogram_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\ncourse_ids\x18\x04 \x03(\t\"\x86\x02\n\x11\x45nrollmentCreated\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x17\n\x0fprogram_version\x18\x04 \x01(\x05\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x64ue_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05state\x18\x08 \x01(\t\"\x9f\x01\n\x13\x45nrollmentCompleted\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x17\n\x0fprogram_version\x18\x04 \x01(\x05\x12\x30\n\x0c\x63ompleted_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xfa\x01\n\x12\x45nrollmentReopened\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x17\n\x0fprogram_version\x18\x04 \x01(\x05\x12\x39\n\x15previous_completed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0breopened_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x10\n\x08progress\x18\x08 \x01(\x01\"\xa1\x01\n\x10MilestoneReached\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x0f\n\x07node_id\x18\x04 \x01(\t\x12\r\n\x05title\x18\x05 \x01(\t\x12.\n\nreached_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"6\n\x0fProgramArchived\x12\x12\n\nprogram_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"h\n\x12\x45nrollmentApproved\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x13\n\x0b\x61pproved_by\x18\x04 \x01(\t\"T\n\x13\x45nrollmentWithdrawn\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\"\xe3\x01\n\x16\x45nrollmentDatesChanged\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x64ue_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa2\x01\n\x12\x45nrollmentMigrated\x12\x15\n\renrollment_id\x18\x01 \x01(\t\x12\x12\n\nprogram_id\x18\x02 \x01(\t\x12\x12\n\nlearner_id\x18\x03 \x01(\t\x12\x14\n\x0c\x66rom_version\x18\x04 \x01(\x05\x12\x12\n\nto_version\x18\x05 \x01(\x05\x12\x10\n\x08progress\x18\x06 \x01(\x01\x12\x11\n\tcompleted\x18\x07 \x01(\x08\"\xa0\x01\n\x0fLearnerUpserted\x12\x12\n\nlearner_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x11\n\ttime_zone\x18\x04 \x01(\t\x12\x0e\n\x06locale\x18\x05 \x01(\t\x12\x12\n\nmanager_id\x18\x06 \x01(\t\x12\r\n\x05teams\x18\x07 \x03(\t\x12\x0e\n\x06\x61\x63tive\x18\x08 \x01(\x08\"(\n\x12LearnerDeactivated\x12\x12\n\nlearner_id\x18\x01 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,20 +38,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ENROLLMENTCREATED']._serialized_end=441
   _globals['_ENROLLMENTCOMPLETED']._serialized_start=444
   _globals['_ENROLLMENTCOMPLETED']._serialized_end=603
-  _globals['_MILESTONEREACHED']._serialized_start=606
-  _globals['_MILESTONEREACHED']._serialized_end=767
-  _globals['_PROGRAMARCHIVED']._serialized_start=769
-  _globals['_PROGRAMARCHIVED']._serialized_end=823
-  _globals['_ENROLLMENTAPPROVED']._serialized_start=825
-  _globals['_ENROLLMENTAPPROVED']._serialized_end=929
-  _globals['_ENROLLMENTWITHDRAWN']._serialized_start=931
-  _globals['_ENROLLMENTWITHDRAWN']._serialized_end=1015
-  _globals['_ENROLLMENTDATESCHANGED']._serialized_start=1018
-  _globals['_ENROLLMENTDATESCHANGED']._serialized_end=1245
-  _globals['_ENROLLMENTMIGRATED']._serialized_start=1248
-  _globals['_ENROLLMENTMIGRATED']._serialized_end=1410
-  _globals['_LEARNERUPSERTED']._serialized_start=1413
-  _globals['_LEARNERUPSERTED']._serialized_end=1573
-  _globals['_LEARNERDEACTIVATED']._serialized_start=1575
-  _globals['_LEARNERDEACTIVATED']._serialized_end=1615
+  _globals['_ENROLLMENTREOPENED']._serialized_start=606
+  _globals['_ENROLLMENTREOPENED']._serialized_end=856
+  _globals['_MILESTONEREACHED']._serialized_start=859
+  _globals['_MILESTONEREACHED']._serialized_end=1020
+  _globals['_PROGRAMARCHIVED']._serialized_start=1022
+  _globals['_PROGRAMARCHIVED']._serialized_end=1076
+  _globals['_ENROLLMENTAPPROVED']._serialized_start=1078
+  _globals['_ENROLLMENTAPPROVED']._serialized_end=1182
+  _globals['_ENROLLMENTWITHDRAWN']._serialized_start=1184
+  _globals['_ENROLLMENTWITHDRAWN']._serialized_end=1268
+  _globals['_ENROLLMENTDATESCHANGED']._serialized_start=1271
+  _globals['_ENROLLMENTDATESCHANGED']._serialized_end=1498
+  _globals['_ENROLLMENTMIGRATED']._serialized_start=1501
+  _globals['_ENROLLMENTMIGRATED']._serialized_end=1663
+  _globals['_LEARNERUPSERTED']._serialized_start=1666
+  _globals['_LEARNERUPSERTED']._serialized_end=1826
+  _globals['_LEARNERDEACTIVATED']._serialized_start=1828
+  _globals['_LEARNERDEACTIVATED']._serialized_end=1868
 # @@protoc_insertion_point(module_scope)

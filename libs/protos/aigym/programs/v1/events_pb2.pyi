@@ -55,6 +55,26 @@ class EnrollmentCompleted(_message.Message):
     completed_at: _timestamp_pb2.Timestamp
     def __init__(self, enrollment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., program_version: _Optional[int] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class EnrollmentReopened(_message.Message):
+    __slots__ = ("enrollment_id", "program_id", "learner_id", "program_version", "previous_completed_at", "reopened_at", "reason", "progress")
+    ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    REOPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    enrollment_id: str
+    program_id: str
+    learner_id: str
+    program_version: int
+    previous_completed_at: _timestamp_pb2.Timestamp
+    reopened_at: _timestamp_pb2.Timestamp
+    reason: str
+    progress: float
+    def __init__(self, enrollment_id: _Optional[str] = ..., program_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., program_version: _Optional[int] = ..., previous_completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., progress: _Optional[float] = ...) -> None: ...
+
 class MilestoneReached(_message.Message):
     __slots__ = ("enrollment_id", "program_id", "learner_id", "node_id", "title", "reached_at")
     ENROLLMENT_ID_FIELD_NUMBER: _ClassVar[int]
