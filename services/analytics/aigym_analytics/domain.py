@@ -32,6 +32,7 @@ class FactKind(enum.StrEnum):
     PROGRAM_COMPLETED = "program_completed"
     MILESTONE = "milestone"
     WITHDRAWN = "withdrawn"
+    REOPENED = "reopened"
 
 
 class Dimension(enum.StrEnum):
@@ -65,6 +66,8 @@ _COUNTER_OF_KIND: dict[FactKind, str] = {
     FactKind.MILESTONE: "milestones",
     FactKind.WITHDRAWN: "withdrawals",
 }
+# A reopened enrolment takes back the program completion it reverses (its fact is dated like that one).
+_TAKEN_BACK_BY_KIND: dict[FactKind, str] = {FactKind.REOPENED: "program_completions"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ def deltas(fact: Fact) -> dict[str, float]:
             out["scored"] = 1
             out["score_sum"] = fact.score
         return out
+    if fact.kind in _TAKEN_BACK_BY_KIND:
+        return {_TAKEN_BACK_BY_KIND[fact.kind]: -1}
     return {_COUNTER_OF_KIND[fact.kind]: 1}
 
 

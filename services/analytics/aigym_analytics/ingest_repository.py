@@ -76,7 +76,8 @@ WITH f AS (
         count(*) FILTER (WHERE kind = 'course_completed') AS course_completions,
         count(*) FILTER (WHERE kind = 'reset') AS resets,
         count(*) FILTER (WHERE kind = 'enrolled') AS enrollments,
-        count(*) FILTER (WHERE kind = 'program_completed') AS program_completions,
+        count(*) FILTER (WHERE kind = 'program_completed')
+            - count(*) FILTER (WHERE kind = 'reopened') AS program_completions,
         count(*) FILTER (WHERE kind = 'milestone') AS milestones,
         count(*) FILTER (WHERE kind = 'withdrawn') AS withdrawals,
         count(score) FILTER (WHERE kind = 'block') AS scored,
@@ -295,18 +296,17 @@ class IngestRepository:
         *,
         program_version: int = 0,
         enroll_time: dt.datetime | None = None,
-        complete_time: dt.datetime | None = None,
         withdraw_time: dt.datetime | None = None,
         milestone: str | None = None,
     ) -> None:
-        """Merge one enrolment event: the state of highest rank wins, times fill in, milestones accumulate."""
+        """Merge one enrolment event: the state of highest rank wins, times fill in, milestones accumulate
+        (completions and their reversals: `merge_completion`)."""
         await self._exec(
             """INSERT INTO enrollments AS e (tenant_id, enrollment_id, program_id, learner_id,
                                              program_version,
-                                             state, enroll_time, complete_time, withdraw_time, milestones)
+                                             state, enroll_time, withdraw_time, milestones)
                VALUES (:tenant, :enrollment, :program, :learner, :version, :state,
-                       CAST(:enroll_time AS timestamptz), CAST(:complete_time AS timestamptz),
-                       CAST(:withdraw_time AS timestamptz),
+                       CAST(:enroll_time AS timestamptz), CAST(:withdraw_time AS timestamptz),
                        CASE WHEN CAST(:milestone AS text) IS NULL THEN '{}'::varchar[]
                             ELSE ARRAY[CAST(:milestone AS varchar)] END)
                ON CONFLICT (tenant_id, enrollment_id) DO UPDATE SET
@@ -314,7 +314,6 @@ class IngestRepository:
                  state = CASE WHEN array_position(:ranks, excluded.state) > array_position(:ranks, e.state)
                               THEN excluded.state ELSE e.state END,
                  enroll_time = coalesce(e.enroll_time, excluded.enroll_time),
-                 complete_time = coalesce(e.complete_time, excluded.complete_time),
                  withdraw_time = coalesce(e.withdraw_time, excluded.withdraw_time),
                  milestones = CASE WHEN excluded.milestones <@ e.milestones THEN e.milestones
                                    ELSE e.milestones || excluded.milestones END""",
@@ -324,10 +323,55 @@ class IngestRepository:
             version=program_version,
             state=state,
             enroll_time=enroll_time,
-            complete_time=complete_time,
             withdraw_time=withdraw_time,
             milestone=milestone,
             ranks=["pending_approval", "active", "completed", "withdrawn"],
+        )
+
+    async def merge_completion(
+        self,
+        enrollment_id: str,
+        program_id: str,
+        learner_id: str,
+        program_version: int,
+        completed_at: dt.datetime,
+        *,
+        reopened: bool,
+    ) -> None:
+        """Merge a completion (`reopened` False) or the reversal of the completion at `completed_at` (True):
+        the enrolment is completed while one of its completions is not reversed, at the latest such instant,
+        else active (withdrawn stays withdrawn). Sets of instants, so any arrival order gives one result."""
+        await self._exec(
+            """INSERT INTO enrollments AS e (tenant_id, enrollment_id, program_id, learner_id,
+                                             program_version, state, complete_time, completion_times,
+                                             reopened_times)
+               VALUES (:tenant, :enrollment, :program, :learner, :version,
+                       CASE WHEN :reopened THEN 'active' ELSE 'completed' END,
+                       CASE WHEN :reopened THEN NULL ELSE CAST(:at AS timestamptz) END,
+                       CASE WHEN :reopened THEN '{}' ELSE ARRAY[CAST(:at AS timestamptz)] END,
+                       CASE WHEN :reopened THEN ARRAY[CAST(:at AS timestamptz)] ELSE '{}' END)
+               ON CONFLICT (tenant_id, enrollment_id) DO UPDATE SET
+                 program_version = GREATEST(e.program_version, excluded.program_version),
+                 completion_times = ARRAY(SELECT DISTINCT t
+                                          FROM unnest(e.completion_times || excluded.completion_times) t
+                                          ORDER BY t),
+                 reopened_times = ARRAY(SELECT DISTINCT t
+                                        FROM unnest(e.reopened_times || excluded.reopened_times) t
+                                        ORDER BY t),
+                 complete_time = (SELECT max(t)
+                                  FROM unnest(e.completion_times || excluded.completion_times) t
+                                  WHERE t <> ALL (e.reopened_times || excluded.reopened_times)),
+                 state = CASE WHEN e.state = 'withdrawn' THEN e.state
+                              WHEN EXISTS (SELECT
+                                           FROM unnest(e.completion_times || excluded.completion_times) t
+                                           WHERE t <> ALL (e.reopened_times || excluded.reopened_times))
+                              THEN 'completed' ELSE 'active' END""",
+            enrollment=enrollment_id,
+            program=program_id,
+            learner=learner_id,
+            version=program_version,
+            at=completed_at,
+            reopened=reopened,
         )
 
     async def merge_enrollment_dates(

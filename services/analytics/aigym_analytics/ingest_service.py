@@ -56,6 +56,7 @@ class Ingestion:
             "record_enrollment_created": self.record_enrollment_created,
             "record_enrollment_approved": self.record_enrollment_approved,
             "record_enrollment_completed": self.record_enrollment_completed,
+            "record_enrollment_reopened": self.record_enrollment_reopened,
             "record_enrollment_withdrawn": self.record_enrollment_withdrawn,
             "record_enrollment_dates": self.record_enrollment_dates,
             "record_milestone": self.record_milestone,
@@ -160,19 +161,30 @@ class Ingestion:
     async def record_enrollment_completed(
         self, uow: UnitOfWork, event: Event[programs_events.EnrollmentCompleted]
     ) -> None:
-        """A fact (program completions) and the enrolment completed."""
+        """A fact (program completions) and the enrolment completed (unless an enrollment_reopened already
+        reversed this completion)."""
         p = event.payload
         when = _time(p.completed_at, p.HasField("completed_at"), event.occurred_at)
         repo = await self._fact(
             uow, event, Fact(FactKind.PROGRAM_COMPLETED, when, p.learner_id, program_id=p.program_id)
         )
-        await repo.merge_enrollment(
-            p.enrollment_id,
-            p.program_id,
-            p.learner_id,
-            "completed",
-            program_version=p.program_version,
-            complete_time=when,
+        await repo.merge_completion(
+            p.enrollment_id, p.program_id, p.learner_id, p.program_version, when, reopened=False
+        )
+
+    async def record_enrollment_reopened(
+        self, uow: UnitOfWork, event: Event[programs_events.EnrollmentReopened]
+    ) -> None:
+        """The completion at `previous_completed_at` reversed: a fact dated like it takes its program
+        completion back (the counters of that hour), and the enrolment is active again unless a later
+        completion stands. Whichever of the two events arrives first, the result is the same."""
+        p = event.payload
+        when = _time(p.previous_completed_at, p.HasField("previous_completed_at"), event.occurred_at)
+        repo = await self._fact(
+            uow, event, Fact(FactKind.REOPENED, when, p.learner_id, program_id=p.program_id)
+        )
+        await repo.merge_completion(
+            p.enrollment_id, p.program_id, p.learner_id, p.program_version, when, reopened=True
         )
 
     async def record_enrollment_withdrawn(

@@ -69,7 +69,8 @@ _SUMS = """sum(block_activities), sum(block_completions), sum(course_completions
 
 _FACT_SUMS = f"""count(*) FILTER (WHERE kind = 'block'), count(*) FILTER (WHERE kind = 'block' AND completed),
     count(*) FILTER (WHERE kind = 'course_completed'), count(*) FILTER (WHERE kind = 'reset'),
-    count(*) FILTER (WHERE kind = 'enrolled'), count(*) FILTER (WHERE kind = 'program_completed'),
+    count(*) FILTER (WHERE kind = 'enrolled'),
+    count(*) FILTER (WHERE kind = 'program_completed') - count(*) FILTER (WHERE kind = 'reopened'),
     count(*) FILTER (WHERE kind = 'milestone'),
     {SLOT_SECONDS} * count(DISTINCT (learner_id,
         date_bin('15 minutes', occur_time, TIMESTAMPTZ '2000-01-01 00:00:00+00')))

@@ -68,6 +68,10 @@ class EnrollmentRow(Base):
     dates_time: Mapped[dt.datetime | None] = mapped_column(TIME)
     complete_time: Mapped[dt.datetime | None] = mapped_column(TIME)
     withdraw_time: Mapped[dt.datetime | None] = mapped_column(TIME)
+    # completed_at of every enrollment_completed and previous_completed_at of every enrollment_reopened:
+    # completed while a completion is not reversed, at the latest such instant (migration 0008).
+    completion_times: Mapped[list[dt.datetime]] = mapped_column(ARRAY(TIME), default=list)
+    reopened_times: Mapped[list[dt.datetime]] = mapped_column(ARRAY(TIME), default=list)
     milestones: Mapped[list[str]] = mapped_column(ARRAY(String(63)), default=list)
 
 

@@ -44,7 +44,8 @@ class Stream:
 
 
 def random_stream(rng: random.Random, start: dt.datetime, learners: int = 6, courses: int = 4) -> Stream:
-    """Learners, two programs and their enrolments, block activity with scores, completions and resets."""
+    """Learners, two programs and their enrolments (some completed, reopened and completed again), block
+    activity with scores, completions and resets."""
     stream = Stream()
     course_ids = [f"course-{i}" for i in range(courses)]
     learner_ids = [f"learner-{i}" for i in range(learners)]
@@ -151,6 +152,32 @@ def random_stream(rng: random.Random, start: dt.datetime, learners: int = 6, cou
                     ),
                     at(t0 + 30),
                 )
+                if rng.random() < 0.5:  # recertification: reopened, perhaps completed again
+                    stream.add(
+                        r.ENROLLMENT_REOPENED,
+                        pe.EnrollmentReopened(
+                            enrollment_id=enrollment,
+                            program_id=program_id,
+                            learner_id=learner,
+                            program_version=1,
+                            previous_completed_at=stamp(at(t0 + 30)),
+                            reopened_at=stamp(at(t0 + 35)),
+                            reason="progress_reset",
+                        ),
+                        at(t0 + 35),
+                    )
+                    if rng.random() < 0.5:
+                        stream.add(
+                            r.ENROLLMENT_COMPLETED,
+                            pe.EnrollmentCompleted(
+                                enrollment_id=enrollment,
+                                program_id=program_id,
+                                learner_id=learner,
+                                program_version=1,
+                                completed_at=stamp(at(t0 + 45)),
+                            ),
+                            at(t0 + 45),
+                        )
             elif ending < 0.45:
                 stream.add(
                     r.ENROLLMENT_WITHDRAWN,

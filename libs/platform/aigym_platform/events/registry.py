@@ -227,11 +227,11 @@ REGISTRY = EventRegistry(
             event_type=ENROLLMENT_REOPENED,
             producer="programs",
             payload=programs_events_pb2.EnrollmentReopened,
-            consumers=(),
+            consumers=(Consumer("analytics", "record_enrollment_reopened"),),
             description="A completed enrolment fell short of its root set again (`reason`: a course "
             "reset for recertification, a version migration or a recompute) and is active again; it "
             "reverses the enrollment_completed whose `completed_at` is `previous_completed_at`, and a "
-            "later completion is announced anew.",
+            "later completion is announced anew. Analytics no longer counts that completion.",
         ),
         EventSpec(
             event_type=MILESTONE_REACHED,

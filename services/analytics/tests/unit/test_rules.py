@@ -50,6 +50,14 @@ def test_a_block_fact_counts_for_tenant_learner_and_course_only() -> None:
     assert deltas(enrolled) == {"enrollments": 1}
 
 
+def test_a_reopened_enrolment_takes_back_the_program_completion_it_reverses() -> None:
+    completed = Fact(FactKind.PROGRAM_COMPLETED, NOW, "l", program_id="p")
+    reopened = Fact(FactKind.REOPENED, NOW, "l", program_id="p")
+    assert dimensions(reopened) == dimensions(completed)
+    assert deltas(completed) == {"program_completions": 1}
+    assert deltas(reopened) == {"program_completions": -1}
+
+
 def test_slots_are_utc_quarter_hours() -> None:
     berlin = dt.datetime(2026, 3, 29, 3, 44, 59, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert slot_of(berlin) == dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
