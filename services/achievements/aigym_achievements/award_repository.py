@@ -41,6 +41,22 @@ PURPOSES = ("revocation", "suspension")
 # Migration 0003's function: the fact, the learner's lock, then the reads (in snapshots taken after it).
 _RECORD_FACT = "SELECT * FROM achievements_record_fact($1, $2, $3, $4, $5, $6, $7, $8)"
 
+# The learner's transaction lock (the key `achievements_record_fact` locks too).
+_LOCK_LEARNER = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+
+# Facts of the learner of one type and occurrence (`$4`: the attributes naming it): those before `$5` are
+# deleted, and how many are at or after `$5` (then the new fact is not recorded).
+_REPLACE_EARLIER = """
+    WITH same AS (
+        SELECT event_id, occurred_at FROM facts
+         WHERE tenant_id = $1 AND learner_id = $2 AND fact_type = $3 AND attributes @> $4::jsonb
+    ), replaced AS (
+        DELETE FROM facts f USING same
+         WHERE f.tenant_id = $1 AND f.event_id = same.event_id AND same.occurred_at < $5
+    )
+    SELECT count(*) FILTER (WHERE occurred_at >= $5) AS later FROM same
+"""
+
 # Several awards (one per badge) and their credential ids' public ids, in one statement; the ids of the
 # credentials actually added (an award of the same badge and period already there adds nothing).
 _ADD_AWARDS = """
@@ -131,7 +147,7 @@ class AwardPathQueries:
             fact.occurred_at,
             json.dumps(dict(fact.attributes)),
             fact.score,
-            f"aigym.achievements:{self._t}:{learner_id}",
+            self._lock_key(learner_id),
         )
         assert row is not None
         standings: dict[uuid.UUID, Standing] = {}
@@ -162,6 +178,22 @@ class AwardPathQueries:
             facts=facts,
             issuer_name=issuer_name if issuer_name is not None else TenantSettings().issuer_name,
         )
+
+    def _lock_key(self, learner_id: str) -> str:
+        return f"aigym.achievements:{self._t}:{learner_id}"
+
+    async def replace_earlier_fact(self, learner_id: str, fact: Fact, occurrence: Sequence[str]) -> bool:
+        """Whether `fact` is the learner's latest of its occurrence (the same values of its `occurrence`
+        attributes, e.g. one enrolment's completion): True after deleting earlier facts of it, False if a
+        fact of it at the same time or later is recorded. Takes the learner's transaction lock first, so
+        concurrent facts of one occurrence keep exactly the latest."""
+        conn = await self._conn()
+        await conn.execute(_LOCK_LEARNER, self._lock_key(learner_id))
+        key = {name: fact.attributes[name] for name in occurrence}
+        later = await conn.fetchval(
+            _REPLACE_EARLIER, self._t, learner_id, fact.fact_type.value, json.dumps(key), fact.occurred_at
+        )
+        return not later
 
     async def take_status_entries(self, now: dt.datetime, count: int = 1) -> list[StatusEntries]:
         """`count` pairs of a revocation and a suspension status-list entry for new credentials: unique in

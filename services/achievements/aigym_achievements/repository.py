@@ -204,10 +204,8 @@ class AchievementsRepository(AwardPathQueries):
     async def lock_learner(self, learner_id: str) -> None:
         """Serialise award decisions for one learner until the transaction ends (so concurrent events of
         the same learner see each other's facts and never both miss nor both make an award)."""
-        await self._s.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"aigym.achievements:{self._t}:{learner_id}"},
-        )
+        key = self._lock_key(learner_id)
+        await self._s.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
     async def add_fact(self, learner_id: str, fact: Fact) -> bool:
         """Record a fact once (by event id); False if it was recorded before."""

@@ -231,7 +231,9 @@ REGISTRY = EventRegistry(
             description="A completed enrolment fell short of its root set again (`reason`: a course "
             "reset for recertification, a version migration or a recompute) and is active again; it "
             "reverses the enrollment_completed whose `completed_at` is `previous_completed_at`, and a "
-            "later completion is announced anew. Analytics no longer counts that completion.",
+            "later completion is announced anew. Analytics no longer counts that completion. "
+            "Achievements does not consume it: awards already made stay (a credential is not revoked by "
+            "a reset), and a re-completion replaces the earlier completion's fact instead of adding one.",
         ),
         EventSpec(
             event_type=MILESTONE_REACHED,
@@ -242,7 +244,8 @@ REGISTRY = EventRegistry(
                 Consumer("achievements", "record_milestone"),
             ),
             description="A set marked as a milestone in an enrolment's pinned version became satisfied "
-            "(once per enrolment and milestone). Achievements records it for milestone badges; analytics "
+            "(once per enrolment and milestone, unless a reset lost it and it is reached again). "
+            "Achievements records it for milestone badges (each enrolment's milestone once); analytics "
             "counts it.",
         ),
         EventSpec(
