@@ -44,12 +44,11 @@ def _path(entry: dict[str, str]) -> str:
     return "/v1/status-lists/" + entry["statusListCredential"].rsplit("/", 1)[1]
 
 
-def test_completing_a_program_awards_its_badge_within_two_seconds(
-    gateway: httpx.Client, tokens: Tokens
-) -> None:
-    tenant = uuid.uuid4()
-    admin = tokens.headers(tenant, "client_admin", user="admin")
-    for course in COURSES:
+def one_block_program(
+    gateway: httpx.Client, admin: dict[str, str], title: str, courses: tuple[str, ...]
+) -> str:
+    """Courses of one required block ("only") each and a published program completed by all of them."""
+    for course in courses:
         block = {"blockId": "only", "type": "BLOCK_TYPE_VIDEO", "weight": 1, "required": True}
         ok(gateway.put(f"/v1/courses/{course}/structure", headers=admin, json={"blocks": [block]}))
     structure = {
@@ -57,7 +56,7 @@ def test_completing_a_program_awards_its_badge_within_two_seconds(
             {"nodeId": "root", "kind": "NODE_KIND_SET", "rule": "COMPLETION_RULE_ALL_ANY_ORDER"},
             *(
                 {"nodeId": f"c{i}", "parentId": "root", "kind": "NODE_KIND_COURSE", "courseId": course}
-                for i, course in enumerate(COURSES)
+                for i, course in enumerate(courses)
             ),
         ]
     }
@@ -65,11 +64,20 @@ def test_completing_a_program_awards_its_badge_within_two_seconds(
         gateway.post(
             "/v1/programs",
             headers=admin,
-            json={"title": "Badge Program", "visibility": "VISIBILITY_PUBLIC", "structure": structure},
+            json={"title": title, "visibility": "VISIBILITY_PUBLIC", "structure": structure},
         )
     )
     program_id = str(program["programId"])
     ok(gateway.post(f"/v1/programs/{program_id}:publish", headers=admin, json={}))
+    return program_id
+
+
+def test_completing_a_program_awards_its_badge_within_two_seconds(
+    gateway: httpx.Client, tokens: Tokens
+) -> None:
+    tenant = uuid.uuid4()
+    admin = tokens.headers(tenant, "client_admin", user="admin")
+    program_id = one_block_program(gateway, admin, "Badge Program", COURSES)
     badge = ok(
         gateway.post(
             "/v1/badges",

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Tokens
+from tests.e2e.test_achievements_flow import one_block_program
 
 pytestmark = pytest.mark.e2e
 
@@ -49,23 +50,7 @@ def test_a_reopened_enrolment_is_uncounted_and_its_recompletion_counted_once(
     tenant = uuid.uuid4()
     admin = tokens.headers(tenant, "client_admin", user="admin")
     learner = tokens.headers(tenant, "learner", user="rea")
-    for course in COURSES:
-        block = {"blockId": "only", "type": "BLOCK_TYPE_VIDEO", "weight": 1, "required": True}
-        ok(gateway.put(f"/v1/courses/{course}/structure", headers=admin, json={"blocks": [block]}))
-    structure = {
-        "nodes": [
-            {"nodeId": "root", "kind": "NODE_KIND_SET", "rule": "COMPLETION_RULE_ALL_ANY_ORDER"},
-            *(
-                {"nodeId": f"c{i}", "parentId": "root", "kind": "NODE_KIND_COURSE", "courseId": course}
-                for i, course in enumerate(COURSES)
-            ),
-        ]
-    }
-    program = ok(
-        gateway.post("/v1/programs", headers=admin, json={"title": "Recert", "structure": structure})
-    )
-    program_id = str(program["programId"])
-    ok(gateway.post(f"/v1/programs/{program_id}:publish", headers=admin, json={}))
+    program_id = one_block_program(gateway, admin, "Recert", COURSES)
 
     def program_badge(name: str) -> dict[str, Any]:
         body = {

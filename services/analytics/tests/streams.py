@@ -140,18 +140,12 @@ def random_stream(rng: random.Random, start: dt.datetime, learners: int = 6, cou
                     at(t0 + 10),
                 )
             ending = rng.random()
+            completion = pe.EnrollmentCompleted(
+                enrollment_id=enrollment, program_id=program_id, learner_id=learner, program_version=1
+            )
             if ending < 0.3:
-                stream.add(
-                    r.ENROLLMENT_COMPLETED,
-                    pe.EnrollmentCompleted(
-                        enrollment_id=enrollment,
-                        program_id=program_id,
-                        learner_id=learner,
-                        program_version=1,
-                        completed_at=stamp(at(t0 + 30)),
-                    ),
-                    at(t0 + 30),
-                )
+                completion.completed_at.CopyFrom(stamp(at(t0 + 30)))
+                stream.add(r.ENROLLMENT_COMPLETED, completion, at(t0 + 30))
                 if rng.random() < 0.5:  # recertification: reopened, perhaps completed again
                     stream.add(
                         r.ENROLLMENT_REOPENED,
@@ -167,17 +161,10 @@ def random_stream(rng: random.Random, start: dt.datetime, learners: int = 6, cou
                         at(t0 + 35),
                     )
                     if rng.random() < 0.5:
-                        stream.add(
-                            r.ENROLLMENT_COMPLETED,
-                            pe.EnrollmentCompleted(
-                                enrollment_id=enrollment,
-                                program_id=program_id,
-                                learner_id=learner,
-                                program_version=1,
-                                completed_at=stamp(at(t0 + 45)),
-                            ),
-                            at(t0 + 45),
-                        )
+                        again = pe.EnrollmentCompleted()
+                        again.CopyFrom(completion)
+                        again.completed_at.CopyFrom(stamp(at(t0 + 45)))
+                        stream.add(r.ENROLLMENT_COMPLETED, again, at(t0 + 45))
             elif ending < 0.45:
                 stream.add(
                     r.ENROLLMENT_WITHDRAWN,

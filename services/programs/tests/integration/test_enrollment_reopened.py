@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from google.protobuf import field_mask_pb2, timestamp_pb2
+from google.protobuf import timestamp_pb2
 from pydantic import SecretStr
 
 from aigym.programs.v1 import programs_pb2 as pb
@@ -175,15 +175,7 @@ async def test_a_migration_that_reopens_a_completed_enrolment_announces_it(
     await world.complete("bo", "c1", "c2")
     await world.complete("cy", "c1")
     done = await world.get(program_id, finished.enrollment_id)
-    v2 = pb.ProgramStructure(nodes=[*TWO_COURSES.nodes, course("c3", "root")])
-    await world.stub.UpdateProgram(
-        pb.UpdateProgramRequest(
-            program=pb.Program(program_id=program_id, structure=v2),
-            update_mask=field_mask_pb2.FieldMask(paths=["structure"]),
-        ),
-        metadata=world.admin,
-    )
-    await world.stub.PublishProgram(pb.PublishProgramRequest(program_id=program_id), metadata=world.admin)
+    await world.republish(program_id, pb.ProgramStructure(nodes=[*TWO_COURSES.nodes, course("c3", "root")]))
 
     dry = pb.MigrateEnrollmentsRequest(program_id=program_id, validate_only=True)
     await world.stub.MigrateEnrollments(dry, metadata=world.admin)

@@ -82,6 +82,17 @@ class World:
         )
         return str(created.program_id)
 
+    async def republish(self, program_id: str, structure: pb.ProgramStructure) -> None:
+        """Publish `structure` as the program's next version."""
+        await self.stub.UpdateProgram(
+            pb.UpdateProgramRequest(
+                program=pb.Program(program_id=program_id, structure=structure),
+                update_mask=field_mask_pb2.FieldMask(paths=["structure"]),
+            ),
+            metadata=self.admin,
+        )
+        await self.stub.PublishProgram(pb.PublishProgramRequest(program_id=program_id), metadata=self.admin)
+
     async def enroll(self, program_id: str, learner: str) -> pb.Enrollment:
         return await self.stub.CreateEnrollment(
             pb.CreateEnrollmentRequest(program_id=program_id, enrollment=pb.Enrollment(learner_id=learner)),
@@ -196,14 +207,7 @@ async def test_migration_dry_run_reports_then_applies_page_by_page(
     await world.complete("bo", "c1", "c2")
     await world.complete("cy", "c3")  # not in v1, but it counts once cy is on v2
     v2 = pb.ProgramStructure(nodes=[*v1.nodes[:2], course("c3", "root")])  # c2 replaced by c3
-    await world.stub.UpdateProgram(
-        pb.UpdateProgramRequest(
-            program=pb.Program(program_id=program_id, structure=v2),
-            update_mask=field_mask_pb2.FieldMask(paths=["structure"]),
-        ),
-        metadata=world.admin,
-    )
-    await world.stub.PublishProgram(pb.PublishProgramRequest(program_id=program_id), metadata=world.admin)
+    await world.republish(program_id, v2)
 
     request = pb.MigrateEnrollmentsRequest(program_id=program_id, validate_only=True)
     dry = await world.stub.MigrateEnrollments(request, metadata=world.admin)
