@@ -190,7 +190,6 @@ async def derive(app_url: str, tenant: uuid.UUID, args: argparse.Namespace) -> N
                 await conn.execute(sql)
             sys.stderr.write(f"  {label}: {time.perf_counter() - started:.1f} s\n")
             progress(f"deriving {str(tenant)[:8]}", i + 1, len(steps))
-        await conn.execute("ANALYZE")
     finally:
         await conn.close()
 

@@ -41,6 +41,14 @@ def online(learner: str = "me", **kw: object) -> pb.StartSessionRequest:
     return pb.StartSessionRequest(session=pb.LearningSession(learner_id=learner, course_id=COURSE, **kw))  # type: ignore[arg-type]
 
 
+def offline(end: dt.datetime, length: dt.timedelta, note: str = "lab") -> pb.StartSessionRequest:
+    """The learner's own declaration of an offline session that lasted `length` and ended at `end`."""
+    declared = pb.LearningSession(learner_id="me", course_id=COURSE, kind=pb.SESSION_KIND_OFFLINE, note=note)
+    declared.start_time.FromDatetime(end - length)
+    declared.end_time.FromDatetime(end)
+    return pb.StartSessionRequest(session=declared)
+
+
 async def test_session_lifecycle_feeds_time_on_task_and_events(
     progress_stub: Stub, token_factory: TokenFactory, tenant: uuid.UUID, progress_db: ServiceDatabase
 ) -> None:
@@ -97,10 +105,7 @@ async def test_offline_session_needs_an_admin_and_roles_are_checked(
     learner = user(token_factory, tenant, "learner", "learner-1")
     admin = user(token_factory, tenant, "client_admin", "admin-1")
     end = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    declared = pb.LearningSession(learner_id="me", course_id=COURSE, kind=pb.SESSION_KIND_OFFLINE, note="lab")
-    declared.start_time.FromDatetime(end - dt.timedelta(minutes=45))
-    declared.end_time.FromDatetime(end)
-    pending = await progress_stub.StartSession(pb.StartSessionRequest(session=declared), metadata=learner)
+    pending = await progress_stub.StartSession(offline(end, dt.timedelta(minutes=45)), metadata=learner)
     assert (pending.state, pending.active_seconds) == (pb.SESSION_STATE_PENDING_APPROVAL, 0)
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await progress_stub.ApproveSession(
@@ -129,9 +134,9 @@ async def test_offline_session_needs_an_admin_and_roles_are_checked(
             pb.ApproveSessionRequest(session_id=pending.session_id), metadata=elsewhere
         )
     assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
-    declared.end_time.FromDatetime(end + dt.timedelta(days=1))
+    ends_tomorrow = offline(end + dt.timedelta(days=1), dt.timedelta(days=1, minutes=45))
     with pytest.raises(grpc.aio.AioRpcError) as invalid:
-        await progress_stub.StartSession(pb.StartSessionRequest(session=declared), metadata=learner)
+        await progress_stub.StartSession(ends_tomorrow, metadata=learner)
     assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert violations(invalid.value)["session.end_time"] in {"IN_FUTURE", "TOO_LONG"}
     with pytest.raises(grpc.aio.AioRpcError) as unknown:
@@ -160,10 +165,7 @@ async def test_a_reset_answers_with_the_time_on_task_a_read_shows(
     learner = user(token_factory, tenant, "learner", "learner-1")
     admin = user(token_factory, tenant, "client_admin", "admin-1")
     end = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    declared = pb.LearningSession(learner_id="me", course_id=COURSE, kind=pb.SESSION_KIND_OFFLINE)
-    declared.start_time.FromDatetime(end - dt.timedelta(minutes=30))
-    declared.end_time.FromDatetime(end)
-    pending = await progress_stub.StartSession(pb.StartSessionRequest(session=declared), metadata=learner)
+    pending = await progress_stub.StartSession(offline(end, dt.timedelta(minutes=30)), metadata=learner)
     await progress_stub.ApproveSession(
         pb.ApproveSessionRequest(session_id=pending.session_id), metadata=admin
     )
@@ -285,10 +287,7 @@ async def test_an_offline_session_approved_after_a_sync_is_in_the_next_sync(
     learner = user(token_factory, tenant, "learner", "learner-1")
     admin = user(token_factory, tenant, "client_admin", "admin-1")
     end = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-    declared = pb.LearningSession(learner_id="me", course_id=COURSE, kind=pb.SESSION_KIND_OFFLINE, note="lab")
-    declared.start_time.FromDatetime(end - dt.timedelta(hours=2))
-    declared.end_time.FromDatetime(end)
-    pending = await progress_stub.StartSession(pb.StartSessionRequest(session=declared), metadata=learner)
+    pending = await progress_stub.StartSession(offline(end, dt.timedelta(hours=2)), metadata=learner)
     synced = pb.ListXapiStatementsRequest(learner_id="me")
     synced.since.FromDatetime(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
     assert list((await progress_stub.ListXapiStatements(synced, metadata=learner)).statements) == []
